@@ -64,6 +64,8 @@ EARTH_RADIUS_M = 6371008.8
 # --- demo dataset ---------------------------------------------------------
 DEMO_N_PHOTOS = 60000
 DEMO_SEED = 2018
+#: File written beside demo tables: its presence marks them synthetic.
+DEMO_MARKER = "SYNTHETIC_DEMO_DATA.txt"
 
 
 def get_tables_folder(environ=None):

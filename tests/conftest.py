@@ -1,0 +1,35 @@
+"""Fixtures shared across the suite."""
+import pytest
+
+from snapassist import config
+
+# Small enough to build in a few seconds, large enough to cluster.
+DEMO_TEST_PHOTOS = 12000
+DEMO_TEST_SEED = 7
+
+
+@pytest.fixture(scope="session")
+def demo_folder(tmp_path_factory):
+    """A folder of demo tables built once for the whole test session."""
+    from snapassist.demo import build_demo_tables
+
+    folder = tmp_path_factory.mktemp("demo-tables")
+    build_demo_tables(folder, n_photos=DEMO_TEST_PHOTOS, seed=DEMO_TEST_SEED)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def demo_db(demo_folder):
+    """A FlickrPhotosDatabase over the session's demo tables."""
+    from snapassist.database import FlickrPhotosDatabase
+
+    return FlickrPhotosDatabase.from_folder(demo_folder)
+
+
+@pytest.fixture
+def no_tables_env(monkeypatch, tmp_path):
+    """An environment with no tables folder configured and an empty cwd."""
+    monkeypatch.delenv(config.ENV_TABLES_FOLDER, raising=False)
+    monkeypatch.setenv(config.ENV_CACHE_DIR, str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
