@@ -1,0 +1,352 @@
+"""From the photos matching a search to ranked photo hotspots (pure data).
+
+The method is the 2018 one with its bugs fixed: OPTICS on great-circle
+distances (haversine on radians, not degrees mis-scaled by a sine), clusters
+trimmed of outliers, clusters too spread out or without one popular photo
+dropped, and the rest ranked by *mean views per photo / number of photos*.
+Nothing here knows about Flask or folium; the web layer renders the result.
+"""
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from urllib.parse import quote, urlsplit
+
+import numpy as np
+import pandas as pd
+
+from . import config
+from .clustering import OPTICS
+from .errors import NotEnoughPhotosError
+
+#: Hosts whose images we are willing to show; anything else is dropped.
+FLICKR_HOSTS = ("flickr.com", "staticflickr.com")
+
+_EXIF_NUMERIC = ("FocalLength", "FocalLengthIn35mmFormat", "FNumber", "ExposureTime", "ISO")
+_EXIF_TEXT = ("Camera", "Lens")
+
+
+@dataclass
+class Hotspot:
+    """One ranked cluster of photos: where to stand, and what people shot there."""
+
+    rank: int
+    score: float
+    n_photos: int
+    n_owners: int
+    mean_views: float
+    median_views: float
+    latitude: float
+    longitude: float
+    spread_m: float
+    photo_ids: list
+    best_photos: list
+    settings: dict
+    hours: list
+    months: list
+
+    def to_dict(self):
+        """Plain JSON-ready dict (the ``/api/search`` cluster shape)."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass
+class HotspotResult:
+    """Everything a search produced, for the list, the map and the plot.
+
+    ``photo_rank`` is aligned with the rows of the search result: the rank of
+    the hotspot each photo belongs to, ``-1`` for background photos (never
+    clustered, trimmed, or in a dropped cluster). ``reachability`` is OPTICS'
+    reachability distance in metres, in cluster order (``inf`` for the first
+    point of each connected part), and ``reachability_rank`` the rank of each
+    point in that same order.
+    """
+
+    query: str
+    n_photos: int
+    hotspots: list
+    latitudes: np.ndarray
+    longitudes: np.ndarray
+    photo_rank: np.ndarray
+    reachability: np.ndarray
+    reachability_rank: np.ndarray
+    min_samples: int = 0
+    views_threshold: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+
+def find_hotspots(photos, views_threshold, query=""):
+    """Cluster the photos of one search and rank the resulting hotspots.
+
+    Parameters
+    ----------
+    photos : pandas.DataFrame
+        Search result: columns ``id, owner, views, latitude, longitude`` at
+        least; ``ownername, title, hour, month, url_*`` and the EXIF columns
+        are used when present.
+    views_threshold : float
+        The master table's ``config.VIEWS_PERCENTILE``-th percentile of views.
+    query : str
+        The search phrase, carried into the result for display.
+
+    Returns
+    -------
+    HotspotResult
+        Hotspots ranked by score (rank 1 first); possibly none.
+
+    Raises
+    ------
+    NotEnoughPhotosError
+        If fewer than ``config.MIN_PHOTOS_TO_CLUSTER`` photos matched, or none
+        of them has more views than ``views_threshold``.
+    """
+    photos = photos.reset_index(drop=True)
+    n = len(photos)
+    views = photos["views"].to_numpy(dtype=np.float64)
+    _check_enough(query, n, views, views_threshold)
+
+    lat = photos["latitude"].to_numpy(dtype=np.float64)
+    lon = photos["longitude"].to_numpy(dtype=np.float64)
+    min_samples = max(config.MIN_SAMPLES_FLOOR,
+                      math.ceil(config.MIN_SAMPLES_FRACTION * n))
+    optics = OPTICS(min_samples=min_samples, metric="haversine",
+                    cluster_method="xi", xi=config.OPTICS_XI)
+    optics.fit(np.radians(np.column_stack([lat, lon])))
+    labels = np.asarray(optics.labels_)
+
+    candidates = []
+    for label in np.unique(labels[labels >= 0]):
+        members = np.flatnonzero(labels == label)
+        kept, spread = trim_cluster(lat[members], lon[members])
+        members = members[kept]
+        if spread > config.MAX_CLUSTER_SPREAD_M or views[members].max() < views_threshold:
+            continue
+        score = views[members].mean() / len(members)
+        candidates.append((score, members, spread))
+
+    # Rank by score; ties broken by size so the order never depends on labels.
+    candidates.sort(key=lambda c: (-c[0], -len(c[1])))
+    photo_rank = np.full(n, -1, dtype=np.int64)
+    hotspots = []
+    for rank, (score, members, spread) in enumerate(candidates, start=1):
+        photo_rank[members] = rank
+        hotspots.append(_describe(photos.iloc[members], rank, score, spread))
+
+    order = np.asarray(optics.ordering_)
+    reach = np.asarray(optics.reachability_, dtype=np.float64)[order] * config.EARTH_RADIUS_M
+    return HotspotResult(
+        query=query, n_photos=n, hotspots=hotspots, latitudes=lat, longitudes=lon,
+        photo_rank=photo_rank, reachability=reach, reachability_rank=photo_rank[order],
+        min_samples=min_samples, views_threshold=float(views_threshold),
+    )
+
+
+def _check_enough(query, n, views, views_threshold):
+    what = f"'{query}'" if query else "the search"
+    if n < config.MIN_PHOTOS_TO_CLUSTER:
+        raise NotEnoughPhotosError(
+            f"Only {n} photo{'s' if n != 1 else ''} matched {what}; at least "
+            f"{config.MIN_PHOTOS_TO_CLUSTER} are needed to find photo spots. "
+            f"Try a broader subject.", n_photos=n)
+    if not (views > views_threshold).any():
+        raise NotEnoughPhotosError(
+            f"None of the {n} photos matching {what} is among the most viewed "
+            f"(more than {views_threshold:,.0f} views), so no spot stands out. "
+            f"Try another subject.", n_photos=n)
+
+
+def haversine_m(lat1, lon1, lat2, lon2):
+    """Great-circle distance in metres between points given in degrees."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi = p2 - p1
+    dlmb = np.radians(lon2) - np.radians(lon1)
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    return 2 * config.EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def trim_cluster(lat, lon):
+    """Which members to keep, and the cluster's spread in metres.
+
+    The spread is the ``config.TRIM_PERCENTILE``-th percentile of the
+    great-circle distances from the members' median position; members farther
+    than ``config.TRIM_FACTOR`` times the spread are outliers.
+
+    Returns
+    -------
+    keep : numpy.ndarray of bool
+    spread_m : float
+    """
+    dist = haversine_m(np.median(lat), np.median(lon), lat, lon)
+    spread = float(np.percentile(dist, config.TRIM_PERCENTILE))
+    return dist <= config.TRIM_FACTOR * spread, spread
+
+
+def _describe(members, rank, score, spread):
+    views = members["views"].to_numpy(dtype=np.float64)
+    lat = members["latitude"].to_numpy(dtype=np.float64)
+    lon = members["longitude"].to_numpy(dtype=np.float64)
+    # Weight by views so the centre leans to where the admired photos were
+    # taken; fall back to a plain mean when nobody viewed anything.
+    weights = views if views.sum() > 0 else None
+    best = members.iloc[np.argsort(-views, kind="stable")[:config.N_BEST_PHOTOS]]
+    return Hotspot(
+        rank=rank, score=float(score), n_photos=len(members),
+        n_owners=int(members["owner"].nunique()),
+        mean_views=float(views.mean()), median_views=float(np.median(views)),
+        latitude=float(np.average(lat, weights=weights)),
+        longitude=float(np.average(lon, weights=weights)),
+        spread_m=spread,
+        photo_ids=[str(i) for i in members["id"]],
+        best_photos=[photo_summary(row) for row in best.to_dict("records")],
+        settings=typical_settings(members),
+        hours=_counts(members, "hour", 0, 24),
+        months=_counts(members, "month", 1, 12),
+    )
+
+
+def _counts(frame, column, first, size):
+    if column not in frame.columns:
+        return [0] * size
+    values = pd.to_numeric(frame[column], errors="coerce").dropna().astype(int) - first
+    values = values[(values >= 0) & (values < size)]
+    return np.bincount(values, minlength=size).tolist()
+
+
+def _has_exif(frame):
+    present = np.zeros(len(frame), dtype=bool)
+    for name in _EXIF_NUMERIC:
+        if name in frame.columns:
+            present |= pd.to_numeric(frame[name], errors="coerce").notna().to_numpy()
+    for name in _EXIF_TEXT:
+        if name in frame.columns:
+            present |= np.array([bool(_text(v)) for v in frame[name]], dtype=bool)
+    return present
+
+
+def typical_settings(frame):
+    """Most common camera and lens, median numeric settings, over photos with EXIF."""
+    exif = frame[_has_exif(frame)]
+    settings = {"n_with_exif": len(exif)}
+    for name in _EXIF_TEXT:
+        texts = [t for t in (exif[name].map(_text) if name in exif.columns else []) if t]
+        settings[name] = Counter(texts).most_common(1)[0][0] if texts else None
+    for name in _EXIF_NUMERIC:
+        values = (pd.to_numeric(exif[name], errors="coerce").dropna()
+                  if name in exif.columns else pd.Series(dtype=float))
+        settings[name] = float(values.median()) if len(values) else None
+    return settings
+
+
+def photo_summary(row):
+    """One photo as a small JSON-ready dict with safe URLs and its settings."""
+    owner, pid = _text(row.get("owner")), _text(row.get("id"))
+    url = _first_flickr_url(row, ("url_m", "url_s", "url_l", "url_q"))
+    thumb = _first_flickr_url(row, ("url_q", "url_s", "url_m"))
+    summary = {
+        "id": pid, "owner": owner, "ownername": _text(row.get("ownername")),
+        "title": _text(row.get("title")), "views": int(row.get("views", 0) or 0),
+        "url": url, "thumb_url": thumb or url,
+        "page_url": (f"https://www.flickr.com/photos/{quote(owner, safe='@')}/"
+                     f"{quote(pid, safe='')}/") if owner and pid else None,
+    }
+    for name in _EXIF_TEXT:
+        summary[name] = _text(row.get(name)) or None
+    for name in _EXIF_NUMERIC:
+        value = pd.to_numeric(row.get(name), errors="coerce")
+        summary[name] = None if pd.isna(value) else float(value)
+    return summary
+
+
+def _text(value):
+    """A cell as stripped text; ``""`` for missing values of any kind."""
+    if isinstance(value, str):
+        return value.strip()
+    if value is None or pd.isna(value):
+        return ""
+    return str(value)
+
+
+def safe_flickr_url(url):
+    """``url`` if it is an http(s) URL on a Flickr host, else ``None``."""
+    url = _text(url)
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https"):
+        return None
+    if not any(host == h or host.endswith("." + h) for h in FLICKR_HOSTS):
+        return None
+    return url
+
+
+def _first_flickr_url(row, columns):
+    for name in columns:
+        url = safe_flickr_url(row.get(name))
+        if url:
+            return url
+    return None
+
+
+# --- display formatting of camera settings ----------------------------------
+
+def format_exposure(seconds):
+    """``1/250 s`` below a second, ``2 s`` or ``2.5 s`` from a second on."""
+    if seconds is None or not np.isfinite(seconds) or seconds <= 0:
+        return None
+    if seconds >= 1:
+        return f"{seconds:g} s"
+    return f"1/{round(1 / seconds):d} s"
+
+
+def format_focal(mm):
+    """``50 mm``."""
+    return None if mm is None or not np.isfinite(mm) or mm <= 0 else f"{mm:.0f} mm"
+
+
+def format_fnumber(f):
+    """``f/2.8``."""
+    return None if f is None or not np.isfinite(f) or f <= 0 else f"f/{f:g}"
+
+
+def format_iso(iso):
+    """``ISO 400``."""
+    return None if iso is None or not np.isfinite(iso) or iso <= 0 else f"ISO {iso:.0f}"
+
+
+def settings_lines(settings):
+    """``[(label, text), ...]`` for the settings that are known, each on its line."""
+    focal = settings.get("FocalLength")
+    focal35 = settings.get("FocalLengthIn35mmFormat")
+    focal_text = format_focal(focal)
+    if focal_text and focal35 and format_focal(focal35) != focal_text:
+        focal_text += f" ({format_focal(focal35)} in 35 mm)"
+    elif not focal_text:
+        focal_text = format_focal(focal35)
+    lines = [
+        ("Camera", settings.get("Camera")),
+        ("Lens", settings.get("Lens")),
+        ("Focal length", focal_text),
+        ("Exposure", format_exposure(settings.get("ExposureTime"))),
+        ("Aperture", format_fnumber(settings.get("FNumber"))),
+        ("ISO", format_iso(settings.get("ISO"))),
+    ]
+    return [(label, text) for label, text in lines if text]
+
+
+def format_hours(hours, top=3):
+    """The busiest hours of day as text, e.g. ``"19:00, 20:00, 7:00"``."""
+    best = [h for h in np.argsort(-np.asarray(hours), kind="stable")[:top] if hours[h] > 0]
+    return ", ".join(f"{h}:00" for h in best)
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
+           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_months(months, top=3):
+    """The busiest months as text, e.g. ``"Jul, Aug, Dec"``."""
+    best = [m for m in np.argsort(-np.asarray(months), kind="stable")[:top] if months[m] > 0]
+    return ", ".join(_MONTHS[m] for m in best)
