@@ -1,0 +1,218 @@
+"""Ranked hotspots -> a folium map (the only module that imports folium).
+
+Thousands of photos stay light: they travel as one compact JSON array and are
+drawn as circle markers on one shared canvas renderer, in one layer, instead
+of one folium object (and one block of JavaScript) per photo. Cluster centres
+get numbered markers whose popups are built here, with every user-written
+string HTML-escaped, and handed to Leaflet as JSON strings: folium's own
+popups paste HTML into a JavaScript template literal and need jQuery, neither
+of which we want for user text.
+"""
+import json
+from dataclasses import dataclass
+
+import folium
+import numpy as np
+from branca.element import Element, MacroElement
+from jinja2 import Template
+from markupsafe import Markup, escape
+
+from .hotspots import format_hours, format_months, settings_lines
+
+#: Colours of ranks 1, 2, ... (cycled); the reachability plot uses the same.
+PALETTE = ("#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd",
+           "#17becf", "#e377c2", "#8c564b", "#bcbd22", "#393b79")
+BACKGROUND_COLOUR = "#8c8c8c"
+TILES = "OpenStreetMap"
+TORONTO = (43.6532, -79.3832)
+
+
+def rank_colour(rank):
+    """The colour of hotspot ``rank`` (1-based); grey for background (-1)."""
+    if rank is None or rank < 1:
+        return BACKGROUND_COLOUR
+    return PALETTE[(rank - 1) % len(PALETTE)]
+
+
+def js_json(value):
+    """JSON safe to paste inside an HTML ``<script>``: no ``<``, ``>``, ``&``."""
+    text = json.dumps(value, separators=(",", ":"), allow_nan=False)
+    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                       ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, code)
+    return text
+
+
+class PhotoPoints(MacroElement):
+    """Every photo of the search as a small circle, in one canvas layer.
+
+    ``data`` is a flat list ``[lat, lon, rank, lat, lon, rank, ...]``.
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = (function () {
+    var data = {{ this.data_json }}, colours = {{ this.colours_json }};
+    var renderer = L.canvas({padding: 0.5});
+    var layer = L.featureGroup();
+    // Background first so that cluster members are drawn on top.
+    [false, true].forEach(function (members) {
+        for (var i = 0; i < data.length; i += 3) {
+            var rank = data[i + 2];
+            if ((rank > 0) !== members) continue;
+            L.circleMarker([data[i], data[i + 1]], {
+                renderer: renderer, interactive: false, stroke: members, weight: 1,
+                color: "#ffffff", fillColor: rank > 0 ? colours[(rank - 1) % colours.length]
+                                                      : {{ this.background_json }},
+                fillOpacity: members ? 0.85 : 0.55, radius: members ? 4 : 2.5
+            }).addTo(layer);
+        }
+    });
+    return layer.addTo({{ this._parent.get_name() }});
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, latitudes, longitudes, ranks):
+        super().__init__()
+        self._name = "PhotoPoints"
+        data = np.column_stack([np.round(latitudes, 5), np.round(longitudes, 5), ranks])
+        flat = [round(float(v), 5) if i % 3 < 2 else int(v)
+                for i, v in enumerate(data.ravel())]
+        self.n_points = len(latitudes)
+        self.data_json = Markup(js_json(flat))
+        self.colours_json = Markup(js_json(list(PALETTE)))
+        self.background_json = Markup(js_json(BACKGROUND_COLOUR))
+
+
+class ClusterMarkers(MacroElement):
+    """A numbered marker with a popup at each hotspot centre.
+
+    The JavaScript object it defines maps each rank to its Leaflet marker, so
+    the page can fly to a cluster and open its popup.
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = (function () {
+    var spots = {{ this.spots_json }}, markers = {};
+    spots.forEach(function (s) {
+        var icon = L.divIcon({
+            className: "sa-rank-icon", iconSize: [28, 28], iconAnchor: [14, 14],
+            popupAnchor: [0, -12],
+            html: '<span style="background:' + s.colour + '">' + s.rank + '</span>'
+        });
+        markers[s.rank] = L.marker([s.lat, s.lon], {icon: icon, title: s.title,
+                                                   zIndexOffset: 1000 - s.rank})
+            .bindPopup(s.popup, {maxWidth: 320, minWidth: 260})
+            .addTo({{ this._parent.get_name() }});
+    });
+    return markers;
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, hotspots):
+        super().__init__()
+        self._name = "ClusterMarkers"
+        spots = [{"rank": h.rank, "lat": h.latitude, "lon": h.longitude,
+                  "colour": rank_colour(h.rank), "title": f"Cluster #{h.rank}",
+                  "popup": str(popup_html(h))} for h in hotspots]
+        self.spots_json = Markup(js_json(spots))
+
+
+_STYLE = """<style>
+.sa-rank-icon span { display: block; width: 28px; height: 28px; border-radius: 50%;
+  border: 2px solid #fff; box-shadow: 0 1px 4px rgba(0,0,0,.45); color: #fff;
+  font: bold 13px/24px system-ui, sans-serif; text-align: center; box-sizing: border-box; }
+.sa-popup { font: 13px/1.35 system-ui, sans-serif; }
+.sa-popup h3 { margin: 0 0 4px; font-size: 15px; }
+.sa-popup .sa-meta { color: #444; margin: 0 0 6px; }
+.sa-carousel { display: flex; gap: 8px; overflow-x: auto; scroll-snap-type: x mandatory;
+  padding-bottom: 4px; }
+.sa-slide { flex: 0 0 100%; scroll-snap-align: start; }
+.sa-slide img { width: 100%; max-height: 180px; object-fit: cover; border-radius: 4px;
+  background: #eee; }
+.sa-slide dl { display: grid; grid-template-columns: auto 1fr; gap: 0 8px; margin: 4px 0 0; }
+.sa-slide dt { color: #666; } .sa-slide dd { margin: 0; }
+</style>"""
+
+
+def popup_html(hotspot):
+    """The popup of one hotspot; every user-written string is escaped."""
+    h = hotspot
+    parts = [Markup('<div class="sa-popup"><h3>Cluster #{}</h3>').format(h.rank),
+             Markup('<p class="sa-meta">{:.5f}, {:.5f}<br>{} photos by {} photographers'
+                    '<br>Mean views {:,.0f} &middot; median {:,.0f}').format(
+                 h.latitude, h.longitude, h.n_photos, h.n_owners, h.mean_views, h.median_views)]
+    hours, months = format_hours(h.hours), format_months(h.months)
+    if hours:
+        parts.append(Markup("<br>Best hours: {}").format(hours))
+    if months:
+        parts.append(Markup("<br>Best months: {}").format(months))
+    parts.append(Markup('</p><div class="sa-carousel">'))
+    n = len(h.best_photos)
+    for i, photo in enumerate(h.best_photos, start=1):
+        title = photo["title"] or "Untitled"
+        img = (Markup('<img src="{}" alt="{}" loading="lazy">').format(photo["url"], title)
+               if photo["url"] else Markup(""))
+        if photo["page_url"]:
+            img = Markup('<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>').format(
+                photo["page_url"], img or title)
+        lines = [("Photo", f"{i} of {n}"), ("Title", title),
+                 ("By", photo["ownername"] or photo["owner"]),
+                 ("Views", f"{photo['views']:,}")] + settings_lines(photo)
+        dl = Markup("").join(Markup("<dt>{}</dt><dd>{}</dd>").format(k, v) for k, v in lines)
+        parts.append(Markup('<div class="sa-slide">{}<dl>{}</dl></div>').format(img, dl))
+    parts.append(Markup("</div></div>"))
+    return Markup("").join(parts)
+
+
+@dataclass
+class MapParts:
+    """A rendered map, in the three pieces a page template places.
+
+    ``header`` goes in ``<head>``, ``html`` where the map is shown, ``script``
+    at the end of ``<body>``. ``map_name``, ``points_name`` and
+    ``markers_name`` are the JavaScript variables of the Leaflet map, the
+    photo layer and the rank -> marker object.
+    """
+
+    header: Markup
+    html: Markup
+    script: Markup
+    map_name: str
+    points_name: str
+    markers_name: str
+
+
+def build_map(result):
+    """A folium map of a :class:`~snapassist.hotspots.HotspotResult`.
+
+    The view is fitted to the cluster members (to every photo when there is
+    no cluster) so that a far-away stray photo does not zoom the map out.
+    """
+    fmap = folium.Map(location=TORONTO, zoom_start=11, tiles=TILES, control_scale=True)
+    fmap.get_root().header.add_child(Element(_STYLE), name="snapassist_style")
+    points = PhotoPoints(result.latitudes, result.longitudes, result.photo_rank)
+    fmap.add_child(points, name="photos")
+    markers = ClusterMarkers(result.hotspots)
+    fmap.add_child(markers, name="clusters")
+    members = result.photo_rank > 0
+    if not members.any():
+        members = np.ones(len(result.latitudes), dtype=bool)
+    if members.any():
+        lat, lon = result.latitudes[members], result.longitudes[members]
+        fmap.fit_bounds([[float(lat.min()), float(lon.min())],
+                         [float(lat.max()), float(lon.max())]], padding=(20, 20), max_zoom=16)
+    return fmap, points, markers
+
+
+def render_map(result):
+    """Render :func:`build_map` into :class:`MapParts` for a page template."""
+    fmap, points, markers = build_map(result)
+    root = fmap.get_root()
+    root.render()
+    return MapParts(header=Markup(root.header.render()), html=Markup(root.html.render()),
+                    script=Markup(root.script.render()), map_name=fmap.get_name(),
+                    points_name=points.get_name(), markers_name=markers.get_name())

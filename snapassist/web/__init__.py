@@ -1,0 +1,92 @@
+"""The SnapAssist web app: an app factory, and ``app`` for gunicorn.
+
+Importing this package does nothing. ``create_app()`` is cheap: it checks a
+configured tables folder (so a wrong ``FLICKR_TABLES_FOLDER`` fails at
+start-up, naming it) but loads the photo tables on first use, once per
+process. The module attribute ``app`` is built on first access, which is what
+``gunicorn snapassist.web:app`` does in each worker. To load the tables once
+in the gunicorn master and share them with forked workers, run
+``gunicorn --preload 'snapassist.web:create_app(load_tables=True)'``.
+"""
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from .. import config
+from ..errors import ConfigError
+from .tables import TablesHolder
+
+log = logging.getLogger(__name__)
+
+_app = None
+
+
+def create_app(test_config=None, load_tables=False):
+    """Build the Flask app.
+
+    Parameters
+    ----------
+    test_config : dict, optional
+        Flask settings overriding the defaults. ``SNAPASSIST_DATABASE`` may be
+        a ready :class:`~snapassist.database.FlickrPhotosDatabase`;
+        ``SNAPASSIST_TABLES_FOLDER`` a folder of processed tables. Without
+        either, the tables come from :func:`snapassist.config.resolve_tables`
+        (``FLICKR_TABLES_FOLDER``, the current folder, or the demo tables).
+    load_tables : bool
+        Load the tables now instead of on the first search.
+
+    Raises
+    ------
+    ConfigError
+        If the configured tables folder is missing or holds no readable
+        master table.
+    """
+    app = Flask(__name__)
+    app.config.from_mapping(SNAPASSIST_DATABASE=None, SNAPASSIST_TABLES_FOLDER=None,
+                            JSON_SORT_KEYS=False)
+    if test_config:
+        app.config.update(test_config)
+    database = app.config["SNAPASSIST_DATABASE"]
+    folder = app.config["SNAPASSIST_TABLES_FOLDER"]
+    if database is None:
+        folder = _check_folder(folder)
+    holder = TablesHolder(database=database, folder=folder)
+    app.extensions["snapassist_tables"] = holder
+
+    from . import views
+
+    app.register_blueprint(views.bp)
+    views.register_error_handlers(app)
+    if load_tables:
+        holder.get()
+    return app
+
+
+def _check_folder(folder):
+    """The folder to load, checked cheaply; ``None`` means resolve it later."""
+    if folder is None:
+        folder = config.get_tables_folder()      # ConfigError if set but missing
+        if folder is None:
+            return None
+        what = f"{config.ENV_TABLES_FOLDER}={str(folder)!r}"
+    else:
+        what = f"the tables folder {str(folder)!r}"
+    master = Path(folder) / config.MASTER_TABLE_PROCESSED
+    try:
+        with open(master, "rb") as handle:
+            handle.read(8)
+    except OSError as exc:
+        raise ConfigError(f"{what} has no readable {config.MASTER_TABLE_PROCESSED}: "
+                          f"{exc.strerror or exc}") from exc
+    return folder
+
+
+def __getattr__(name):
+    # PEP 562: `app` is built on first access (gunicorn's getattr), not at import.
+    global _app
+    if name == "app":
+        if _app is None:
+            _app = create_app()
+        return _app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

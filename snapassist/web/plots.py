@@ -1,0 +1,48 @@
+"""Geometry of the reachability plot, drawn as inline SVG by a template."""
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..mapping import rank_colour
+
+
+@dataclass
+class ReachabilityPlot:
+    """Bars of an OPTICS reachability plot, in SVG user units.
+
+    One bar per photo in cluster order, or per group of neighbouring photos
+    when there are more photos than ``width`` (the group's highest
+    reachability, coloured by its most common hotspot), so the SVG stays
+    small with 10,000 photos.
+    """
+
+    width: int
+    height: int
+    bars: list          # (x, y, w, h, colour)
+    top_m: float        # reachability at the top of the plot, metres
+    n_points: int
+
+
+def build_reachability_plot(result, width=800, height=140):
+    """A :class:`ReachabilityPlot` of a :class:`~snapassist.hotspots.HotspotResult`."""
+    reach = np.asarray(result.reachability, dtype=np.float64)
+    ranks = np.asarray(result.reachability_rank)
+    n = len(reach)
+    finite = reach[np.isfinite(reach)]
+    top = float(finite.max()) if len(finite) else 1.0
+    top = top if top > 0 else 1.0
+    # Undefined reachability (the start of each connected part) is drawn full height.
+    reach = np.where(np.isfinite(reach), reach, top)
+    n_bins = min(n, width)
+    edges = np.linspace(0, n, n_bins + 1).astype(int)
+    bar_w = width / max(n_bins, 1)
+    bars = []
+    for i in range(n_bins):
+        lo, hi = edges[i], max(edges[i + 1], edges[i] + 1)
+        value = reach[lo:hi].max()
+        values, counts = np.unique(ranks[lo:hi], return_counts=True)
+        rank = int(values[np.argmax(counts)])
+        h = max(value / top * height, 0.5)
+        bars.append((round(i * bar_w, 2), round(height - h, 2), round(bar_w, 2), round(h, 2),
+                     rank_colour(rank)))
+    return ReachabilityPlot(width=width, height=height, bars=bars, top_m=top, n_points=n)

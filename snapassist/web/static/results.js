@@ -1,0 +1,36 @@
+// Clicking a spot in the ranked list flies the map to it and opens its popup.
+(function () {
+  "use strict";
+  var cfgNode = document.getElementById("sa-map-config");
+  if (!cfgNode) { return; }
+  var cfg = JSON.parse(cfgNode.textContent);
+  var map = window[cfg.map], markers = window[cfg.markers];
+  if (!map || !markers) { return; }
+
+  function select(item) {
+    var rank = item.getAttribute("data-rank"), marker = markers[rank];
+    if (!marker) { return; }
+    document.querySelectorAll(".sa-spot.sa-active").forEach(function (el) {
+      el.classList.remove("sa-active");
+    });
+    item.classList.add("sa-active");
+    var target = marker.getLatLng(), zoom = Math.max(map.getZoom(), 15);
+    map.once("moveend", function () { marker.openPopup(); });
+    map.closePopup();
+    if (map.getCenter().distanceTo(target) < 1 && map.getZoom() === zoom) {
+      marker.openPopup();            // already there: no moveend will fire
+    } else {
+      map.flyTo(target, zoom, {duration: 0.8});
+    }
+  }
+
+  document.querySelectorAll(".sa-spot").forEach(function (item) {
+    item.querySelector("button").addEventListener("click", function () { select(item); });
+  });
+  Object.keys(markers).forEach(function (rank) {
+    markers[rank].on("click", function () {
+      var item = document.querySelector('.sa-spot[data-rank="' + rank + '"]');
+      if (item) { item.scrollIntoView({block: "nearest"}); }
+    });
+  });
+})();

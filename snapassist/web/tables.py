@@ -1,0 +1,45 @@
+"""The photo tables of one web process, opened on first use."""
+import logging
+import threading
+import time
+
+from .. import config
+
+log = logging.getLogger(__name__)
+
+
+class TablesHolder:
+    """Loads the :class:`~snapassist.database.FlickrPhotosDatabase` once.
+
+    Thread-safe: concurrent first requests wait for one load.
+    """
+
+    def __init__(self, database=None, folder=None):
+        self._database = database
+        self._folder = folder
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self):
+        """Whether the tables are in memory."""
+        return self._database is not None
+
+    def get(self):
+        """The database, loading it on the first call."""
+        if self._database is None:
+            with self._lock:
+                if self._database is None:
+                    self._database = self._load()
+        return self._database
+
+    def _load(self):
+        from ..database import FlickrPhotosDatabase
+
+        folder = self._folder
+        if folder is None:
+            folder, _ = config.resolve_tables()
+        start = time.perf_counter()
+        database = FlickrPhotosDatabase.from_folder(folder)
+        log.info("loaded %d photos from %s in %.1f s%s", database.n_photos, folder,
+                 time.perf_counter() - start, " (synthetic demo)" if database.is_demo else "")
+        return database

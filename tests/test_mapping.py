@@ -1,0 +1,85 @@
+"""The folium map: one layer for all photos, safe popups, fitted view."""
+import json
+import re
+
+import numpy as np
+import pytest
+
+from snapassist.hotspots import Hotspot, HotspotResult
+from snapassist.mapping import (BACKGROUND_COLOUR, PALETTE, js_json, popup_html, rank_colour,
+                                render_map)
+
+
+def spot(rank, lat, lon, **photo):
+    best = {"id": "1", "owner": "9@N00", "ownername": "Ann", "title": "Tower", "views": 1200,
+            "url": "https://live.staticflickr.com/1/1_a.jpg", "thumb_url": None,
+            "page_url": "https://www.flickr.com/photos/9@N00/1/", "Camera": "Canon",
+            "Lens": None, "FocalLength": 50.0, "FocalLengthIn35mmFormat": None,
+            "FNumber": 2.8, "ExposureTime": 1 / 250, "ISO": 400.0, **photo}
+    return Hotspot(rank=rank, score=10.0, n_photos=20, n_owners=4, mean_views=200.0,
+                   median_views=150.0, latitude=lat, longitude=lon, spread_m=80.0,
+                   photo_ids=["1"], best_photos=[best], settings={}, hours=[0] * 24,
+                   months=[0] * 12)
+
+
+def result(n=200, n_spots=2, seed=0):
+    rng = np.random.default_rng(seed)
+    lat = 43.65 + rng.normal(0, 0.02, n)
+    lon = -79.38 + rng.normal(0, 0.02, n)
+    ranks = np.full(n, -1)
+    for r in range(1, n_spots + 1):
+        ranks[r * 10:(r * 10) + 5] = r
+    spots = [spot(r, float(lat[r * 10]), float(lon[r * 10])) for r in range(1, n_spots + 1)]
+    return HotspotResult(query="q", n_photos=n, hotspots=spots, latitudes=lat, longitudes=lon,
+                         photo_rank=ranks, reachability=np.zeros(n), reachability_rank=ranks)
+
+
+def test_rank_colours():
+    assert rank_colour(1) == PALETTE[0] and rank_colour(len(PALETTE) + 1) == PALETTE[0]
+    assert rank_colour(-1) == BACKGROUND_COLOUR
+
+
+def test_js_json_cannot_close_a_script():
+    text = js_json({"t": "</script><b>&\u2028"})
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
+    assert json.loads(text) == {"t": "</script><b>&\u2028"}
+
+
+def test_points_are_one_layer():
+    parts = render_map(result(n=3000))
+    # One JavaScript array holds every photo; no per-photo Leaflet objects in the page.
+    assert parts.script.count("L.circleMarker(") == 1
+    match = re.search(r"var data = (\[[^\]]*\])", parts.script)
+    data = json.loads(match.group(1))
+    assert len(data) == 3 * 3000
+    assert sorted(set(data[2::3])) == [-1, 1, 2]
+    assert len(parts.script) < 150_000
+
+
+def test_map_is_fitted_to_cluster_members():
+    res = result()
+    parts = render_map(res)
+    members = res.photo_rank > 0
+    bounds = re.search(r"fitBounds\(\s*(\[\[.*?\]\])", parts.script, re.S).group(1)
+    (s, w), (n, e) = json.loads(bounds)
+    assert s == pytest.approx(res.latitudes[members].min())
+    assert e == pytest.approx(res.longitudes[members].max())
+
+
+def test_markers_named_for_the_page():
+    parts = render_map(result())
+    assert f"var {parts.markers_name} =" in parts.script
+    assert f"var {parts.map_name} =" in parts.script
+    assert '"title":"Cluster #2"' in parts.script
+
+
+def test_popup_lines_and_escaping():
+    html = str(popup_html(spot(1, 43.6, -79.4, title='<img src=x onerror=alert(1)>',
+                               ownername="A&B")))
+    assert "Cluster #1" in html and "20 photos by 4 photographers" in html
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "A&amp;B" in html
+    assert "<dt>Focal length</dt><dd>50 mm</dd>" in html
+    assert "<dt>Exposure</dt><dd>1/250 s</dd>" in html
+    assert "<dt>Aperture</dt><dd>f/2.8</dd>" in html and "<dt>ISO</dt><dd>ISO 400</dd>" in html
+    assert 'href="https://www.flickr.com/photos/9@N00/1/"' in html
