@@ -10,7 +10,7 @@ from ..mapping import rank_colour
 class ReachabilityPlot:
     """Bars of an OPTICS reachability plot, in SVG user units.
 
-    One bar per photo in cluster order, or per group of neighbouring photos
+    One bar per photo (square-root scale, so shallow valleys show) in cluster order, or per group of neighbouring photos
     when there are more photos than ``width`` (the group's highest
     reachability, coloured by its most common hotspot), so the SVG stays
     small with 10,000 photos.
@@ -19,6 +19,8 @@ class ReachabilityPlot:
     width: int
     height: int
     bars: list          # (x, y, w, h, colour)
+    band_y: float       # the strip under the bars showing each photo's hotspot
+    band_h: float
     top_m: float        # reachability at the top of the plot, metres
     n_points: int
 
@@ -36,13 +38,18 @@ def build_reachability_plot(result, width=800, height=140):
     n_bins = min(n, width)
     edges = np.linspace(0, n, n_bins + 1).astype(int)
     bar_w = width / max(n_bins, 1)
+    band_h = 8.0
+    plot_h = height - band_h - 2
     bars = []
     for i in range(n_bins):
         lo, hi = edges[i], max(edges[i + 1], edges[i] + 1)
         value = reach[lo:hi].max()
         values, counts = np.unique(ranks[lo:hi], return_counts=True)
         rank = int(values[np.argmax(counts)])
-        h = max(value / top * height, 0.5)
-        bars.append((round(i * bar_w, 2), round(height - h, 2), round(bar_w, 2), round(h, 2),
+        # Square-root scale: valleys a few metres deep stay visible beside
+        # kilometre-high jumps between places.
+        h = max(np.sqrt(value / top) * plot_h, 0.5)
+        bars.append((round(i * bar_w, 2), round(plot_h - h, 2), round(bar_w, 2), round(h, 2),
                      rank_colour(rank)))
-    return ReachabilityPlot(width=width, height=height, bars=bars, top_m=top, n_points=n)
+    return ReachabilityPlot(width=width, height=height, bars=bars, top_m=top, n_points=n,
+                            band_y=height - band_h, band_h=band_h)

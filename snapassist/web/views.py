@@ -47,10 +47,15 @@ def index():
     return render_template("search.html", query="", message=None, demo=_is_demo())
 
 
-@bp.route("/search")
 @bp.route("/output")
+def output():
+    """The 2018 results URL (``?search_keywords=``), kept working."""
+    return search()
+
+
+@bp.route("/search")
 def search():
-    """Results page: ranked list, map and reachability plot (``/output`` is the 2018 URL)."""
+    """Results page: ranked list, map and reachability plot."""
     phrase = _query_arg()
     database, result = _search(phrase)
     spots = [_spot_view(h) for h in result.hotspots]

@@ -1,0 +1,128 @@
+"""The results page in headless Chromium: map points, markers, list, popup.
+
+Runs offline: the map's JavaScript and CSS, normally fetched from CDNs, are
+served from a local copy of the npm ``leaflet@1.9.3`` package (folder in
+``SNAPASSIST_LEAFLET_DIST``, default ``.cache/npm/node_modules/leaflet/dist``
+as installed by ``.ci/run``); every other outside request gets an empty body.
+Outside CI the test skips when Chromium, Playwright or leaflet is missing;
+with ``CI=true`` it fails instead.
+"""
+import json
+import os
+import shutil
+import threading
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from snapassist.web import create_app
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+SCREENSHOT = Path("/tmp/snapassist_browser_results.png")
+CONTENT_TYPES = {".js": "application/javascript", ".css": "text/css", ".png": "image/png"}
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _missing(reason):
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"browser test cannot run in CI: {reason}")
+    pytest.skip(reason)
+
+
+def _requirements():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("the Python package playwright is not installed")
+    chromium = os.environ.get("SNAPASSIST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).is_file():
+        _missing(f"Chromium not found at {chromium} (apt-get install chromium)")
+    dist = Path(os.environ.get("SNAPASSIST_LEAFLET_DIST")
+                or REPO / ".cache/npm/node_modules/leaflet/dist")
+    if not (dist / "leaflet.js").is_file():
+        _missing(f"leaflet 1.9.3 not found in {dist} (set SNAPASSIST_LEAFLET_DIST, "
+                 f"or npm install --prefix .cache/npm leaflet@1.9.3)")
+    return sync_playwright, chromium, dist
+
+
+@pytest.fixture(scope="module")
+def server(demo_db):
+    from werkzeug.serving import make_server
+
+    app = create_app({"SNAPASSIST_DATABASE": demo_db})
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(timeout=10)
+
+
+def _offline_router(base, dist):
+    """Answer CDN requests from the local leaflet copy, others with nothing."""
+    def handle(route):
+        url = route.request.url
+        if url.startswith(base):
+            return route.continue_()
+        path = urllib.parse.urlsplit(url).path
+        marker = "/leaflet@1.9.3/dist/"
+        if marker in path:
+            local = dist / path.split(marker, 1)[1]
+            if local.is_file():
+                return route.fulfill(path=str(local),
+                                     content_type=CONTENT_TYPES.get(local.suffix))
+        return route.fulfill(status=200, body="",
+                             content_type=CONTENT_TYPES.get(Path(path).suffix, "text/plain"))
+    return handle
+
+
+def test_results_page_in_chromium(server, demo_db):
+    sync_playwright, chromium, dist = _requirements()
+    api = create_app({"TESTING": True, "SNAPASSIST_DATABASE": demo_db}).test_client()
+    expected = api.get("/api/search?q=cn+tower").get_json()
+    assert expected["clusters"], "the demo data should give 'cn tower' hotspots"
+
+    errors = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.route("**/*", _offline_router(server, dist))
+            page.goto(server + "/")
+            page.fill("input[name=q]", "cn tower")
+            page.click("button[type=submit]")
+            page.wait_for_selector(".sa-spot")
+            page.wait_for_selector(".leaflet-marker-icon")
+
+            # The ranked list, the numbered markers and every photo point.
+            n_spots = len(expected["clusters"])
+            assert page.locator(".sa-spot").count() == n_spots
+            assert page.locator(".leaflet-marker-icon.sa-rank-icon").count() == n_spots
+            cfg = json.loads(page.text_content("#sa-map-config"))
+            n_points = page.evaluate(f"window[{json.dumps(cfg['points'])}].getLayers().length")
+            assert n_points == expected["n_photos"]
+            assert page.locator(".leaflet-overlay-pane canvas").count() == 1
+
+            # Clicking the second entry (or the first) flies there and opens its popup.
+            rank = min(2, n_spots)
+            page.click(f'.sa-spot[data-rank="{rank}"] button')
+            popup = page.wait_for_selector(".leaflet-popup-content", timeout=10_000)
+            assert f"Cluster #{rank}" in popup.inner_text()
+            # The map flew in close (the popup may pan it a little to fit).
+            cluster = expected["clusters"][rank - 1]
+            view = page.evaluate(
+                "([m, lat, lon]) => ({zoom: window[m].getZoom(),"
+                " inside: window[m].getBounds().contains([lat, lon])})",
+                [cfg["map"], cluster["latitude"], cluster["longitude"]])
+            assert view == {"zoom": 15, "inside": True} or (view["zoom"] > 15 and view["inside"])
+            page.wait_for_timeout(500)          # let the popup finish fading in
+            page.screenshot(path=str(SCREENSHOT))
+        finally:
+            browser.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
