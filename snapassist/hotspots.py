@@ -126,10 +126,11 @@ def find_hotspots(photos, views_threshold, query=""):
     # Rank by score; ties broken by size so the order never depends on labels.
     candidates.sort(key=lambda c: (-c[0], -len(c[1])))
     photo_rank = np.full(n, -1, dtype=np.int64)
+    columns = _Columns(photos) if candidates else None
     hotspots = []
     for rank, (score, members, spread) in enumerate(candidates, start=1):
         photo_rank[members] = rank
-        hotspots.append(_describe(photos.iloc[members], rank, score, spread))
+        hotspots.append(_describe(photos, columns, members, rank, score, spread))
 
     order = np.asarray(optics.ordering_)
     reach = np.asarray(optics.reachability_, dtype=np.float64)[order] * config.EARTH_RADIUS_M
@@ -180,35 +181,52 @@ def trim_cluster(lat, lon):
     return dist <= config.TRIM_FACTOR * spread, spread
 
 
-def _describe(members, rank, score, spread):
-    views = members["views"].to_numpy(dtype=np.float64)
-    lat = members["latitude"].to_numpy(dtype=np.float64)
-    lon = members["longitude"].to_numpy(dtype=np.float64)
+class _Columns:
+    """The search's columns as arrays, converted once for all its clusters."""
+
+    def __init__(self, photos):
+        self.views = photos["views"].to_numpy(dtype=np.float64)
+        self.lat = photos["latitude"].to_numpy(dtype=np.float64)
+        self.lon = photos["longitude"].to_numpy(dtype=np.float64)
+        self.owner = pd.factorize(photos["owner"])[0]
+        self.ids = photos["id"].astype(str).to_numpy(dtype=object)
+        self.hour = self._bins(photos, "hour", 0, 24)
+        self.month = self._bins(photos, "month", 1, 12)
+        self.has_exif = _has_exif(photos)
+
+    @staticmethod
+    def _bins(photos, column, first, size):
+        """0-based bin of each photo, -1 where unknown or out of range."""
+        if column not in photos.columns:
+            return np.full(len(photos), -1, dtype=np.int64)
+        values = pd.to_numeric(photos[column], errors="coerce").to_numpy(dtype=np.float64)
+        values = np.where(np.isfinite(values), values - first, -1).astype(np.int64)
+        return np.where((values >= 0) & (values < size), values, -1)
+
+
+def _counts(bins, size):
+    return np.bincount(bins[bins >= 0], minlength=size).tolist()
+
+
+def _describe(photos, cols, members, rank, score, spread):
+    views, lat, lon = cols.views[members], cols.lat[members], cols.lon[members]
     # Weight by views so the centre leans to where the admired photos were
     # taken; fall back to a plain mean when nobody viewed anything.
     weights = views if views.sum() > 0 else None
-    best = members.iloc[np.argsort(-views, kind="stable")[:config.N_BEST_PHOTOS]]
+    best = members[np.argsort(-views, kind="stable")[:config.N_BEST_PHOTOS]]
     return Hotspot(
         rank=rank, score=float(score), n_photos=len(members),
-        n_owners=int(members["owner"].nunique()),
+        n_owners=int(len(np.unique(cols.owner[members]))),
         mean_views=float(views.mean()), median_views=float(np.median(views)),
         latitude=float(np.average(lat, weights=weights)),
         longitude=float(np.average(lon, weights=weights)),
         spread_m=spread,
-        photo_ids=[str(i) for i in members["id"]],
-        best_photos=[photo_summary(row) for row in best.to_dict("records")],
-        settings=typical_settings(members),
-        hours=_counts(members, "hour", 0, 24),
-        months=_counts(members, "month", 1, 12),
+        photo_ids=cols.ids[members].tolist(),
+        best_photos=[photo_summary(row) for row in photos.iloc[best].to_dict("records")],
+        settings=typical_settings(photos.iloc[members[cols.has_exif[members]]]),
+        hours=_counts(cols.hour[members], 24),
+        months=_counts(cols.month[members], 12),
     )
-
-
-def _counts(frame, column, first, size):
-    if column not in frame.columns:
-        return [0] * size
-    values = pd.to_numeric(frame[column], errors="coerce").dropna().astype(int) - first
-    values = values[(values >= 0) & (values < size)]
-    return np.bincount(values, minlength=size).tolist()
 
 
 def _has_exif(frame):
