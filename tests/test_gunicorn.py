@@ -55,10 +55,12 @@ def stop(proc):
 
 
 @pytest.mark.slow
-def test_gunicorn_serves_the_app(demo_folder, tmp_path):
+@pytest.mark.parametrize("preload", [False, True])
+def test_gunicorn_serves_the_app(demo_folder, tmp_path, preload):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = start_gunicorn(demo_folder, port, tmp_path / "gunicorn.log")
+    extra = ["--preload"] if preload else []
+    proc = start_gunicorn(demo_folder, port, tmp_path / "gunicorn.log", *extra)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -70,6 +72,8 @@ def test_gunicorn_serves_the_app(demo_folder, tmp_path):
                 assert time.monotonic() < deadline, "gunicorn did not answer in 60 s"
                 time.sleep(0.3)
         assert status == 200 and json.loads(body)["status"] == "ok"
+        # Preloaded: the master loaded the tables before forking the workers.
+        assert json.loads(body)["tables_loaded"] is preload
 
         status, body = fetch(base + "/")
         assert status == 200 and "What are you looking to photograph in Toronto?" in body

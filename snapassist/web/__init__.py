@@ -4,11 +4,16 @@ Importing this package does nothing. ``create_app()`` is cheap: it checks a
 configured tables folder (so a wrong ``FLICKR_TABLES_FOLDER`` fails at
 start-up, naming it) but loads the photo tables on first use, once per
 process. The module attribute ``app`` is built on first access, which is what
-``gunicorn snapassist.web:app`` does in each worker. To load the tables once
-in the gunicorn master and share them with forked workers, run
-``gunicorn --preload 'snapassist.web:create_app(load_tables=True)'``.
+``gunicorn snapassist.web:app`` does in each worker, which then loads the tables
+on its first search. With ``gunicorn --preload snapassist.web:app`` the master
+builds ``app`` before forking and we load the tables right away, so they are
+loaded once and shared by every worker (copy-on-write). When ``--preload``
+comes from a gunicorn config file instead of the command line, say
+``'snapassist.web:create_app(load_tables=True)'`` to get the same.
 """
 import logging
+import os
+import sys
 from pathlib import Path
 
 from flask import Flask
@@ -87,6 +92,12 @@ def __getattr__(name):
     global _app
     if name == "app":
         if _app is None:
-            _app = create_app()
+            _app = create_app(load_tables=_gunicorn_preloads())
         return _app
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _gunicorn_preloads():
+    """Whether gunicorn was asked (on its command line) to preload the app."""
+    args = list(sys.argv[1:]) + os.environ.get("GUNICORN_CMD_ARGS", "").split()
+    return "gunicorn" in sys.modules and "--preload" in args
