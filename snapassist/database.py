@@ -252,7 +252,7 @@ class FlickrPhotosDatabase:
         """The whole master table with the EXIF columns joined (do not modify)."""
         return self._photos
 
-    def get_search_results(self, phrase):
+    def get_search_results(self, phrase, columns=None):
         """The photos tagged with ``phrase``, EXIF columns joined on ``id``.
 
         A photo matches when every term of the phrase is one of its tags, or
@@ -260,14 +260,37 @@ class FlickrPhotosDatabase:
         matches ``cntower``, or ``cn`` and ``tower`` together). Tags match
         whole, never as substrings.
 
+        Parameters
+        ----------
+        phrase : str
+            What the photographer typed.
+        columns : list of str, optional
+            Only these columns (default: all). Copying the hits' columns is
+            what a search costs on a large table, so callers that need a few
+            columns should name them.
+
+        Returns
+        -------
+        DataFrame
+            The matching photos in table order; the index is their row
+            position in the master table.
+
         Raises
         ------
         QueryError
             If the phrase is empty after cleaning or too long (see
             :func:`parse_query`).
+        KeyError
+            If a name in ``columns`` is not a column of the table.
         """
         rows = self._index.match(parse_query(phrase))
-        return self._photos.iloc[rows]
+        if columns is None:
+            return self._photos.iloc[rows]
+        missing = [c for c in columns if c not in self._photos.columns]
+        if missing:
+            raise KeyError(f"no column(s) {', '.join(missing)} in the photo table")
+        # Column by column: never copies a whole column of the table first.
+        return pd.DataFrame({c: self._photos[c].iloc[rows] for c in columns})
 
     def count_search_results(self, phrase):
         """How many photos :meth:`get_search_results` would return."""

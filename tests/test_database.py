@@ -227,3 +227,11 @@ def test_demo_search_finds_cn_tower(demo_db):
     ok = [("cntower" in t.split()) or ({"cn", "tower"} <= set(t.split()))
           for t in result["tags"]]
     assert all(ok)
+
+
+def test_columns_subset(db):
+    result = db.get_search_results("cn tower", columns=["id", "views"])
+    assert list(result.columns) == ["id", "views"]
+    assert _ids(result) == ["1000", "1001", "1005"]
+    with pytest.raises(KeyError, match="no column.*nope"):
+        db.get_search_results("cn tower", columns=["id", "nope"])
