@@ -48,8 +48,7 @@ def create_app(test_config=None, load_tables=False):
         master table.
     """
     app = Flask(__name__)
-    app.config.from_mapping(SNAPASSIST_DATABASE=None, SNAPASSIST_TABLES_FOLDER=None,
-                            JSON_SORT_KEYS=False)
+    app.config.from_mapping(SNAPASSIST_DATABASE=None, SNAPASSIST_TABLES_FOLDER=None)
     if test_config:
         app.config.update(test_config)
     database = app.config["SNAPASSIST_DATABASE"]
