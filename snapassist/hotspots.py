@@ -108,7 +108,12 @@ def find_hotspots(photos, views_threshold, query=""):
     lon = photos["longitude"].to_numpy(dtype=np.float64)
     min_samples = max(config.MIN_SAMPLES_FLOOR,
                       math.ceil(config.MIN_SAMPLES_FRACTION * n))
-    optics = OPTICS(min_samples=min_samples, metric="haversine",
+    # max_eps = pi (half the globe, farther than any two photos) is the same
+    # as no limit, except that it dodges a scikit-learn quirk our OPTICS
+    # reproduces: with an infinite radius and min_samples >= n/2, the
+    # brute-force haversine search finds no neighbours, so searches of 15-29
+    # photos could never form a cluster.
+    optics = OPTICS(min_samples=min_samples, max_eps=math.pi, metric="haversine",
                     cluster_method="xi", xi=config.OPTICS_XI)
     optics.fit(np.radians(np.column_stack([lat, lon])))
     labels = np.asarray(optics.labels_)

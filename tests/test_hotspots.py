@@ -258,6 +258,16 @@ def test_real_optics_finds_separated_spots():
     assert set(result.photo_rank[frame["label"].to_numpy() == -1]) == {-1}
 
 
+def test_real_optics_small_search_forms_a_spot():
+    # 20 photos, min_samples 15: at least half the search per neighbourhood.
+    frame = pd.DataFrame(make_group(0, 20, 0, 0, 30, 1000, seed=16)
+                         + make_group(-1, 2, 8000, 8000, 100, 10, seed=17))
+    result = find_hotspots(frame.drop(columns="label"), THRESHOLD)
+    assert len(result.hotspots) == 1
+    assert set(result.hotspots[0].photo_ids) <= {f"0{i}" for i in range(20)}
+    assert np.isfinite(result.reachability[1:]).all()
+
+
 # --- URLs and formatting -----------------------------------------------------
 
 @pytest.mark.parametrize("url, ok", [

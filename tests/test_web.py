@@ -42,6 +42,7 @@ def hand_built_table():
     add("filler", 400, 0, 0, 20000, 10, "street")
     add("rare", 5, 0, 0, 50, 5000, "rare")
     add("dull", 30, 0, 0, 50, 10, "dull")
+    add("wide", 16, 0, 0, 20000, 5000, "wide")
     # A hostile photo in the best spot: its title, owner name and URLs are attacks.
     rows[0].update(title=XSS, ownername=XSS + "<b>", views=50_000, url_q="javascript:alert(2)",
                    url_m="https://evil.example/x.jpg")
@@ -84,6 +85,16 @@ def test_search_page(client):
 def test_output_is_the_2018_url(client):
     old = client.get("/output?search_keywords=cn%20tower").get_data(as_text=True)
     assert old.count('class="sa-spot"') == 3
+
+
+def test_no_spot_survives(client):
+    # Enough popular photos, but scattered over the city: no hotspot, no error.
+    page = client.get("/search?q=wide")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "0 spots" in text and "too scattered" in text and 'class="sa-spot"' not in text
+    body = client.get("/api/search?q=wide").get_json()
+    assert body["n_photos"] == 16 and body["clusters"] == []
 
 
 def test_about(client):
