@@ -70,6 +70,14 @@ def test_index(client):
     text = page.get_data(as_text=True)
     assert "What are you looking to photograph in Toronto?" in text
     assert 'placeholder="' in text and ">Go</button>" in text
+    assert "synthetic" in text                       # the demo banner, before any search
+
+
+def test_no_banner_on_real_tables(database):
+    real = FlickrPhotosDatabase(database.photos, None, is_demo=False)
+    client = create_app({"TESTING": True, "SNAPASSIST_DATABASE": real}).test_client()
+    assert "synthetic" not in client.get("/").get_data(as_text=True)
+    assert "synthetic" not in client.get("/search?q=cn+tower").get_data(as_text=True)
 
 
 def test_search_page(client):

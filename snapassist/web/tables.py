@@ -2,6 +2,7 @@
 import logging
 import threading
 import time
+from pathlib import Path
 
 from .. import config
 
@@ -23,6 +24,16 @@ class TablesHolder:
     def loaded(self):
         """Whether the tables are in memory."""
         return self._database is not None
+
+    @property
+    def is_demo(self):
+        """Whether the tables are (or will be) the synthetic demo, without loading them."""
+        if self._database is not None:
+            return self._database.is_demo
+        if self._folder is not None:
+            return (Path(self._folder) / config.DEMO_MARKER).is_file()
+        # Nothing configured (checked at start-up): the current folder's tables, else the demo.
+        return not config.has_tables(Path.cwd())
 
     def get(self):
         """The database, loading it on the first call."""

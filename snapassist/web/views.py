@@ -37,8 +37,7 @@ def _search(phrase):
 
 
 def _is_demo():
-    holder = current_app.extensions["snapassist_tables"]
-    return holder.loaded and holder.get().is_demo
+    return current_app.extensions["snapassist_tables"].is_demo
 
 
 @bp.route("/")
