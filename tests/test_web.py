@@ -232,3 +232,25 @@ def test_run_webapp_bad_folder(tmp_path):
     out = subprocess.run([sys.executable, "run_webapp.py"], capture_output=True, text=True,
                          env=env, cwd=Path(__file__).resolve().parents[1], timeout=60)
     assert out.returncode == 2 and "missing" in out.stderr
+
+
+def test_reachability_plot_bars():
+    from types import SimpleNamespace
+
+    from snapassist.mapping import BACKGROUND_COLOUR, rank_colour
+    from snapassist.web.plots import build_reachability_plot
+
+    reach = np.array([np.inf, 400.0, 1.0, 1.0, 100.0, 4.0, 4.0, 4.0])
+    ranks = np.array([-1, -1, 1, 1, -1, -1, 2, 2])
+    plot = build_reachability_plot(SimpleNamespace(reachability=reach, reachability_rank=ranks),
+                                   width=4, height=110)
+    assert len(plot.bars) == 4 and plot.top_m == 400.0
+    # Two photos a bar: the higher reachability, the colour of their hotspot.
+    assert [b[4] for b in plot.bars] == [BACKGROUND_COLOUR, rank_colour(1),
+                                        BACKGROUND_COLOUR, rank_colour(2)]
+    plot_h = 110 - plot.band_h - 2
+    expected = [plot_h, math.sqrt(1 / 400) * plot_h, math.sqrt(100 / 400) * plot_h,
+                math.sqrt(4 / 400) * plot_h]                   # inf is drawn full height
+    assert [b[3] for b in plot.bars] == pytest.approx(expected, abs=0.01)
+    full = build_reachability_plot(SimpleNamespace(reachability=reach, reachability_rank=ranks))
+    assert len(full.bars) == len(reach)

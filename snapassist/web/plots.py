@@ -36,20 +36,23 @@ def build_reachability_plot(result, width=800, height=140):
     # Undefined reachability (the start of each connected part) is drawn full height.
     reach = np.where(np.isfinite(reach), reach, top)
     n_bins = min(n, width)
-    edges = np.linspace(0, n, n_bins + 1).astype(int)
+    starts = np.linspace(0, n, n_bins + 1).astype(int)[:-1]
     bar_w = width / max(n_bins, 1)
     band_h = 8.0
     plot_h = height - band_h - 2
-    bars = []
-    for i in range(n_bins):
-        lo, hi = edges[i], max(edges[i + 1], edges[i] + 1)
-        value = reach[lo:hi].max()
-        values, counts = np.unique(ranks[lo:hi], return_counts=True)
-        rank = int(values[np.argmax(counts)])
+    if n == 0:
+        bars = []
+    else:
+        tops = np.maximum.reduceat(reach, starts)
+        # Most common rank per bar: count each rank's members per bar at once.
+        values, codes = np.unique(ranks, return_inverse=True)
+        one_hot = np.zeros((n, len(values)), dtype=np.int32)
+        one_hot[np.arange(n), codes] = 1
+        bar_ranks = values[np.argmax(np.add.reduceat(one_hot, starts, axis=0), axis=1)]
         # Square-root scale: valleys a few metres deep stay visible beside
         # kilometre-high jumps between places.
-        h = max(np.sqrt(value / top) * plot_h, 0.5)
-        bars.append((round(i * bar_w, 2), round(plot_h - h, 2), round(bar_w, 2), round(h, 2),
-                     rank_colour(rank)))
+        heights = np.maximum(np.sqrt(tops / top) * plot_h, 0.5)
+        bars = [(round(i * bar_w, 2), round(plot_h - h, 2), round(bar_w, 2), round(h, 2),
+                 rank_colour(int(r))) for i, (h, r) in enumerate(zip(heights, bar_ranks))]
     return ReachabilityPlot(width=width, height=height, bars=bars, top_m=top, n_points=n,
                             band_y=height - band_h, band_h=band_h)
