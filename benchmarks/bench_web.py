@@ -40,16 +40,32 @@ TARGET_MS = {1_000: 300, 10_000: 1500}
 MAX_PAGE_BYTES = 2_000_000
 
 
-def pick_queries(database, sizes):
-    """The tag whose search count is closest to each size (log scale)."""
+def _miss(count, size):
+    """How far a count is from the wanted size, as a factor >= 1."""
+    count = max(count, 1)
+    return max(count / size, size / count)
+
+
+def pick_queries(database, sizes, tolerance=1.25):
+    """A phrase per size whose search count is near it.
+
+    A single word tag when one is close enough, else two tags together (at a
+    million photos even the rarest demo tags match several hundred photos).
+    """
     counts = database.photos["tags"].str.split().explode().value_counts()
+    words = counts[counts.index.str.fullmatch(r"[a-z]{3,}")]
     picked = []
     for size in sizes:
-        ratio = (counts.clip(lower=1) / size).map(lambda r: max(r, 1 / r))
-        for tag in ratio.sort_values().index[:20]:
-            if tag not in picked:
-                picked.append(tag)
-                break
+        ranked = sorted(words.items(), key=lambda kv: _miss(kv[1], size))
+        phrase, count = ranked[0]
+        if _miss(count, size) > tolerance:
+            pool = [w for w, c in ranked if size < c <= 40 * size][:40]
+            for i, a in enumerate(pool):
+                for b in pool[i + 1:]:
+                    n = database.count_search_results(f"{a} {b}")
+                    if n >= config.MIN_PHOTOS_TO_CLUSTER and _miss(n, size) < _miss(count, size):
+                        phrase, count = f"{a} {b}", n
+        picked.append(phrase)
     return picked
 
 
