@@ -105,9 +105,15 @@ def test_results_page_in_chromium(server, demo_db):
             assert page.locator(".sa-spot").count() == n_spots
             assert page.locator(".leaflet-marker-icon.sa-rank-icon").count() == n_spots
             cfg = json.loads(page.text_content("#sa-map-config"))
-            n_points = page.evaluate(f"window[{json.dumps(cfg['points'])}].getLayers().length")
+            n_points = page.evaluate(f"window[{json.dumps(cfg['points'])}].count()")
             assert n_points == expected["n_photos"]
-            assert page.locator(".leaflet-overlay-pane canvas").count() == 1
+            assert page.locator(".leaflet-overlay-pane canvas.sa-points").count() == 1
+            # The canvas really has dots on it: count its non-transparent pixels.
+            painted = page.evaluate(
+                "() => { const c = document.querySelector('canvas.sa-points');"
+                " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+                " let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; }")
+            assert painted > 20 * n_spots
 
             # Clicking the second entry (or the first) flies there and opens its popup.
             rank = min(2, n_spots)

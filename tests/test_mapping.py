@@ -48,7 +48,7 @@ def test_js_json_cannot_close_a_script():
 def test_points_are_one_layer():
     parts = render_map(result(n=3000))
     # One JavaScript array holds every photo; no per-photo Leaflet objects in the page.
-    assert parts.script.count("L.circleMarker(") == 1
+    assert parts.script.count("L.Layer.extend(") == 1 and "circleMarker" not in parts.script
     match = re.search(r"var data = (\[[^\]]*\])", parts.script)
     data = json.loads(match.group(1))
     assert len(data) == 3 * 3000

@@ -6,6 +6,7 @@
   var cfg = JSON.parse(cfgNode.textContent);
   var map = window[cfg.map], markers = window[cfg.markers];
   if (!map || !markers) { return; }
+  var pending = null;                // the moveend handler of the flight under way
 
   function select(item) {
     var rank = item.getAttribute("data-rank"), marker = markers[rank];
@@ -14,14 +15,23 @@
       el.classList.remove("sa-active");
     });
     item.classList.add("sa-active");
-    var target = marker.getLatLng(), zoom = Math.max(map.getZoom(), 15);
-    map.once("moveend", function () { marker.openPopup(); });
+    var target = marker.getLatLng(), zoom = Math.max(Math.round(map.getZoom()), 15);
+    if (pending) { map.off("moveend", pending); pending = null; }
     map.closePopup();
     if (map.getCenter().distanceTo(target) < 1 && map.getZoom() === zoom) {
       marker.openPopup();            // already there: no moveend will fire
-    } else {
-      map.flyTo(target, zoom, {duration: 0.8});
+      return;
     }
+    // Open the popup once the flight has landed; a moveend can also come
+    // from a movement the flight interrupted, so check the zoom first.
+    pending = function () {
+      if (Math.abs(map.getZoom() - zoom) > 1e-6) { return; }
+      map.off("moveend", pending);
+      pending = null;
+      marker.openPopup();
+    };
+    map.on("moveend", pending);
+    map.flyTo(target, zoom, {duration: 0.8});
   }
 
   document.querySelectorAll(".sa-spot").forEach(function (item) {
