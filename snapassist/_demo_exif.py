@@ -125,10 +125,15 @@ def generate_exif(rng, owner_camera, year, kind, tripod):
     weights = np.array([c[4] for c in CAMERAS], dtype=float)
     phone = np.array([c[0].startswith(("Apple", "Samsung", "Google")) for c in CAMERAS])
     casual = rng.random(n) < 0.2
+    # Long exposures on a tripod need a camera with a manual shutter.
+    manual_shutter = np.array([c[3] < 4 for c in CAMERAS])
     for y in np.unique(year):
         ok = release <= y
         redo = (year == y) & ((release[cam] > y) | casual)
         w = np.where(ok, weights, 0.0) * np.where(phone, 3.0, 1.0)
+        cam[redo] = rng.choice(len(CAMERAS), size=int(redo.sum()), p=w / w.sum())
+        redo = (year == y) & tripod & ~manual_shutter[cam]
+        w = np.where(ok & manual_shutter, weights, 0.0)
         cam[redo] = rng.choice(len(CAMERAS), size=int(redo.sum()), p=w / w.sum())
 
     lens = np.full(n, "", dtype=object)

@@ -77,6 +77,24 @@ def _add(tags, mask, text):
     tags[idx] = tags[idx] + text
 
 
+def _emit(tags, present, text, mask):
+    """Add each word of ``text`` where ``mask`` holds and the photo lacks it.
+
+    ``present`` maps tag -> mask of photos that already have it, and is updated.
+    """
+    for word in text.split():
+        seen = present.get(word)
+        new = mask if seen is None else mask & ~seen
+        present[word] = new if seen is None else seen | new
+        _add(tags, new, word + " ")
+
+
+def _global_tag_lists():
+    """The (tags, p) lists added to any photo whatever its subject."""
+    return (places.COTAGS, *places.KIND_TAGS.values(), places.CHERRY_TAGS,
+            places.WINTER_TAGS, places.LONG_EXPOSURE_TAGS)
+
+
 def _pick(rng, options, m, first=0.7):
     """One of ``options`` per photo, the first with probability ``first``."""
     options = np.array(options, dtype=object)
@@ -130,17 +148,23 @@ def _fill_source(rng, scene, idx, subject, viewpoint):
     scene["winter"][idx] = winter
     scene["subj_name"][idx] = subject.name
 
+    # Tags: each added once per photo, as Flickr keeps them.
+    tags = np.full(m, "", dtype=object)
+    present = {}
     joined = _pick(rng, subject.joined, m)
     words_on = (rng.random(m) < 0.45) & bool(subject.words)
     joined_on = (rng.random(m) < 0.85) | ~words_on
-    tags = np.where(joined_on, joined + " ", "").astype(object)
-    _add(tags, words_on, subject.words + " ")
+    for option in subject.joined:
+        _emit(tags, present, option, joined_on & (joined == option))
+    _emit(tags, present, subject.words, words_on)
     for tag, p in subject.extra:
-        _add(tags, rng.random(m) < p, tag + " ")
+        _emit(tags, present, tag, rng.random(m) < p)
     if viewpoint is not None:
         for tag in viewpoint.tags.split():
-            _add(tags, rng.random(m) < 0.6, tag + " ")
+            _emit(tags, present, tag, rng.random(m) < 0.6)
     scene["subj_tags"][idx] = tags
+    for tag in present.keys() & scene["has"].keys():
+        scene["has"][tag][idx] = present[tag]
 
     pool = [subject.name, subject.name, subject.name + ", Toronto", subject.name.lower(), *subject.titles]
     if viewpoint is not None and len(subject.viewpoints) > 1:
@@ -181,6 +205,9 @@ def draw_scenes(rng, n):
         "cherry": np.zeros(n, dtype=bool), "winter": np.zeros(n, dtype=bool),
         "subj_name": np.empty(n, dtype=object), "subj_tags": np.empty(n, dtype=object),
         "subj_title": np.empty(n, dtype=object),
+        # For tags that subjects and global lists share: which photos have them.
+        "has": {word: np.zeros(n, dtype=bool) for tag_list in _global_tag_lists()
+                for tag, _ in tag_list for word in tag.split()},
     }
     n_landmark_sources = sum(1 for s in sources if s[1] is not None)
     scene["landmark"] = source < n_landmark_sources
@@ -220,17 +247,19 @@ def draw_tags(rng, scene, taken):
     """Flickr-style normalised tags: subject, co-tags, kind, noise, a little unicode."""
     n = len(taken)
     tags = scene["subj_tags"].copy()
+    present = scene["has"]
     for tag, p in places.COTAGS:
-        _add(tags, rng.random(n) < p, tag + " ")
+        _emit(tags, present, tag, rng.random(n) < p)
     for kind, tag_list in places.KIND_TAGS.items():
         for tag, p in tag_list:
-            _add(tags, (scene["kind"] == kind) & (rng.random(n) < p), tag + " ")
+            _emit(tags, present, tag, (scene["kind"] == kind) & (rng.random(n) < p))
     for mask, tag_list in ((scene["cherry"], places.CHERRY_TAGS), (scene["winter"], places.WINTER_TAGS),
                            (scene["tripod"], places.LONG_EXPOSURE_TAGS)):
         for tag, p in tag_list:
-            _add(tags, mask & (rng.random(n) < p), tag + " ")
+            _emit(tags, present, tag, mask & (rng.random(n) < p))
+    # Landmark photos name their place already; background ones sometimes name the district.
     district = np.array([d[0] + " " for d in places.DISTRICTS], dtype=object)[scene["district"]]
-    on = np.flatnonzero(rng.random(n) < 0.2)
+    on = np.flatnonzero(~scene["landmark"] & (rng.random(n) < 0.25))
     tags[on] = tags[on] + district[on]
     # Distinct noise tags: an arithmetic walk with a step coprime to the vocabulary size.
     vocab = np.array([t + " " for t in places.NOISE_TAGS], dtype=object)
@@ -246,9 +275,10 @@ def draw_tags(rng, scene, taken):
     tags[odd] = tags[odd] + np.array(places.NON_ASCII_TAGS, dtype=object)[
         rng.integers(0, len(places.NON_ASCII_TAGS), len(odd))] + " "
     on = np.flatnonzero(rng.random(n) < 0.06)
-    tags[on] = tags[on] + scene["year"][on].astype(str).astype(object)
-    # Flickr keeps each tag once; a subject and a co-tag may both have added one.
-    return np.array([" ".join(dict.fromkeys(t.split())) for t in tags], dtype=object)
+    tags[on] = tags[on] + scene["year"][on].astype(str).astype(object) + " "
+    # Every tag was added with a trailing space; the noise, unicode, district and
+    # year vocabularies are disjoint from the rest, so no tag repeats.
+    return np.array([t[:-1] for t in tags], dtype=object)
 
 
 def draw_titles(rng, scene, taken):

@@ -194,7 +194,7 @@ def _draw_owners(rng, n):
     n_owners = max(1, min(n, round(n / 14)))
     rank = np.arange(n_owners)
     # Zipf-like: a handful of prolific photographers, a long tail of occasional ones.
-    weight = 1.0 / (rank + 3.0) ** 1.05
+    weight = 1.0 / (rank + 10.0) ** 1.05
     owner = rng.choice(n_owners, size=n, p=weight / weight.sum())
     numbers_ = rng.choice(90_000_000, size=n_owners, replace=False) + 10_000_000
     suffix = rng.choice(np.array(["@N00", "@N02", "@N03", "@N04", "@N05", "@N06", "@N07", "@N08"]),
