@@ -85,7 +85,7 @@ def generate_demo_photos(n_photos=config.DEMO_N_PHOTOS, seed=config.DEMO_SEED):
         "longitude": scene["lon"],
     }
     cols.update(_draw_geo_fields(rng, scene))
-    cols.update(_draw_image_fields(rng, ids, upload))
+    cols.update(_draw_image_fields(rng, ids))
     cols["title_cleaned"] = clean_titles(titles)
     exact = (granularity == 0) & (unknown == 0)
     stamp = pd.DatetimeIndex(taken)
@@ -283,16 +283,21 @@ def _draw_geo_fields(rng, scene):
 
 
 def _hex(rng, n, width):
+    """``n`` random lower-case hex strings of ``width`` digits."""
     digits = np.array(list("0123456789abcdef"))[rng.integers(0, 16, (n, width))]
     return np.ascontiguousarray(digits).view(f"<U{width}").ravel().astype(object)
 
 
-def _draw_image_fields(rng, ids, upload):
+def _draw_image_fields(rng, ids):
     """Image URLs on live.staticflickr.com, with the sizes Flickr would give."""
     n = len(ids)
-    server = rng.integers(1000, 10000, n).astype(str).astype(object)
+    # Few distinct servers: build their URL prefixes once and look them up.
+    server_no = rng.integers(1000, 10000, n)
+    servers = np.arange(1000, 10000).astype(str).astype(object)
+    prefixes = "https://live.staticflickr.com/" + servers + "/"
+    server = servers[server_no - 1000]
     secret = _hex(rng, n, 10)
-    base = "https://live.staticflickr.com/" + server + "/" + ids + "_" + secret
+    base = prefixes[server_no - 1000] + ids + ("_" + secret)
     long_side = rng.choice([800, 1600, 2048, 3000, 3264, 4032, 4288, 4928, 5184, 6000, 6016, 6720],
                            size=n, p=[.04, .05, .1, .05, .08, .18, .08, .1, .12, .1, .05, .05])
     ratio = rng.choice([1.5, 4 / 3, 16 / 9, 2 / 3, 3 / 4, 1.0], size=n, p=[.45, .2, .05, .18, .07, .05])
@@ -302,12 +307,15 @@ def _draw_image_fields(rng, ids, upload):
     for suffix, size in (("s", 240), ("m", 500), ("l", 1024)):
         scale = size / long_side
         has = long_side >= size
-        out[f"url_{suffix}"] = np.where(has, base + f"_{'b' if suffix == 'l' else suffix}.jpg", "")
+        url = base + f"_{'b' if suffix == 'l' else suffix}.jpg"
+        out[f"url_{suffix}"] = url if has.all() else np.where(has, url, "")
         out[f"width_{suffix}"] = np.where(has, np.round(width_o * scale), np.nan)
         out[f"height_{suffix}"] = np.where(has, np.round(height_o * scale), np.nan)
     original = rng.random(n) < 0.15
-    out["url_o"] = np.where(original, "https://live.staticflickr.com/" + server + "/" + ids + "_"
-                            + _hex(rng, n, 10) + "_o.jpg", "")
+    out["url_o"] = np.full(n, "", dtype=object)
+    idx = np.flatnonzero(original)
+    out["url_o"][idx] = (prefixes[server_no[idx] - 1000] + ids[idx]
+                         + ("_" + _hex(rng, len(idx), 10)) + "_o.jpg")
     out["width_o"] = np.where(original, width_o, np.nan)
     out["height_o"] = np.where(original, height_o, np.nan)
     dims = original | (rng.random(n) < 0.65)
