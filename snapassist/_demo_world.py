@@ -293,13 +293,14 @@ def draw_titles(rng, scene, taken):
     generic = u >= cut + 0.28
 
     idx = np.flatnonzero(filename)
-    prefix = np.array(places.FILENAME_PREFIXES, dtype=object)[
-        rng.integers(0, len(places.FILENAME_PREFIXES), len(idx))]
-    number = np.char.zfill(rng.integers(0, 10000, len(idx)).astype(str), 4).astype(object)
-    # Phones name files after the moment they were taken.
-    stamp = np.char.replace(np.char.replace(np.char.replace(
-        np.datetime_as_string(taken[idx], unit="s"), "-", ""), ":", ""), "T", "_").astype(object)
-    titles[idx] = np.where(prefix == "IMG_20", "IMG_" + stamp, prefix + number)
+    if len(idx):
+        prefix = np.array(places.FILENAME_PREFIXES, dtype=object)[
+            rng.integers(0, len(places.FILENAME_PREFIXES), len(idx))]
+        number = np.char.zfill(rng.integers(0, 10000, len(idx)).astype(str), 4).astype(object)
+        # Phones name files after the moment they were taken.
+        stamp = np.char.replace(np.char.replace(np.char.replace(
+            np.datetime_as_string(taken[idx], unit="s"), "-", ""), ":", ""), "T", "_").astype(object)
+        titles[idx] = np.where(prefix == "IMG_20", "IMG_" + stamp, prefix + number)
     titles[empty] = ""
     idx = np.flatnonzero(generic)
     titles[idx] = np.array(places.GENERIC_TITLES, dtype=object)[
