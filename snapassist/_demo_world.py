@@ -8,7 +8,7 @@ import numpy as np
 
 from . import config
 from . import _demo_places as places
-from ._demo_places import DAY, NIGHT, SUNRISE, SUNSET, INDOOR
+from ._demo_places import DAY, NIGHT, SUNRISE, SUNSET
 
 LANDMARK_SHARE = 0.72
 _M_PER_DEG_LAT = 111_320.0

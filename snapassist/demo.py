@@ -200,13 +200,15 @@ def _draw_owners(rng, n):
     suffix = rng.choice(np.array(["@N00", "@N02", "@N03", "@N04", "@N05", "@N06", "@N07", "@N08"]),
                         size=n_owners, p=[.15, .05, .1, .1, .15, .15, .15, .15])
     nsid = numbers_.astype(str).astype(object) + suffix.astype(object)
-    first = np.array(places.FIRST_NAMES, dtype=object)[rng.integers(0, len(places.FIRST_NAMES), n_owners)]
-    last = np.array(places.LAST_NAMES, dtype=object)[rng.integers(0, len(places.LAST_NAMES), n_owners)]
-    handle = np.array(places.HANDLES, dtype=object)[rng.integers(0, len(places.HANDLES), n_owners)]
+
+    def pick(pool):
+        return np.array(pool, dtype=object)[rng.integers(0, len(pool), n_owners)]
+
+    first, last, handle = pick(places.FIRST_NAMES), pick(places.LAST_NAMES), pick(places.HANDLES)
     digits = rng.integers(1, 999, n_owners).astype(str).astype(object)
     styles = [first + " " + last, np.array([f.lower() for f in first], dtype=object) + handle,
               "toronto" + handle + digits, first + " " + np.array([s[0] for s in last], dtype=object) + ".",
-              np.array(places.ODD_OWNER_NAMES, dtype=object)[rng.integers(0, len(places.ODD_OWNER_NAMES), n_owners)]]
+              pick(places.ODD_OWNER_NAMES)]
     style = rng.choice(len(styles), size=n_owners, p=[.45, .2, .15, .17, .03])
     names = np.choose(style, styles)
     # Prolific owners tend to be the better-followed ones.
