@@ -359,7 +359,7 @@ def settings_lines(settings):
     focal35 = settings.get("FocalLengthIn35mmFormat")
     focal_text = format_focal(focal)
     if focal_text and focal35 and format_focal(focal35) != focal_text:
-        focal_text += f" ({format_focal(focal35)} in 35 mm)"
+        focal_text += f" ({format_focal(focal35)} equiv.)"
     elif not focal_text:
         focal_text = format_focal(focal35)
     lines = [

@@ -88,7 +88,9 @@ def healthz():
 def _spot_view(h):
     best = h.best_photos[0] if h.best_photos else None
     return {"h": h, "colour": rank_colour(h.rank), "hours": format_hours(h.hours),
-            "months": format_months(h.months), "settings": settings_lines(h.settings),
+            "months": format_months(h.months),
+            "typical": " · ".join(text for label, text in settings_lines(h.settings)
+                                  if label not in ("Camera", "Lens")),
             "thumb": best["thumb_url"] if best else None,
             "thumb_title": (best["title"] or "Untitled") if best else "",
             "thumb_page": best["page_url"] if best else None}
