@@ -202,8 +202,15 @@ def test_folder_without_tables_fails_at_creation(monkeypatch, tmp_path):
         create_app()
 
 
-def test_unreadable_table_is_a_503_not_a_500(tmp_path):
+def test_non_hdf5_table_fails_at_creation(tmp_path):
     (tmp_path / config.MASTER_TABLE_PROCESSED).write_bytes(b"not an HDF5 file")
+    with pytest.raises(ConfigError, match="tables folder .* is not an HDF5 file"):
+        create_app({"SNAPASSIST_TABLES_FOLDER": tmp_path})
+
+
+def test_broken_table_is_a_503_not_a_500(tmp_path):
+    # Passes the cheap start-up check (HDF5 signature), fails when loaded.
+    (tmp_path / config.MASTER_TABLE_PROCESSED).write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)
     app = create_app({"TESTING": True, "SNAPASSIST_TABLES_FOLDER": tmp_path})
     client = app.test_client()
     assert client.get("/healthz").get_json()["tables_loaded"] is False

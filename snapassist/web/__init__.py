@@ -79,11 +79,20 @@ def _check_folder(folder):
     master = Path(folder) / config.MASTER_TABLE_PROCESSED
     try:
         with open(master, "rb") as handle:
-            handle.read(8)
+            head = handle.read(_HDF5_SIGNATURE_OFFSETS[-1] + len(_HDF5_SIGNATURE))
     except OSError as exc:
         raise ConfigError(f"{what} has no readable {config.MASTER_TABLE_PROCESSED}: "
                           f"{exc.strerror or exc}") from exc
+    if not any(head[o:o + len(_HDF5_SIGNATURE)] == _HDF5_SIGNATURE
+               for o in _HDF5_SIGNATURE_OFFSETS):
+        raise ConfigError(f"{what}: {str(master)!r} is not an HDF5 file")
     return folder
+
+
+# An HDF5 file starts with this signature, at 0 or after a user block of
+# 512, 1024, 2048... bytes: a cheap check that the master table is one.
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+_HDF5_SIGNATURE_OFFSETS = (0, 512, 1024, 2048)
 
 
 def __getattr__(name):
