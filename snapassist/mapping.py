@@ -27,6 +27,33 @@ TILES = "OpenStreetMap"
 TORONTO = (43.6532, -79.3832)
 
 
+class _RawScript(Element):
+    """JavaScript added to the page exactly as given.
+
+    branca's ``MacroElement.render`` wraps each rendered macro in an
+    ``Element``, which compiles it as a Jinja template a second time: user
+    text inside (a title holding ``{{ ... }}`` or ``{%``) would be executed as
+    template code or crash the page. Our elements add their script through
+    this class instead, which renders nothing but its text.
+    """
+
+    def __init__(self, text):
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs):
+        return self._text
+
+
+class _ScriptElement(MacroElement):
+    """A MacroElement with only a ``script`` macro, added without re-templating."""
+
+    def render(self, **kwargs):
+        script = self._template.module.__dict__["script"]
+        self.get_root().script.add_child(_RawScript(script(self, kwargs)),
+                                         name=self.get_name())
+
+
 def rank_colour(rank):
     """The colour of hotspot ``rank`` (1-based); grey for background (-1)."""
     if rank is None or rank < 1:
@@ -43,7 +70,7 @@ def js_json(value):
     return text
 
 
-class PhotoPoints(MacroElement):
+class PhotoPoints(_ScriptElement):
     """Every photo of the search as a small dot, drawn on one canvas.
 
     ``data`` is a flat list ``[lat, lon, rank, lat, lon, rank, ...]``. A tiny
@@ -115,7 +142,7 @@ var {{ this.get_name() }} = (function () {
         self.background_json = Markup(js_json(BACKGROUND_COLOUR))
 
 
-class ClusterMarkers(MacroElement):
+class ClusterMarkers(_ScriptElement):
     """A numbered marker with a popup at each hotspot centre.
 
     The JavaScript object it defines maps each rank to its Leaflet marker, so

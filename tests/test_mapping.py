@@ -4,6 +4,7 @@ import re
 
 import numpy as np
 import pytest
+from markupsafe import escape
 
 from snapassist.hotspots import Hotspot, HotspotResult
 from snapassist.mapping import (BACKGROUND_COLOUR, PALETTE, js_json, popup_html, rank_colour,
@@ -83,3 +84,15 @@ def test_popup_lines_and_escaping():
     assert "<dt>Exposure</dt><dd>1/250 s</dd>" in html
     assert "<dt>Aperture</dt><dd>f/2.8</dd>" in html and "<dt>ISO</dt><dd>ISO 400</dd>" in html
     assert 'href="https://www.flickr.com/photos/9@N00/1/"' in html
+
+
+@pytest.mark.parametrize("title", ["{{ 7*7 }}", "{% if true %}x{% endif %}", "{% broken",
+                                   "{# comment #}", "{{ self.__init__.__globals__ }}"])
+def test_user_text_is_never_template_code(title):
+    res = result()
+    res.hotspots[0] = spot(1, 43.65, -79.38, title=title, ownername=title)
+    parts = render_map(res)
+    # Shown literally (HTML-escaped, then JSON for the script), never evaluated.
+    shown = js_json(str(escape(title)))[1:-1]
+    assert f"\\u003cdd\\u003e{shown}\\u003c/dd\\u003e" in parts.script
+    assert "\\u003cdd\\u003e49\\u003c/dd\\u003e" not in parts.script

@@ -44,7 +44,8 @@ def hand_built_table():
     add("dull", 30, 0, 0, 50, 10, "dull")
     add("wide", 16, 0, 0, 20000, 5000, "wide")
     # A hostile photo in the best spot: its title, owner name and URLs are attacks.
-    rows[0].update(title=XSS, ownername=XSS + "<b>", views=50_000, url_q="javascript:alert(2)",
+    rows[0].update(title=XSS, ownername="{{ 7*7 }}{% broken", views=50_000,
+                   url_q="javascript:alert(2)",
                    url_m="https://evil.example/x.jpg")
     return pd.DataFrame(rows)
 
@@ -175,6 +176,8 @@ def test_user_text_is_escaped_everywhere(client):
     assert "alert(2)" not in text and "evil.example" not in text
     # It is still shown: HTML-escaped in the popup, which travels as a JSON string.
     assert "\\u0026lt;script\\u0026gt;alert(1)" in text
+    # Template syntax in user text is shown as it is, never run by Jinja.
+    assert "{{ 7*7 }}{% broken" in text
     # The echoed query is escaped in the search box too.
     page = client.get("/search", query_string={"q": XSS}).get_data(as_text=True)
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
