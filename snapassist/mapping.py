@@ -133,9 +133,11 @@ var {{ this.get_name() }} = (function () {
     def __init__(self, latitudes, longitudes, ranks):
         super().__init__()
         self._name = "PhotoPoints"
-        data = np.column_stack([np.round(latitudes, 5), np.round(longitudes, 5), ranks])
-        flat = [round(float(v), 5) if i % 3 < 2 else int(v)
-                for i, v in enumerate(data.ravel())]
+        # 5 decimals of a degree is about a metre: plenty for a dot.
+        lat = np.round(np.asarray(latitudes, dtype=np.float64), 5).tolist()
+        lon = np.round(np.asarray(longitudes, dtype=np.float64), 5).tolist()
+        flat = [v for triple in zip(lat, lon, np.asarray(ranks, dtype=np.int64).tolist())
+                for v in triple]
         self.n_points = len(latitudes)
         self.data_json = Markup(js_json(flat))
         self.colours_json = Markup(js_json(list(PALETTE)))
