@@ -187,6 +187,9 @@ _STYLE = """<style>
 .sa-popup { font: 13px/1.35 system-ui, sans-serif; }
 .sa-popup h3 { margin: 0 0 4px; font-size: 15px; }
 .sa-popup .sa-meta { color: #444; margin: 0 0 6px; }
+.sa-carousel-nav { display: flex; justify-content: flex-end; gap: 4px; margin: 0 0 4px; }
+.sa-carousel-nav button { width: 26px; height: 22px; padding: 0; border: 1px solid #ccc;
+  border-radius: 4px; background: #fff; cursor: pointer; font: bold 15px/18px sans-serif; }
 .sa-carousel { display: flex; gap: 8px; overflow-x: auto; scroll-snap-type: x mandatory;
   padding-bottom: 4px; }
 .sa-slide { flex: 0 0 100%; scroll-snap-align: start; }
@@ -209,8 +212,15 @@ def popup_html(hotspot):
         parts.append(Markup("<br>Best hours: {}").format(hours))
     if months:
         parts.append(Markup("<br>Best months: {}").format(months))
-    parts.append(Markup('</p><div class="sa-carousel">'))
     n = len(h.best_photos)
+    parts.append(Markup("</p>"))
+    if n > 1:
+        # Buttons for mice; the page's script scrolls the strip (touch swipes it).
+        parts.append(Markup('<div class="sa-carousel-nav">'
+                            '<button type="button" class="sa-prev" aria-label="Previous photo">'
+                            '&#8249;</button><button type="button" class="sa-next" '
+                            'aria-label="Next photo">&#8250;</button></div>'))
+    parts.append(Markup('<div class="sa-carousel">'))
     for i, photo in enumerate(h.best_photos, start=1):
         title = photo["title"] or "Untitled"
         img = (Markup('<img src="{}" alt="{}" loading="lazy">').format(photo["url"], title)

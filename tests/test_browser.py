@@ -127,6 +127,12 @@ def test_results_page_in_chromium(server, demo_db):
                 " inside: window[m].getBounds().contains([lat, lon])})",
                 [cfg["map"], cluster["latitude"], cluster["longitude"]])
             assert view == {"zoom": 15, "inside": True} or (view["zoom"] > 15 and view["inside"])
+            # The carousel's next button shows the next photo.
+            if len(cluster["best_photos"]) > 1:
+                page.click(".leaflet-popup-content .sa-next")
+                page.wait_for_function(
+                    "document.querySelector('.leaflet-popup-content .sa-carousel')"
+                    ".scrollLeft > 100", timeout=5000)
             page.wait_for_timeout(500)          # let the popup finish fading in
             page.screenshot(path=str(SCREENSHOT))
         finally:

@@ -37,6 +37,15 @@
   document.querySelectorAll(".sa-spot").forEach(function (item) {
     item.querySelector("button").addEventListener("click", function () { select(item); });
   });
+  // Carousel buttons inside popups (popups come and go: listen on the document).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest(".sa-prev, .sa-next");
+    if (!button) { return; }
+    var strip = button.closest(".sa-popup").querySelector(".sa-carousel");
+    var step = button.classList.contains("sa-next") ? 1 : -1;
+    strip.scrollBy({left: step * strip.clientWidth, behavior: "smooth"});
+  });
+
   Object.keys(markers).forEach(function (rank) {
     markers[rank].on("click", function () {
       var item = document.querySelector('.sa-spot[data-rank="' + rank + '"]');
