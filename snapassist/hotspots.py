@@ -8,7 +8,7 @@ Nothing here knows about Flask or folium; the web layer renders the result.
 """
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 import numpy as np
@@ -71,7 +71,6 @@ class HotspotResult:
     reachability_rank: np.ndarray
     min_samples: int = 0
     views_threshold: float = 0.0
-    extra: dict = field(default_factory=dict)
 
 
 def find_hotspots(photos, views_threshold, query=""):

@@ -138,7 +138,6 @@ var {{ this.get_name() }} = (function () {
         lon = np.round(np.asarray(longitudes, dtype=np.float64), 5).tolist()
         flat = [v for triple in zip(lat, lon, np.asarray(ranks, dtype=np.int64).tolist())
                 for v in triple]
-        self.n_points = len(latitudes)
         self.data_json = Markup(js_json(flat))
         self.colours_json = Markup(js_json(list(PALETTE)))
         self.background_json = Markup(js_json(BACKGROUND_COLOUR))

@@ -103,7 +103,8 @@ def register_error_handlers(app):
         # Bad phrases and too-small searches are the user's to fix: the search
         # page with the message (200), or a 400 for the API.
         if request.path.startswith("/api/"):
-            body = {"error": str(exc), "query": _query_arg()}
+            query = _query_arg()
+            body = {"error": str(exc), "query": None if query is None else query[:_ECHO_CHARS]}
             if isinstance(exc, NotEnoughPhotosError):
                 body["n_photos"] = exc.n_photos
             return jsonify(body), 400
