@@ -98,6 +98,7 @@ def browser_draw_times(app, queries):
                       "--disable-sync"])
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             page.route("**/*", route)
+            page.goto(base + "/")       # warm-up: browser start and cached static files
             for query in queries:
                 page.goto(base + "/search?" + urllib.parse.urlencode({"q": query}))
                 nav = page.evaluate("performance.getEntriesByType('navigation')[0].toJSON()")
