@@ -167,11 +167,9 @@ def _frame(cols, columns):
     data = {}
     for name, kind in columns.items():
         values = np.asarray(cols[name])
-        if kind == "str":
-            # dtype=object explicitly: pandas 3 would otherwise infer its 'str' dtype.
-            data[name] = pd.Series(values, dtype=object)
-        else:
-            data[name] = pd.Series(values.astype(schema.DTYPES[kind]))
+        # Text as pandas' "str" dtype: besides being what pandas reads back,
+        # PyTables stores it far faster to load than pickled object columns.
+        data[name] = pd.Series(values, dtype=schema.DTYPES[kind])
     return pd.DataFrame(data)
 
 
