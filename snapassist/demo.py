@@ -13,6 +13,7 @@ import numbers
 import os
 import re
 import string
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -180,7 +181,10 @@ def _write_hdf(frame, path):
 
 
 def _write_atomically(path, write):
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Write through ``write(tmp)`` to a unique temporary file beside ``path``, then rename."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp)
     try:
         write(tmp)
         os.replace(tmp, path)
