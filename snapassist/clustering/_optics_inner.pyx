@@ -22,7 +22,7 @@ vectors (haversine) or the points themselves (euclidean) and are only used
 to skip work, with safety margins far above rounding error.
 """
 from libc.math cimport sin, cos, asin, sqrt, rint, fma, INFINITY
-from libc.stdlib cimport malloc, free
+from cpython.mem cimport PyMem_RawMalloc as malloc, PyMem_RawFree as free
 
 ctypedef Py_ssize_t intp
 
@@ -337,7 +337,9 @@ cdef inline double _skip_sq(Ctx* c, double r) noexcept nogil:
     if c.hav:
         if t >= 3.14159:
             return INFINITY
-        ch = 2.0 * sin(0.5 * t) + 4e-15
+        # The chord 2*sin(t/2) never exceeds the angle t: using t itself
+        # skips a little less but needs no sine.
+        ch = t + 4e-15
         return ch * ch * (1.0 + 1e-12)
     return t * t + 64.0 * 2.3e-16 * 2.0 * c.euclid_err
 
