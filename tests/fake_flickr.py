@@ -431,3 +431,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+
+def make_client(fake, **kwargs):
+    """A FlickrClient on ``fake`` tuned for tests: no pacing, tiny back-off."""
+    from snapassist.scrapers.client import FlickrClient
+
+    options = {"calls_per_hour": 1e9, "backoff_base": 0.001, "backoff_max": 0.01,
+               "timeout": 5.0, "max_retries": 4, "rest_url": fake.url}
+    options.update(kwargs)
+    return FlickrClient("testkey", "testsecret", **options)
+
+
+def expected_ids(world, start, end, center=CENTER, radius_km=25.0):
+    """Ids of world photos taken in [start, end) days and inside the circle."""
+    taken = world["datetaken_s"].to_numpy()
+    mask = (taken >= from_mysql(start)) & (taken < from_mysql(end))
+    mask &= in_circle(world["lat"].to_numpy(), world["lon"].to_numpy(), center, radius_km)
+    return set(world["id"][mask])
