@@ -443,9 +443,14 @@ def make_client(fake, **kwargs):
     return FlickrClient("testkey", "testsecret", **options)
 
 
-def expected_ids(world, start, end, center=CENTER, radius_km=25.0):
-    """Ids of world photos taken in [start, end) days and inside the circle."""
+def expected_ids(world, start, end, center=CENTER, radius_km=25.0, tagged=None):
+    """Ids of world photos taken in [start, end) days and inside the circle.
+
+    ``tagged``: True for photos with a real geotag only, False for the others.
+    """
     taken = world["datetaken_s"].to_numpy()
     mask = (taken >= from_mysql(start)) & (taken < from_mysql(end))
     mask &= in_circle(world["lat"].to_numpy(), world["lon"].to_numpy(), center, radius_km)
+    if tagged is not None:
+        mask &= world["untagged"].to_numpy() != tagged
     return set(world["id"][mask])

@@ -7,6 +7,7 @@ scrape area, de-duplicates by id, and adds ``title_cleaned``, ``hour`` and
 reported, never fatal.
 """
 import argparse
+import html
 import logging
 import math
 import re
@@ -26,11 +27,14 @@ log = logging.getLogger(__name__)
 
 _EARTH_KM = 6371.0088
 _NOT_WORD = re.compile(r"[\W_]+")
+_HTML_TAG = re.compile(r"<[^>]*>")
 
 
 def clean_title(title):
-    """ASCII transliteration with punctuation turned into single spaces."""
-    text = unidecode(title) if isinstance(title, str) else ""
+    """ASCII transliteration, HTML tags removed, punctuation as single spaces."""
+    if not isinstance(title, str):
+        return ""
+    text = unidecode(_HTML_TAG.sub(" ", html.unescape(title)))
     return _NOT_WORD.sub(" ", text).strip()
 
 
