@@ -41,6 +41,7 @@ def env(busy, monkeypatch):
     return busy
 
 
+@pytest.mark.slow
 def test_every_photo_exactly_once_despite_the_cap(busy, tmp_path):
     client = make_client(busy)
     table = scrape_general(client, D1, D2, tmp_path / "m.hdf5")
