@@ -7,7 +7,8 @@ popular table. Processed tables hold the same fields coerced to the dtypes
 below, plus derived columns. The 2018 column names are kept so that its
 tables still load.
 
-Dtype kinds: ``"str"`` (Python strings, object dtype), ``"int"`` (int64),
+Dtype kinds: ``"str"`` (pandas' default string dtype ``"str"``; object
+columns of Python strings are accepted too), ``"int"`` (int64),
 ``"float"`` (float64, NaN when missing), ``"datetime"`` (datetime64[ns]).
 """
 import numpy as np
@@ -74,7 +75,7 @@ _EXIF_FIELDS = [
     ("exif_status", "str", "'ok', 'permission_denied' or 'not_found'"),
 ]
 
-DTYPES = {"str": object, "int": "int64", "float": "float64", "datetime": "datetime64[ns]"}
+DTYPES = {"str": "str", "int": "int64", "float": "float64", "datetime": "datetime64[ns]"}
 
 #: The Flickr search extras that fill the fields above.
 FLICKR_EXTRAS = ("date_taken,date_upload,owner_name,views,tags,machine_tags,geo,"
@@ -113,9 +114,12 @@ def coerce_column(values, kind, name=""):
     """
     s = pd.Series(values, copy=False)
     if kind == "str":
-        out = s.astype(object).where(s.notna(), "")
-        out = out.map(lambda v: v if isinstance(v, str) else _to_text(v)).astype(object)
-        return out, np.zeros(len(s), dtype=bool)
+        if isinstance(s.dtype, pd.StringDtype):
+            out = s.fillna("")
+        else:
+            # Ids stored as numbers by old tables must not become "123.0".
+            out = s.astype(object).where(s.notna(), "").map(_to_text)
+        return out.astype("str"), np.zeros(len(s), dtype=bool)
     present = s.notna() & (s.astype(str).str.strip() != "")
     if kind in ("int", "float"):
         num = pd.to_numeric(s, errors="coerce")
@@ -143,7 +147,14 @@ def coerce_column(values, kind, name=""):
     raise ValueError(f"unknown column kind {kind!r} for column {name!r}")
 
 
+def is_text_dtype(dtype):
+    """Whether ``dtype`` holds text: pandas' string dtypes or plain object."""
+    return dtype == object or isinstance(dtype, pd.StringDtype)
+
+
 def _to_text(value):
+    if isinstance(value, str):
+        return value
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -171,7 +182,7 @@ def coerce_frame(df, columns, add_missing=True):
             if name not in frame.columns:
                 frame[name] = empty_frame({name: kind})[name].reindex(range(len(frame)))
                 if kind == "str":
-                    frame[name] = pd.Series([""] * len(frame), dtype=object)
+                    frame[name] = pd.Series([""] * len(frame), dtype="str")
                 elif kind == "int":
                     frame[name] = np.full(len(frame), _INT_FILL.get(name, 0), dtype="int64")
     frame.index = df.index

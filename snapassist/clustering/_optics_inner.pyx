@@ -1,0 +1,529 @@
+# cython: language_level=3
+"""Typed kernels of the OPTICS ordering (private).
+
+Arrays in, caller-allocated arrays out, no defaults and no validation: the
+Python module ``optics.py`` checks every input before calling in here.
+
+Every distance below repeats, operation for operation, the arithmetic that
+scikit-learn 1.9 uses on the same code path, because the results must be
+identical to the bit:
+
+* haversine ``rdist`` is ``s0*s0 + cos(lat1)*cos(lat2)*s1*s1`` (left to right)
+  and the distance ``2*asin(sqrt(rdist))`` with the C library's ``asin``;
+* kd-tree euclidean ``rdist`` is the plain sum of squared differences;
+* ``pairwise_distances(metric='euclidean')`` is ``(-2*dot + xx) + yy`` with
+  ``dot`` as OpenBLAS computes it (``fma(x0, y0, x1*y1)`` for a matrix-vector
+  product, ``fma(x1, y1, x0*y0)`` for a single dot product);
+* the brute-force pairwise reductions use ``(xx + (-2*dot)) + yy`` with
+  ``fma(x1, y1, x0*y0)`` for both the norms and the dot products.
+
+The spatial tree is built in Python (``_tree.py``); its boxes bound unit
+vectors (haversine) or the points themselves (euclidean) and are only used
+to skip work, with safety margins far above rounding error.
+"""
+from libc.math cimport sin, cos, asin, sqrt, rint, fma, INFINITY
+from libc.stdlib cimport malloc, free
+
+ctypedef Py_ssize_t intp
+
+# Incl kinds: who is inside max_eps of the processed point.
+cdef enum:
+    INCL_ALL = 0        # max_eps is infinite: everybody
+    INCL_HAV = 1        # haversine rdist <= sin(max_eps/2)**2
+    INCL_SUMSQ = 2      # kd-tree: sum of squares <= max_eps**2
+    INCL_GEMM = 3       # brute euclidean: GEMM-form square <= max_eps**2
+
+
+cdef inline double _around15(double x) noexcept nogil:
+    # numpy.around(x, 15): multiply, round half to even, divide.
+    return rint(x * 1e15) / 1e15
+
+
+cdef inline double _hav_rdist(const double* a, double cos_a,
+                              const double* b, double cos_b) noexcept nogil:
+    cdef double s0 = sin(0.5 * (a[0] - b[0]))
+    cdef double s1 = sin(0.5 * (a[1] - b[1]))
+    return s0 * s0 + cos_a * cos_b * s1 * s1
+
+
+cdef inline double _sumsq(const double* a, const double* b) noexcept nogil:
+    cdef double t0 = a[0] - b[0]
+    cdef double t1 = a[1] - b[1]
+    cdef double d = 0.0
+    d += t0 * t0
+    d += t1 * t1
+    return d
+
+
+cdef inline double _gemm_sq(const double* a, const double* b) noexcept nogil:
+    cdef double xx = fma(a[1], a[1], a[0] * a[0])
+    cdef double yy = fma(b[1], b[1], b[0] * b[0])
+    cdef double v = xx + (-2.0 * fma(a[1], b[1], a[0] * b[0])) + yy
+    return v if v > 0.0 else 0.0
+
+
+cdef inline double _pairwise_euclid(const double* a, const double* b,
+                                    bint single) noexcept nogil:
+    cdef double dot
+    if single:
+        dot = fma(a[1], b[1], a[0] * b[0])
+    else:
+        dot = fma(a[0], b[0], a[1] * b[1])
+    cdef double xx = a[0] * a[0] + a[1] * a[1]
+    cdef double yy = b[0] * b[0] + b[1] * b[1]
+    cdef double v = -2.0 * dot + xx + yy
+    if v < 0.0:
+        v = 0.0
+    return sqrt(v)
+
+
+def rdist_to_dist_libm(const double[::1] rdist, double[::1] out):
+    """Haversine ``2*asin(sqrt(r))`` with the C library (brute-force path)."""
+    cdef intp i
+    with nogil:
+        for i in range(rdist.shape[0]):
+            out[i] = 2.0 * asin(sqrt(rdist[i]))
+
+
+cdef inline double _box_gap_sq(const double* x, const double* lo,
+                               const double* hi, int dim) noexcept nogil:
+    cdef double s = 0.0, g
+    cdef int d
+    for d in range(dim):
+        if x[d] < lo[d]:
+            g = lo[d] - x[d]
+        elif x[d] > hi[d]:
+            g = x[d] - hi[d]
+        else:
+            g = 0.0
+        s += g * g
+    return s
+
+
+# ---------------------------------------------------------------- kth rdist
+cdef inline void _maxheap_replace(double* h, intp k, double v) noexcept nogil:
+    # h[0] is the largest of k values; replace it by v and sift down.
+    cdef intp i = 0, c
+    cdef double t
+    while True:
+        c = 2 * i + 1
+        if c >= k:
+            break
+        if c + 1 < k and h[c + 1] > h[c]:
+            c += 1
+        if h[c] <= v:
+            break
+        h[i] = h[c]
+        i = c
+    h[i] = v
+
+
+cdef void _knn_node(intp node, const double* p, double cos_p, const double* u,
+                    const double[:, ::1] pts, const double[::1] coslat,
+                    const double[:, ::1] bc, const intp[::1] nstart,
+                    const intp[::1] nend, const intp[::1] nleft,
+                    const intp[::1] nright, const double[:, ::1] nlo,
+                    const double[:, ::1] nhi, int dim, bint hav,
+                    double* heap, intp k) noexcept nogil:
+    cdef double lb, c, v, lb_l, lb_r
+    cdef intp j, first, second
+    if nleft[node] < 0:
+        for j in range(nstart[node], nend[node]):
+            if hav:
+                v = _hav_rdist(p, cos_p, &pts[j, 0], coslat[j])
+            else:
+                v = _sumsq(p, &pts[j, 0])
+            if v < heap[0]:
+                _maxheap_replace(heap, k, v)
+        return
+    lb_l = _node_rdist_lb(u, &nlo[nleft[node], 0], &nhi[nleft[node], 0], dim, hav)
+    lb_r = _node_rdist_lb(u, &nlo[nright[node], 0], &nhi[nright[node], 0], dim, hav)
+    if lb_l <= lb_r:
+        first, second = nleft[node], nright[node]
+    else:
+        first, second = nright[node], nleft[node]
+        lb_l, lb_r = lb_r, lb_l
+    if lb_l < heap[0]:
+        _knn_node(first, p, cos_p, u, pts, coslat, bc, nstart, nend, nleft,
+                  nright, nlo, nhi, dim, hav, heap, k)
+    if lb_r < heap[0]:
+        _knn_node(second, p, cos_p, u, pts, coslat, bc, nstart, nend, nleft,
+                  nright, nlo, nhi, dim, hav, heap, k)
+
+
+cdef inline double _node_rdist_lb(const double* u, const double* lo,
+                                  const double* hi, int dim,
+                                  bint hav) noexcept nogil:
+    # A lower bound of the rdist from u's point to any point of the box.
+    cdef double s = _box_gap_sq(u, lo, hi, dim), c
+    if not hav:
+        # Rounding is monotone, so the box bound never exceeds a point's sum.
+        return s
+    # Chord between unit vectors; rdist = (chord / 2)**2.  The margins cover
+    # the rounding of the unit vectors and of the lat/lon formula.
+    c = sqrt(s) - 4e-15
+    if c <= 0.0:
+        return 0.0
+    return 0.25 * c * c * (1.0 - 1e-12)
+
+
+def kth_rdist_tree(const double[:, ::1] pts, const double[::1] coslat,
+                   const double[:, ::1] bc, const intp[::1] nstart,
+                   const intp[::1] nend, const intp[::1] nleft,
+                   const intp[::1] nright, const double[:, ::1] nlo,
+                   const double[:, ::1] nhi, intp k, bint hav,
+                   double[::1] out):
+    """k-th smallest rdist from every point (itself included), tree order."""
+    cdef intp n = pts.shape[0], i, j
+    cdef int dim = bc.shape[1]
+    cdef double* heap = <double*> malloc(k * sizeof(double))
+    if heap == NULL:
+        raise MemoryError()
+    with nogil:
+        for i in range(n):
+            for j in range(k):
+                heap[j] = INFINITY
+            _knn_node(0, &pts[i, 0], coslat[i], &bc[i, 0], pts, coslat, bc,
+                      nstart, nend, nleft, nright, nlo, nhi, dim, hav, heap, k)
+            out[i] = heap[0]
+    free(heap)
+
+
+def kth_rdist_brute(const double[:, ::1] pts, const double[::1] coslat,
+                    intp k, bint hav, double[::1] out):
+    """k-th smallest brute-force reduced distance (scikit-learn's ArgKmin)."""
+    cdef intp n = pts.shape[0], i, j
+    cdef double v
+    cdef double* heap = <double*> malloc(k * sizeof(double))
+    if heap == NULL:
+        raise MemoryError()
+    with nogil:
+        for i in range(n):
+            for j in range(k):
+                heap[j] = INFINITY
+            for j in range(n):
+                if hav:
+                    v = _hav_rdist(&pts[i, 0], coslat[i], &pts[j, 0], coslat[j])
+                else:
+                    v = _gemm_sq(&pts[i, 0], &pts[j, 0])
+                if v < heap[0]:
+                    _maxheap_replace(heap, k, v)
+            out[i] = heap[0]
+    free(heap)
+
+
+# ------------------------------------------------------------ ordering loop
+cdef inline bint _before(intp a, intp b, const double* reach,
+                         const intp* orig) noexcept nogil:
+    # Heap order: smaller reachability first, then smaller original index.
+    return reach[a] < reach[b] or (reach[a] == reach[b] and orig[a] < orig[b])
+
+
+cdef inline void _sift_up(intp* heap, intp* where, intp i, const double* reach,
+                          const intp* orig) noexcept nogil:
+    cdef intp item = heap[i], parent
+    while i > 0:
+        parent = (i - 1) >> 1
+        if not _before(item, heap[parent], reach, orig):
+            break
+        heap[i] = heap[parent]
+        where[heap[i]] = i
+        i = parent
+    heap[i] = item
+    where[item] = i
+
+
+cdef inline intp _pop(intp* heap, intp* where, intp* size, const double* reach,
+                      const intp* orig) noexcept nogil:
+    cdef intp top = heap[0], last, i = 0, c
+    size[0] -= 1
+    where[top] = -1
+    if size[0] == 0:
+        return top
+    last = heap[size[0]]
+    while True:
+        c = 2 * i + 1
+        if c >= size[0]:
+            break
+        if c + 1 < size[0] and _before(heap[c + 1], heap[c], reach, orig):
+            c += 1
+        if not _before(heap[c], last, reach, orig):
+            break
+        heap[i] = heap[c]
+        where[heap[i]] = i
+        i = c
+    heap[i] = last
+    where[last] = i
+    return top
+
+
+cdef struct Ctx:
+    intp n
+    int dim
+    int incl
+    bint hav
+    double max_eps
+    double rr             # max_eps in the reduced form of the inclusion test
+    double euclid_err     # absolute error scale of the dot-trick squares
+    const double* pts
+    const double* coslat
+    const double* bc
+    const double* core
+    const intp* orig
+    const intp* nstart
+    const intp* nend
+    const intp* nleft
+    const intp* nright
+    const intp* nparent
+    const double* nlo
+    const double* nhi
+    intp* nunproc
+    double* maxreach
+    double* reach
+    intp* pred
+    char* done
+    intp* heap
+    intp* where
+    intp heap_size
+    intp* stack
+    intp* stack2          # for _count_within, called mid-traversal
+    intp total_unproc
+
+
+cdef inline bint _included(Ctx* c, intp p, intp q) noexcept nogil:
+    if c.incl == INCL_ALL:
+        return True
+    if c.incl == INCL_HAV:
+        return _hav_rdist(&c.pts[2 * p], c.coslat[p], &c.pts[2 * q],
+                          c.coslat[q]) <= c.rr
+    if c.incl == INCL_SUMSQ:
+        return _sumsq(&c.pts[2 * p], &c.pts[2 * q]) <= c.rr
+    return _gemm_sq(&c.pts[2 * p], &c.pts[2 * q]) <= c.rr
+
+
+cdef inline bint _node_maybe_included(Ctx* c, intp p, double gap_sq) noexcept nogil:
+    cdef double ch
+    if c.incl == INCL_ALL or c.incl == INCL_GEMM:
+        return True
+    if c.incl == INCL_SUMSQ:
+        return gap_sq <= c.rr
+    ch = sqrt(gap_sq) - 4e-15
+    if ch <= 0.0:
+        return True
+    return 0.25 * ch * ch * (1.0 - 1e-12) <= c.rr
+
+
+cdef inline double _node_dist_lb(Ctx* c, intp p, double gap_sq) noexcept nogil:
+    # Lower bound of the pairwise distance computed from p to the box.
+    cdef double ch, v, xx
+    if c.hav:
+        ch = sqrt(gap_sq) * 0.5 - 4e-15
+        if ch <= 0.0:
+            return 0.0
+        if ch >= 1.0:
+            ch = 1.0
+        return 2.0 * asin(ch) * (1.0 - 1e-12)
+    xx = c.pts[2 * p] * c.pts[2 * p] + c.pts[2 * p + 1] * c.pts[2 * p + 1]
+    v = gap_sq - 64.0 * 2.3e-16 * (xx + c.euclid_err)
+    if v <= 0.0:
+        return 0.0
+    return sqrt(v) * (1.0 - 1e-12)
+
+
+cdef intp _count_within(Ctx* c, intp p, intp limit) noexcept nogil:
+    # Unprocessed points within max_eps of p, counting stops at limit.
+    cdef intp sp = 0, node, q, count = 0
+    cdef double gap
+    if c.incl == INCL_ALL:
+        return c.total_unproc
+    c.stack2[sp] = 0
+    sp += 1
+    while sp > 0:
+        sp -= 1
+        node = c.stack2[sp]
+        if c.nunproc[node] == 0:
+            continue
+        gap = _box_gap_sq(&c.bc[c.dim * p], &c.nlo[c.dim * node],
+                          &c.nhi[c.dim * node], c.dim)
+        if not _node_maybe_included(c, p, gap):
+            continue
+        if c.nleft[node] >= 0:
+            c.stack2[sp] = c.nleft[node]
+            c.stack2[sp + 1] = c.nright[node]
+            sp += 2
+            continue
+        for q in range(c.nstart[node], c.nend[node]):
+            if not c.done[q] and _included(c, p, q):
+                count += 1
+                if count >= limit:
+                    return count
+    return count
+
+
+cdef void _refresh_leaf(Ctx* c, intp leaf) noexcept nogil:
+    # Exact largest reachability of the leaf's unprocessed points, then
+    # tighten the ancestors' bounds while they change.
+    cdef double m = -1.0, v
+    cdef intp q, node, parent
+    for q in range(c.nstart[leaf], c.nend[leaf]):
+        if not c.done[q] and c.reach[q] > m:
+            m = c.reach[q]
+    c.maxreach[leaf] = m
+    node = leaf
+    while c.nparent[node] >= 0:
+        parent = c.nparent[node]
+        v = c.maxreach[c.nleft[parent]]
+        if c.maxreach[c.nright[parent]] > v:
+            v = c.maxreach[c.nright[parent]]
+        if v == c.maxreach[parent]:
+            break
+        c.maxreach[parent] = v
+        node = parent
+
+
+cdef void _update_from(Ctx* c, intp p) noexcept nogil:
+    cdef intp sp = 0, node, q, n_within = -1
+    cdef double core_p = c.core[p], gap, lb, d, d1, r
+    cdef bint changed
+    c.stack[sp] = 0
+    sp += 1
+    while sp > 0:
+        sp -= 1
+        node = c.stack[sp]
+        if c.nunproc[node] == 0:
+            continue
+        gap = _box_gap_sq(&c.bc[c.dim * p], &c.nlo[c.dim * node],
+                          &c.nhi[c.dim * node], c.dim)
+        if not _node_maybe_included(c, p, gap):
+            continue
+        lb = _node_dist_lb(c, p, gap)
+        if lb < core_p:
+            lb = core_p
+        if _around15(lb) >= c.maxreach[node]:
+            continue
+        if c.nleft[node] >= 0:
+            c.stack[sp] = c.nleft[node]
+            c.stack[sp + 1] = c.nright[node]
+            sp += 2
+            continue
+        changed = False
+        for q in range(c.nstart[node], c.nend[node]):
+            if c.done[q] or not _included(c, p, q):
+                continue
+            if c.hav:
+                d = 2.0 * asin(sqrt(_hav_rdist(&c.pts[2 * p], c.coslat[p],
+                                               &c.pts[2 * q], c.coslat[q])))
+            else:
+                d = _pairwise_euclid(&c.pts[2 * p], &c.pts[2 * q], False)
+                d1 = _pairwise_euclid(&c.pts[2 * p], &c.pts[2 * q], True)
+                if d1 != d:
+                    # OpenBLAS takes a dot product, not a matrix-vector
+                    # product, when p has a single unprocessed neighbour.
+                    if n_within < 0:
+                        n_within = _count_within(c, p, 2)
+                    if n_within == 1:
+                        d = d1
+            r = _around15(d if d > core_p else core_p)
+            if r < c.reach[q]:
+                c.reach[q] = r
+                c.pred[q] = p
+                changed = True
+                if c.where[q] < 0:
+                    c.heap[c.heap_size] = q
+                    c.heap_size += 1
+                    _sift_up(c.heap, c.where, c.heap_size - 1, c.reach, c.orig)
+                else:
+                    _sift_up(c.heap, c.where, c.where[q], c.reach, c.orig)
+        if changed or c.maxreach[node] == INFINITY:
+            _refresh_leaf(c, node)
+
+
+def optics_order(const double[:, ::1] pts, const double[::1] coslat,
+                 const double[:, ::1] bc, const double[::1] core,
+                 const intp[::1] orig, const intp[::1] posof,
+                 const intp[::1] nstart, const intp[::1] nend,
+                 const intp[::1] nleft, const intp[::1] nright,
+                 const intp[::1] nparent, const double[:, ::1] nlo,
+                 const double[:, ::1] nhi, const intp[::1] leaf_of,
+                 bint hav, int incl, double rr, double euclid_err,
+                 intp[::1] ordering, double[::1] reach, intp[::1] pred):
+    """The OPTICS ordering loop.
+
+    All per-point inputs are in tree order; ``orig`` maps tree positions to
+    original indices and ``posof`` back.  Outputs: ``ordering`` (original
+    indices), ``reach`` and ``pred`` in tree order (``pred`` holds tree
+    positions, -1 for none); ``reach`` must come filled with inf and
+    ``pred`` with -1.
+    """
+    cdef Ctx c
+    cdef intp n = pts.shape[0], n_nodes = nstart.shape[0], step, p, node
+    cdef intp next_free = 0
+    c.n = n
+    c.dim = bc.shape[1]
+    c.incl = incl
+    c.hav = hav
+    c.rr = rr
+    c.euclid_err = euclid_err
+    c.pts = &pts[0, 0]
+    c.coslat = &coslat[0]
+    c.bc = &bc[0, 0]
+    c.core = &core[0]
+    c.orig = &orig[0]
+    c.nstart = &nstart[0]
+    c.nend = &nend[0]
+    c.nleft = &nleft[0]
+    c.nright = &nright[0]
+    c.nparent = &nparent[0]
+    c.nlo = &nlo[0, 0]
+    c.nhi = &nhi[0, 0]
+    c.reach = &reach[0]
+    c.pred = &pred[0]
+    c.heap_size = 0
+    c.total_unproc = n
+    c.nunproc = <intp*> malloc(n_nodes * sizeof(intp))
+    c.maxreach = <double*> malloc(n_nodes * sizeof(double))
+    c.done = <char*> malloc(n * sizeof(char))
+    c.heap = <intp*> malloc(n * sizeof(intp))
+    c.where = <intp*> malloc(n * sizeof(intp))
+    c.stack = <intp*> malloc((2 * n_nodes + 2) * sizeof(intp))
+    c.stack2 = <intp*> malloc((2 * n_nodes + 2) * sizeof(intp))
+    if (c.nunproc == NULL or c.maxreach == NULL or c.done == NULL
+            or c.heap == NULL or c.where == NULL or c.stack == NULL
+            or c.stack2 == NULL):
+        free(c.nunproc); free(c.maxreach); free(c.done)
+        free(c.heap); free(c.where); free(c.stack); free(c.stack2)
+        raise MemoryError()
+    with nogil:
+        for node in range(n_nodes):
+            c.nunproc[node] = nend[node] - nstart[node]
+            c.maxreach[node] = INFINITY
+        for p in range(n):
+            c.done[p] = 0
+            c.where[p] = -1
+        for step in range(n):
+            if c.heap_size > 0:
+                p = _pop(c.heap, c.where, &c.heap_size, c.reach, c.orig)
+            else:
+                # Every unprocessed reachability is inf: smallest index.
+                while c.done[posof[next_free]]:
+                    next_free += 1
+                p = posof[next_free]
+            c.done[p] = 1
+            c.total_unproc -= 1
+            ordering[step] = orig[p]
+            node = leaf_of[p]
+            while node >= 0:
+                c.nunproc[node] -= 1
+                node = nparent[node]
+            if core[p] != INFINITY:
+                _update_from(&c, p)
+    free(c.nunproc); free(c.maxreach); free(c.done)
+    free(c.heap); free(c.where); free(c.stack); free(c.stack2)
+
+
+def cos_libm(const double[::1] x, double[::1] out):
+    """``cos`` from the C library, as scikit-learn's haversine calls it."""
+    cdef intp i
+    with nogil:
+        for i in range(x.shape[0]):
+            out[i] = cos(x[i])

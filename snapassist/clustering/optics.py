@@ -1,0 +1,424 @@
+"""OPTICS clustering, identical to scikit-learn 1.9's and much faster.
+
+The public API mirrors :class:`sklearn.cluster.OPTICS` and its functions
+``compute_optics_graph``, ``cluster_optics_xi`` and ``cluster_optics_dbscan``
+for the metrics ``'haversine'`` (``X`` = ``[lat, lon]`` in radians) and
+``'euclidean'`` on two columns. Validation lives here; the ordering loop and
+the nearest-neighbour searches live in the private Cython kernel.
+"""
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+from ..errors import ValidationError
+from . import _extract, _optics_inner
+from ._tree import build_tree, unit_vectors
+
+METRICS = ("haversine", "euclidean")
+CLUSTER_METHODS = ("xi", "dbscan")
+
+
+class AllOutliersWarning(UserWarning):
+    """Every reachability is inf: ``max_eps`` is too small for the data."""
+
+
+# ------------------------------------------------------------- validation
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _check_X(X, metric):
+    try:
+        arr = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"X must be a numeric array: {exc}") from exc
+    if arr.ndim != 2 or arr.shape[1] != 2:
+        raise ValidationError(
+            f"X must have shape (n_samples, 2) for metric {metric!r}, "
+            f"got shape {arr.shape}")
+    if arr.shape[0] < 2:
+        raise ValidationError(
+            f"X must hold at least 2 samples, got {arr.shape[0]}")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        row = int(np.flatnonzero(bad.any(axis=1))[0])
+        raise ValidationError(
+            f"X must hold only finite values, got {arr[row].tolist()} "
+            f"in row {row}")
+    if metric == "haversine":
+        lat = arr[:, 0]
+        wrong = np.abs(lat) > np.pi / 2
+        if wrong.any():
+            row = int(np.flatnonzero(wrong)[0])
+            raise ValidationError(
+                "X[:, 0] must be latitudes in radians within [-pi/2, pi/2] "
+                f"for metric 'haversine', got {lat[row]!r} in row {row}")
+    return np.ascontiguousarray(arr)
+
+
+def _check_metric(metric):
+    if metric not in METRICS:
+        raise ValidationError(
+            f"metric must be one of {METRICS}, got {metric!r}")
+    return metric
+
+
+def _check_size(value, name, n_samples, allow_none=False):
+    """An int >= 2 or a fraction in (0, 1]; returns the absolute count."""
+    if value is None and allow_none:
+        return None
+    if _is_int(value):
+        if value < 2:
+            raise ValidationError(
+                f"{name} must be an int >= 2 or a float in (0, 1], got {value!r}")
+        if value > n_samples:
+            raise ValidationError(
+                f"{name} must be no greater than the number of samples "
+                f"({n_samples}), got {value}")
+        return int(value)
+    if _is_real(value) and 0 < value <= 1:
+        return max(2, int(value * n_samples))
+    raise ValidationError(
+        f"{name} must be an int >= 2 or a float in (0, 1], got {value!r}")
+
+
+def _check_max_eps(max_eps):
+    if not _is_real(max_eps) or math.isnan(max_eps) or max_eps < 0:
+        raise ValidationError(f"max_eps must be a number >= 0, got {max_eps!r}")
+    return float(max_eps)
+
+
+def _check_xi(xi):
+    if not _is_real(xi) or not 0 < xi < 1:
+        raise ValidationError(f"xi must be a number in (0, 1), got {xi!r}")
+    return float(xi)
+
+
+def _check_1d(value, name, n, dtype):
+    arr = np.asarray(value)
+    if arr.ndim != 1 or (n is not None and arr.shape[0] != n):
+        raise ValidationError(
+            f"{name} must be a 1-D array of length {n}, got shape {arr.shape}")
+    return arr.astype(dtype, copy=False)
+
+
+def _check_ordering(ordering, n):
+    order = _check_1d(ordering, "ordering", n, np.intp)
+    if not np.array_equal(np.sort(order), np.arange(n)):
+        raise ValidationError(
+            f"ordering must be a permutation of 0..{n - 1}")
+    return order
+
+
+# ------------------------------------------------------------ the graph
+def _core_distances(pts, coslat, tree, min_samples, metric, brute):
+    """Distance to the min_samples-th neighbour (self included), unrounded."""
+    n = pts.shape[0]
+    hav = metric == "haversine"
+    if brute:
+        # scikit-learn's brute-force ArgKmin: haversine converted with the C
+        # library, euclidean from its GEMM decomposition.
+        kth = np.empty(n)
+        _optics_inner.kth_rdist_brute(pts, coslat, min_samples, hav, kth)
+        if hav:
+            core = np.empty(n)
+            _optics_inner.rdist_to_dist_libm(kth, core)
+            return core
+        return np.sqrt(kth)
+    kth_t = np.empty(n)
+    _optics_inner.kth_rdist_tree(
+        pts[tree.perm], coslat[tree.perm], tree.box_coords, tree.start,
+        tree.end, tree.left, tree.right, tree.lo, tree.hi, min_samples, hav,
+        kth_t)
+    kth = np.empty(n)
+    kth[tree.perm] = kth_t
+    # The trees convert their reduced distances with numpy, whose arcsin
+    # may differ from the C library's in the last bit.
+    if hav:
+        return 2 * np.arcsin(np.sqrt(kth))
+    return np.sqrt(kth)
+
+
+def compute_optics_graph(X, *, min_samples, max_eps=np.inf, metric="euclidean"):
+    """Compute the OPTICS reachability graph.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, 2)
+        ``[lat, lon]`` in radians for ``metric='haversine'``, any plane
+        coordinates for ``metric='euclidean'``. Finite values only.
+    min_samples : int >= 2 or float in (0, 1]
+        Neighbourhood size (the point itself included) that makes a core
+        point; a float is a fraction of ``n_samples`` (at least 2).
+    max_eps : float >= 0, default=np.inf
+        Largest distance at which two points are neighbours (radians for
+        haversine).
+    metric : {'euclidean', 'haversine'}, default='euclidean'
+
+    Returns
+    -------
+    ordering_ : ndarray of shape (n_samples,)
+        Sample indices in cluster order.
+    core_distances_ : ndarray of shape (n_samples,)
+        Distance at which each sample becomes core; inf if never.
+    reachability_ : ndarray of shape (n_samples,)
+        Reachability distance of each sample (inf for seeds).
+    predecessor_ : ndarray of shape (n_samples,)
+        The sample each one was reached from; -1 for seeds.
+
+    Warns
+    -----
+    AllOutliersWarning
+        When every reachability is inf.
+    """
+    metric = _check_metric(metric)
+    X = _check_X(X, metric)
+    n = X.shape[0]
+    if not (_is_int(min_samples) or _is_real(min_samples)):
+        raise ValidationError(
+            f"min_samples must be an int >= 2 or a float in (0, 1], "
+            f"got {min_samples!r}")
+    k = _check_size(min_samples, "min_samples", n)
+    max_eps = _check_max_eps(max_eps)
+    hav = metric == "haversine"
+    # scikit-learn's neighbours search goes brute force from this size on.
+    brute = k >= n // 2
+
+    coslat = np.empty(n)
+    _optics_inner.cos_libm(np.ascontiguousarray(X[:, 0]), coslat)
+    box = unit_vectors(X[:, 0], X[:, 1]) if hav else X
+    tree = build_tree(box)
+    tree.box_coords = np.ascontiguousarray(box[tree.perm])
+
+    core = _core_distances(X, coslat, tree, k, metric, brute)
+    core[core > max_eps] = np.inf
+    core = np.around(core, 15)
+
+    reach = np.full(n, np.inf)
+    pred = np.full(n, -1, dtype=np.intp)
+    if hav and brute and max_eps == np.inf:
+        # Brute-force radius search turns an infinite haversine radius into
+        # nan, so scikit-learn finds no neighbours at all.
+        ordering = np.arange(n)
+    else:
+        ordering = _order(X, coslat, tree, core, max_eps, hav, brute, reach, pred)
+    if np.all(np.isinf(reach)):
+        warnings.warn(
+            "All reachability values are inf: every point is an outlier; "
+            f"max_eps={max_eps!r} is too small for this data",
+            AllOutliersWarning, stacklevel=2)
+    return ordering, core, reach, pred
+
+
+def _order(X, coslat, tree, core, max_eps, hav, brute, reach, pred):
+    n = X.shape[0]
+    perm = tree.perm
+    posof = np.empty(n, dtype=np.intp)
+    posof[perm] = np.arange(n)
+    if max_eps == np.inf:
+        incl, rr = 0, np.inf
+    elif hav:
+        half = math.sin(0.5 * max_eps)
+        incl, rr = 1, half * half
+    else:
+        incl, rr = (3 if brute else 2), max_eps * max_eps
+    euclid_err = 0.0 if hav else float(np.max(np.einsum("ij,ij->i", X, X)))
+    ordering = np.empty(n, dtype=np.intp)
+    reach_t = np.full(n, np.inf)
+    pred_t = np.full(n, -1, dtype=np.intp)
+    _optics_inner.optics_order(
+        np.ascontiguousarray(X[perm]), coslat[perm], tree.box_coords,
+        core[perm], perm, posof, tree.start, tree.end, tree.left, tree.right,
+        tree.parent, tree.lo, tree.hi, tree.leaf_of, hav, incl, rr,
+        euclid_err, ordering, reach_t, pred_t)
+    reach[perm] = reach_t
+    pred[perm] = np.where(pred_t >= 0, perm[pred_t], -1)
+    return ordering
+
+
+# ------------------------------------------------------------ extraction
+def cluster_optics_dbscan(*, reachability, core_distances, ordering, eps):
+    """Label clusters as DBSCAN would for a fixed ``eps``.
+
+    Parameters
+    ----------
+    reachability : ndarray of shape (n_samples,)
+        ``reachability_`` from OPTICS.
+    core_distances : ndarray of shape (n_samples,)
+        ``core_distances_`` from OPTICS.
+    ordering : ndarray of shape (n_samples,)
+        ``ordering_`` from OPTICS.
+    eps : float >= 0
+        The DBSCAN radius; should not exceed the ``max_eps`` used.
+
+    Returns
+    -------
+    labels : ndarray of shape (n_samples,)
+        Cluster labels, -1 for noise.
+    """
+    reachability = _check_1d(reachability, "reachability", None, np.float64)
+    n = reachability.shape[0]
+    core_distances = _check_1d(core_distances, "core_distances", n, np.float64)
+    ordering = _check_ordering(ordering, n)
+    if not _is_real(eps) or math.isnan(eps) or eps < 0:
+        raise ValidationError(f"eps must be a number >= 0, got {eps!r}")
+    return _extract.extract_dbscan(reachability, core_distances, ordering, eps)
+
+
+def cluster_optics_xi(*, reachability, predecessor, ordering, min_samples,
+                      min_cluster_size=None, xi=0.05, predecessor_correction=True):
+    """Extract clusters with the Xi-steep method.
+
+    Parameters
+    ----------
+    reachability : ndarray of shape (n_samples,)
+        ``reachability_`` from OPTICS.
+    predecessor : ndarray of shape (n_samples,)
+        ``predecessor_`` from OPTICS.
+    ordering : ndarray of shape (n_samples,)
+        ``ordering_`` from OPTICS.
+    min_samples : int >= 2 or float in (0, 1]
+        As given to OPTICS; also the longest run of non-steep points inside
+        a steep area.
+    min_cluster_size : int >= 2 or float in (0, 1], default=None
+        Smallest cluster kept; ``None`` means ``min_samples``.
+    xi : float in (0, 1), default=0.05
+        Minimum relative steepness of a cluster boundary.
+    predecessor_correction : bool, default=True
+        Shrink clusters whose end was reached from outside them.
+
+    Returns
+    -------
+    labels : ndarray of shape (n_samples,)
+        Labels of the leaf-most clusters, -1 outside every cluster.
+    clusters : ndarray of shape (n_clusters, 2)
+        ``[start, end]`` positions in the ordering (inclusive), nested
+        clusters before the clusters that hold them.
+    """
+    reachability = _check_1d(reachability, "reachability", None, np.float64)
+    n = reachability.shape[0]
+    predecessor = _check_1d(predecessor, "predecessor", n, np.intp)
+    ordering = _check_ordering(ordering, n)
+    if not (_is_int(min_samples) or _is_real(min_samples)):
+        raise ValidationError(
+            f"min_samples must be an int >= 2 or a float in (0, 1], "
+            f"got {min_samples!r}")
+    k = _check_size(min_samples, "min_samples", n)
+    size = _check_size(min_cluster_size, "min_cluster_size", n, allow_none=True)
+    size = k if size is None else size
+    xi = _check_xi(xi)
+    clusters = _extract.xi_clusters(
+        reachability[ordering], predecessor[ordering], ordering, xi, k, size,
+        bool(predecessor_correction))
+    return _extract.xi_labels(ordering, clusters), clusters
+
+
+# ------------------------------------------------------------- estimator
+class OPTICS:
+    """OPTICS clustering with scikit-learn's interface and results.
+
+    Parameters
+    ----------
+    min_samples : int >= 2 or float in (0, 1], default=5
+        Neighbourhood size (the point itself included) for a core point; a
+        float is a fraction of the number of samples (at least 2).
+    max_eps : float >= 0, default=np.inf
+        Largest neighbourhood radius (radians for haversine).
+    metric : {'euclidean', 'haversine'}, default='euclidean'
+        ``'haversine'`` expects ``[lat, lon]`` in radians.
+    cluster_method : {'xi', 'dbscan'}, default='xi'
+    eps : float, default=None
+        Radius for ``cluster_method='dbscan'``; ``None`` means ``max_eps``.
+    xi : float in (0, 1), default=0.05
+        Steepness for ``cluster_method='xi'``.
+    predecessor_correction : bool, default=True
+        Predecessor correction of Xi clusters.
+    min_cluster_size : int >= 2 or float in (0, 1], default=None
+        Smallest Xi cluster; ``None`` means ``min_samples``.
+
+    Attributes
+    ----------
+    labels_ : ndarray of shape (n_samples,)
+        Cluster labels, -1 for noise.
+    reachability_ : ndarray of shape (n_samples,)
+        Reachability distances, indexed by sample.
+    ordering_ : ndarray of shape (n_samples,)
+        Samples in cluster order.
+    core_distances_ : ndarray of shape (n_samples,)
+        Core distances, inf for points that are never core.
+    predecessor_ : ndarray of shape (n_samples,)
+        Where each sample was reached from, -1 for seeds.
+    cluster_hierarchy_ : ndarray of shape (n_clusters, 2)
+        Xi clusters as ``[start, end]`` in the ordering (xi only).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1, 2], [2, 5], [3, 6], [8, 7], [8, 8], [7, 3]])
+    >>> OPTICS(min_samples=2).fit(X).labels_
+    array([0, 0, 0, 1, 1, 1])
+    """
+
+    def __init__(self, *, min_samples=5, max_eps=np.inf, metric="euclidean",
+                 cluster_method="xi", eps=None, xi=0.05,
+                 predecessor_correction=True, min_cluster_size=None):
+        self.min_samples = min_samples
+        self.max_eps = max_eps
+        self.metric = metric
+        self.cluster_method = cluster_method
+        self.eps = eps
+        self.xi = xi
+        self.predecessor_correction = predecessor_correction
+        self.min_cluster_size = min_cluster_size
+
+    def fit(self, X, y=None):
+        """Order the samples of ``X`` and extract clusters.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 2)
+        y : ignored
+
+        Returns
+        -------
+        self : OPTICS
+        """
+        if self.cluster_method not in CLUSTER_METHODS:
+            raise ValidationError(
+                f"cluster_method must be one of {CLUSTER_METHODS}, "
+                f"got {self.cluster_method!r}")
+        max_eps = _check_max_eps(self.max_eps)
+        if self.cluster_method == "xi":
+            _check_xi(self.xi)
+        else:
+            eps = max_eps if self.eps is None else self.eps
+            if not _is_real(eps) or math.isnan(eps) or eps < 0:
+                raise ValidationError(f"eps must be a number >= 0, got {eps!r}")
+            if eps > max_eps:
+                raise ValidationError(
+                    f"eps must not exceed max_eps ({max_eps!r}), got {eps!r}")
+        (self.ordering_, self.core_distances_, self.reachability_,
+         self.predecessor_) = compute_optics_graph(
+            X, min_samples=self.min_samples, max_eps=max_eps, metric=self.metric)
+        if self.cluster_method == "xi":
+            self.labels_, self.cluster_hierarchy_ = cluster_optics_xi(
+                reachability=self.reachability_, predecessor=self.predecessor_,
+                ordering=self.ordering_, min_samples=self.min_samples,
+                min_cluster_size=self.min_cluster_size, xi=self.xi,
+                predecessor_correction=self.predecessor_correction)
+        else:
+            self.labels_ = cluster_optics_dbscan(
+                reachability=self.reachability_,
+                core_distances=self.core_distances_,
+                ordering=self.ordering_, eps=eps)
+        return self
+
+    def fit_predict(self, X, y=None):
+        """Fit and return ``labels_``."""
+        return self.fit(X).labels_
