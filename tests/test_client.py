@@ -118,6 +118,17 @@ def test_invalid_key_is_final_and_says_what_to_fix(fake):
     assert info.value.code == 100 and client.n_calls == 1
 
 
+@pytest.mark.parametrize("code,hint", [(96, "signature is invalid"),
+                                       (97, "signature is missing"),
+                                       (100, "API key is invalid"), (112, "method is unknown")])
+def test_final_codes_stop_at_once(fake, code, hint):
+    client = make_client(fake)
+    fake.faults.append(str(code))
+    with pytest.raises(FlickrFinalError, match=f"error {code} .*{hint}") as info:
+        client.search(**DAY)
+    assert info.value.code == code and client.n_calls == 1
+
+
 def test_parameterless_search_and_unknown_method_are_final(fake):
     client = make_client(fake)
     with pytest.raises(FlickrFinalError, match="error 3 ") as info:

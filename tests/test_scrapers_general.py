@@ -2,6 +2,7 @@
 import datetime as dt
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -166,7 +167,19 @@ def test_bad_command_lines(env, tmp_path, capsys, args, message):
     except SystemExit as exc:  # argparse's own errors
         status = exc.code
     assert status == 2
-    assert pytest.importorskip("re").search(message, capsys.readouterr().err)
+    assert re.search(message, capsys.readouterr().err)
+
+
+def test_quiet_and_verbose(env, tmp_path, capsys):
+    args = ["2017-06-03", "2017-06-04", "--calls-per-hour", "1e9"]
+    assert main_general([*args, str(tmp_path / "q"), "-q"]) == 0
+    assert capsys.readouterr().err == ""
+    assert main_general([*args, str(tmp_path / "v"), "-v"]) == 0
+    err = capsys.readouterr().err
+    assert "INFO: 2017-06-03:" in err and "photos written to" in err
+    assert main_general([*args, str(tmp_path / "n")]) == 0
+    err = capsys.readouterr().err
+    assert "INFO" not in err and "photos written to" in err
 
 
 def test_missing_key_and_existing_output(env, tmp_path, capsys, monkeypatch):
