@@ -84,14 +84,18 @@ def test_bbox_area(busy, tmp_path):
     assert set(table["id"]) == set(w["id"][inside]) and len(table) > 0
 
 
-def test_faults_are_survived_and_give_the_same_table(busy, tmp_path):
-    clean = scrape_general(make_client(busy), dt.date(2017, 6, 2), dt.date(2017, 6, 4),
-                           tmp_path / "a.hdf5")
+@pytest.mark.slow
+def test_faults_are_survived_and_the_rate_limit_kept(busy, tmp_path):
+    days = dt.date(2017, 6, 2), dt.date(2017, 6, 4)
+    clean = scrape_general(make_client(busy), *days, tmp_path / "a.hdf5")
     busy.faults.extend(["105", "429", "notjson", "500", "201", "drop", "10", "0"])
-    faulty = scrape_general(make_client(busy, max_retries=10), dt.date(2017, 6, 2), dt.date(2017, 6, 4),
-                            tmp_path / "b.hdf5")
-    assert not busy.faults
+    since = len(busy.call_times)
+    client = make_client(busy, max_retries=10, calls_per_hour=108000)  # 30 a second
+    faulty = scrape_general(client, *days, tmp_path / "b.hdf5")
+    assert not busy.faults and client.n_calls > 20
     pd.testing.assert_frame_equal(clean, faulty)
+    # Retries count against the budget too: never more than 30 + 1 a second.
+    assert busy.max_calls_in_any_second(since) <= 108000 / 3600 + 1
 
 
 def test_retries_exhausted_keeps_finished_days_and_rerun_resumes(env, tmp_path, capsys):
