@@ -178,6 +178,8 @@ class FakeFlickr:
         ``"201"``, ``"0"`` (API codes), ``"429"``, ``"500"``, ``"503"`` (HTTP
         statuses), ``"notjson"``, ``"slow"`` (answer after ``slow_s``),
         ``"drop"`` (close the connection without answering).
+    hidden : array of bool, optional
+        Photos counted in ``total`` but never listed (short pages).
     fault_rate : float
         Probability of a random transient fault on any call (seeded).
     latency : float
@@ -185,7 +187,7 @@ class FakeFlickr:
     """
 
     def __init__(self, world, api_keys=("testkey",), seed=0, latency=0.0,
-                 fault_rate=0.0, slow_s=2.0):
+                 fault_rate=0.0, slow_s=2.0, hidden=None):
         self.world = world
         self.api_keys = set(api_keys)
         self.latency = latency
@@ -201,6 +203,9 @@ class FakeFlickr:
         self._lat = world["lat"].to_numpy()
         self._lon = world["lon"].to_numpy()
         self._by_id = {pid: i for i, pid in enumerate(world["id"])}
+        # Photos counted in totals but left out of pages (as Flickr does with
+        # photos it filters after counting): pages come back short.
+        self._hidden = np.zeros(len(world), dtype=bool) if hidden is None else hidden
         self._records = world.to_dict("records")
         self._httpd = None
 
@@ -340,7 +345,7 @@ class FakeFlickr:
         chosen = idx[start:stop] if page <= pages else idx[:0]
         return {"page": page, "pages": pages, "perpage": per_page,
                 "total": self._num(total) if total else "0",
-                "photo": [self._photo(i) for i in chosen]}
+                "photo": [self._photo(i) for i in chosen if not self._hidden[i]]}
 
     def _photo(self, i):
         r = self._records[i]

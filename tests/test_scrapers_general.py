@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -71,6 +72,15 @@ def test_busy_day_costs_little_more_than_one_call_per_250_photos(busy):
     n = len({p["id"] for p in photos})
     assert n == len(expected_ids(busy.world, "2017-06-01", "2017-06-02"))
     assert client.n_calls * 1000 / n <= 4.4
+
+
+def test_short_pages_do_not_end_a_capped_query_early(tmp_path):
+    world = make_world({"2017-06-05": 9000}, seed=8, outside_fraction=0.0)
+    hidden = np.random.default_rng(1).random(len(world)) < 0.05
+    with FakeFlickr(world, hidden=hidden) as fake:
+        table = scrape_general(make_client(fake), dt.date(2017, 6, 5), dt.date(2017, 6, 6),
+                               tmp_path / "h.hdf5")
+    assert set(table["id"]) == set(world["id"][~hidden])
 
 
 def test_bbox_area(busy, tmp_path):

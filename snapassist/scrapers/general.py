@@ -146,19 +146,20 @@ def _search_params(area, start, end, page):
 def iter_query(client, area, start, end, cap=config.FLICKR_RESULT_CAP):
     """Yield the pages of one query as ``(photos, total)``, up to the cap.
 
-    Stops at ``page >= pages``, at an empty page, or once ``cap`` results
-    have been received (later pages would only repeat them).
+    Stops at ``page >= pages``, at an empty page, or at the last page within
+    the first ``cap`` results (later pages would only repeat them). Pages
+    may be shorter than asked (Flickr filters some photos after counting),
+    so the stop depends on page numbers, not on photos received.
     """
-    page, received = 1, 0
+    page = 1
     while True:
         answer = client.search(**_search_params(area, start, end, page))
         photos = answer.get("photo") or []
-        total = _int(answer.get("total"))
         if not photos:
             return
-        yield photos, total
-        received += len(photos)
-        if page >= _int(answer.get("pages")) or received >= cap:
+        yield photos, _int(answer.get("total"))
+        per_page = _int(answer.get("perpage"), config.FLICKR_GEO_PER_PAGE) or 1
+        if page >= min(_int(answer.get("pages")), math.ceil(cap / per_page)):
             return
         page += 1
 
@@ -171,13 +172,12 @@ def iter_window_photos(client, area, start, end, cap=config.FLICKR_RESULT_CAP):
     """
     cursor = start
     while cursor <= end:
-        received, total, last = 0, 0, cursor
+        total, last = 0, cursor
         for photos, total in iter_query(client, area, cursor, end, cap):
-            received += len(photos)
-            last = _taken_seconds(photos[-1], cursor)
+            last = max(last, _taken_seconds(photos[-1], cursor))
             yield from (p for p in photos if area.keeps(_float(p.get("latitude")),
                                                         _float(p.get("longitude"))))
-        if total <= received or received < cap:
+        if total <= cap:
             return  # the whole query fit under the cap
         if last > cursor:
             cursor = last  # inclusive: the rest of that second comes again
