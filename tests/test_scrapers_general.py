@@ -1,6 +1,7 @@
 """Scraper 1 against the fake Flickr server."""
 import datetime as dt
 import json
+import math
 import os
 import re
 import signal
@@ -83,6 +84,17 @@ def test_short_pages_do_not_end_a_capped_query_early(tmp_path):
     assert set(table["id"]) == set(world["id"][~hidden])
 
 
+def test_quiet_days_cost_no_extra_calls(tmp_path):
+    world = make_world({f"2017-09-{d:02d}": 20 for d in range(1, 31)}, seed=6)
+    with FakeFlickr(world) as fake:
+        client = make_client(fake)
+        table = scrape_general(client, dt.date(2017, 9, 1), dt.date(2017, 10, 1),
+                               tmp_path / "q.hdf5")
+    assert set(table["id"][table["latitude"] != "0"]) == expected_ids(
+        world, "2017-09-01", "2017-10-01", tagged=True)
+    assert client.n_calls == -(-len(table) // 250)  # 600 photos: 3 pages, not 30 days
+
+
 def test_bbox_area(busy, tmp_path):
     box = Area.box(-79.5, 43.6, -79.3, 43.7)
     table = scrape_general(make_client(busy), dt.date(2017, 6, 2), dt.date(2017, 6, 3),
@@ -112,22 +124,25 @@ def test_retries_exhausted_keeps_finished_days_and_rerun_resumes(env, tmp_path, 
     out = tmp_path / "r"
     args = ["2017-06-02", "2017-06-04", str(out), "--max-retries", "1", "--backoff",
             "0.001", "--calls-per-hour", "1e9", "-q"]
-    real = general.iter_window_photos
+    real = general.fetch_segment
+    segments = []
 
-    def fail_second_day(client, area, first, last, cap=config.FLICKR_RESULT_CAP):
-        if first == from_mysql("2017-06-03"):
-            env.faults.extend(["500"] * 3)
-        return real(client, area, first, last, cap)
+    def fail_second_segment(client, area, cursor, end, cap=config.FLICKR_RESULT_CAP):
+        if area.within is None:  # a segment of the chain, not of a split area
+            segments.append(cursor)
+            if len(segments) == 2:
+                env.faults.extend(["500"] * 3)
+        return real(client, area, cursor, end, cap)
 
-    general.iter_window_photos = fail_second_day
+    general.fetch_segment = fail_second_segment
     try:
         assert main_general(args) == 3
     finally:
-        general.iter_window_photos = real
+        general.fetch_segment = real
     err = capsys.readouterr().err
     assert "kept failing after 2 attempts" in err and "HTTP 500" in err
     manifest = json.loads((tmp_path / "r.hdf5.parts" / "manifest.json").read_text())
-    assert list(manifest["done"]) == ["2017-06-02"]
+    assert list(manifest["done"]) == ["segment-000000"]
     env.faults.clear()
     assert main_general(args) == 0
     table = pd.read_hdf(tmp_path / "r.hdf5", "table")
@@ -145,7 +160,7 @@ def test_invalid_key_stops_at_once(env, tmp_path, capsys):
 def test_ctrl_c_stops_cleanly(env, tmp_path, capsys, monkeypatch):
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
-    monkeypatch.setattr(general, "iter_window_photos", interrupt)
+    monkeypatch.setattr(general, "fetch_segment", interrupt)
     assert main_general(["2017-06-03", "2017-06-04", str(tmp_path / "c"), "-q"]) == 130
     assert "rerun the same command to resume" in capsys.readouterr().err
     assert not (tmp_path / "c.hdf5").exists()
@@ -166,7 +181,8 @@ def test_other_settings_cannot_resume_a_scrape(busy, tmp_path):
     (["2017-06-02", "2017-06-01", "OUT"], "END_DATE must be after START_DATE"),
     (["2017-06-02", "2017-06-02", "OUT"], "END_DATE must be after START_DATE"),
     (["2017-06-01", "2017-06-02", "/nonexistent-folder/x"], "does not exist"),
-    (["2017-06-01", "2017-06-02", "/proc/x"], "cannot create the checkpoint folder"),
+    (["2017-06-01", "2017-06-02", "/proc/x"],
+     "is not writable|cannot create the checkpoint folder"),
     (["2017-06-01", "2017-06-02", "OUT", "--radius", "40"], "--radius must be > 0 and < 32"),
     (["2017-06-01", "2017-06-02", "OUT", "--bbox", "1,2,3"], "--bbox must be four numbers"),
     (["2017-06-01", "2017-06-02", "OUT", "--bbox", "3,2,1,4"], "min < max"),
@@ -190,7 +206,8 @@ def test_quiet_and_verbose(env, tmp_path, capsys):
     assert capsys.readouterr().err == ""
     assert main_general([*args, str(tmp_path / "v"), "-v"]) == 0
     err = capsys.readouterr().err
-    assert "INFO: 2017-06-03:" in err and "photos written to" in err
+    assert "INFO: 2017-06-03 00:00:00 to 2017-06-03 23:59:59: " in err
+    assert "photos written to" in err
     assert main_general([*args, str(tmp_path / "n")]) == 0
     err = capsys.readouterr().err
     assert "INFO" not in err and "photos written to" in err
@@ -207,7 +224,7 @@ def test_missing_key_and_existing_output(env, tmp_path, capsys, monkeypatch):
 
 def test_validation_in_the_library():
     with pytest.raises(ValidationError, match="END_DATE must be after START_DATE"):
-        general.day_windows(D2, D1)
+        general.period_bounds(D2, D1)
     with pytest.raises(ValidationError, match="--lat must be within"):
         Area.circle(91, 0, 5)
 
@@ -222,7 +239,7 @@ def test_help_explains_everything():
 
 @pytest.mark.slow
 def test_resume_after_kill_9_gives_the_uninterrupted_table(tmp_path):
-    world = make_world({f"2017-07-{d:02d}": 700 for d in range(1, 9)}, seed=4)
+    world = make_world({f"2017-07-{d:02d}": 2500 for d in range(1, 9)}, seed=4)
     with FakeFlickr(world, latency=0.03) as fake:
         reference = scrape_general(make_client(fake), dt.date(2017, 7, 1),
                                    dt.date(2017, 7, 9), tmp_path / "ref.hdf5")
@@ -242,10 +259,11 @@ def test_resume_after_kill_9_gives_the_uninterrupted_table(tmp_path):
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         done = json.loads(manifest.read_text())["done"]
-        assert 2 <= len(done) < 8 and not (tmp_path / "out.hdf5").exists()
+        n_segments = math.ceil(len(reference) / 4000) + 1
+        assert 2 <= len(done) < n_segments and not (tmp_path / "out.hdf5").exists()
         n_before = fake.n_calls()
         assert subprocess.run(cmd, env=env, cwd=tmp_path).returncode == 0
-        # The rerun did not fetch the finished days again.
-        assert fake.n_calls() - n_before <= (8 - len(done)) * 3 + 3
+        # The rerun did not fetch the finished segments again (16 calls each).
+        assert fake.n_calls() - n_before <= (n_segments - len(done)) * 16
     resumed = pd.read_hdf(tmp_path / "out.hdf5", "table")
     pd.testing.assert_frame_equal(resumed, reference, check_dtype=False)

@@ -101,6 +101,10 @@ class Checkpoint:
             self._save_manifest()
         return set(self._done)
 
+    def info(self, unit):
+        """What :meth:`save` recorded for ``unit`` (``rows`` and any extras)."""
+        return self._done[unit]
+
     def _save_manifest(self):
         state = {"signature": self.signature, "done": self._done}
         try:
@@ -112,16 +116,20 @@ class Checkpoint:
     def _chunk(self, unit):
         return self.dir / f"{unit}.hdf5"
 
-    def save(self, unit, frame):
-        """Record unit ``unit`` (a file-name-safe id) as done with rows ``frame``."""
+    def save(self, unit, frame, **extra):
+        """Record unit ``unit`` (a file-name-safe id) as done with rows ``frame``.
+
+        ``extra`` (JSON-serialisable) is kept with it, see :meth:`info`.
+        """
         if len(frame):
             write_hdf_atomic(frame, self._chunk(unit))
-        self._done[unit] = len(frame)
+        self._done[unit] = {"rows": len(frame), **extra}
         self._save_manifest()
 
     def load(self, units):
         """Concatenate the chunks of ``units`` in that order (empty units skipped)."""
-        frames = [read_table(self._chunk(u)) for u in units if self._done.get(u)]
+        frames = [read_table(self._chunk(u)) for u in units
+                  if u in self._done and self._done[u]["rows"]]
         if not frames:
             return None
         return pd.concat(frames, ignore_index=True)

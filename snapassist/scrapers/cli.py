@@ -94,9 +94,12 @@ def build_general_parser():
         description="Scraper 1: fetch every geotagged Flickr photo taken in an area "
                     "between START_DATE and END_DATE into a raw master table "
                     "(pandas HDF5, key 'table'). Busy days are fetched completely "
-                    "despite Flickr's 4,000-results-per-query cap. Each finished day "
-                    "is saved at once in OUTNAME.hdf5.parts/: rerunning the same "
-                    "command after a crash or Ctrl-C resumes.",
+                    "despite Flickr's 4,000-results-per-query cap: the period is "
+                    "fetched as a chain of queries sorted by date taken, each going "
+                    "on where the previous one hit the cap (at most 16 calls of 250 "
+                    "photos). Each finished query is saved at once in "
+                    "OUTNAME.hdf5.parts/: rerunning the same command after a crash, "
+                    "kill or Ctrl-C resumes and gives the same table.",
         epilog=_EPILOG)
     parser.add_argument("start", type=_date, metavar="START_DATE",
                         help="first day taken, YYYY-MM-DD (photographer's local time)")
@@ -210,7 +213,7 @@ def _run(parser, argv, body):
 
 
 def _general_body(args, out):
-    from .general import Area, day_windows, default_area, scrape_general
+    from .general import Area, default_area, period_bounds, scrape_general
 
     if args.bbox is not None and any(v is not None for v in (args.lat, args.lon, args.radius)):
         raise ValidationError("give either --bbox or --lat/--lon/--radius, not both")
@@ -225,15 +228,15 @@ def _general_body(args, out):
         area = Area.circle(d.lat if args.lat is None else args.lat,
                            d.lon if args.lon is None else args.lon,
                            d.radius_km if args.radius is None else args.radius)
-    windows = day_windows(args.start, args.end)
+    period_bounds(args.start, args.end)  # bad dates fail before anything else
+    n_days = (args.end - args.start).days
     client = _make_client(args)
     log.info("scraping %s, %s to %s (exclusive), into %s", area.describe(), args.start,
              args.end, out)
-    with _progress_bar(args, len(windows), "day") as bar:
-        def progress(unit, n):
-            bar.update(1)
-            if n is not None:
-                bar.set_postfix_str(f"{unit}: {n} photos")
+    with _progress_bar(args, n_days, "day") as bar:
+        def progress(days_done, n):
+            bar.update(round(days_done - bar.n, 3))
+            bar.set_postfix_str(f"{n} photos in the last segment")
         table = scrape_general(client, args.start, args.end, out, area, progress)
     if not args.quiet:
         print(f"{len(table)} photos written to {out} ({client.n_calls} API calls)",

@@ -1,16 +1,19 @@
 """Scraper 1: every geotagged photo taken in an area during a period.
 
-Flickr returns at most the first 4,000 results of any query, so a busy day
-cannot be fetched with one query. Each day is fetched as a chain of queries
-sorted by date taken: a query is paged to its end, or to the cap; when it
-hits the cap, the next query starts at the date taken of the last photo
-received (inclusive, as Flickr's bounds are, so the photos sharing that
-second are fetched again and de-duplicated by id). No call is spent probing
-a window's size, which keeps the cost close to the floor of one call per
-250 photos. A single second holding more photos than the cap is fetched by
-splitting the area into quarters instead.
+Flickr returns at most the first 4,000 results of any query, so a busy
+period cannot be fetched with one query. The period is fetched as a chain
+of *segments*: one query sorted by date taken, paged to its end or to the
+cap; when it hits the cap, the next segment starts at the date taken of the
+last photo received (inclusive, as Flickr's bounds are, so the photos
+sharing that second are fetched again and de-duplicated by id). No call is
+spent probing a window's size and quiet days cost no extra call, which
+keeps the cost close to the floor of one call per 250 photos. A single
+second holding more photos than the cap is fetched by splitting the area
+into quarters.
 
-Each finished day is checkpointed at once (see :mod:`._checkpoint`).
+Each finished segment is checkpointed at once (see :mod:`._checkpoint`);
+segments depend only on the data, so a resumed run makes the same segments
+and ends with the same table as an uninterrupted one.
 """
 import logging
 import math
@@ -164,6 +167,32 @@ def iter_query(client, area, start, end, cap=config.FLICKR_RESULT_CAP):
         page += 1
 
 
+def fetch_segment(client, area, cursor, end, cap=config.FLICKR_RESULT_CAP):
+    """One segment of a chain: ``(photos, next_cursor)``.
+
+    Fetches the query ``[cursor, end]`` up to the cap. ``next_cursor`` is
+    where the chain goes on, or ``None`` when nothing is left. Photos may
+    repeat: callers de-duplicate by id.
+    """
+    photos, total, last = [], 0, cursor
+    for page, total in iter_query(client, area, cursor, end, cap):
+        last = max(last, _taken_seconds(page[-1], cursor))
+        photos.extend(p for p in page if area.keeps(_float(p.get("latitude")),
+                                                    _float(p.get("longitude"))))
+    if total <= cap:
+        return photos, None  # the whole query fit under the cap
+    if last > cursor:
+        return photos, last  # inclusive: the rest of that second comes again
+    # More than the cap in one second: split the area for that second.
+    parts = area.split()
+    if not parts:
+        log.warning("more than %d photos taken at %s in a tiny area; only the "
+                    "first %d can be fetched", cap, to_mysql(cursor), cap)
+    for part in parts:
+        photos.extend(iter_window_photos(client, part, cursor, cursor, cap))
+    return photos, (cursor + 1 if cursor < end else None)
+
+
 def iter_window_photos(client, area, start, end, cap=config.FLICKR_RESULT_CAP):
     """Yield every photo taken in ``[start, end]`` (inclusive epoch seconds).
 
@@ -171,25 +200,9 @@ def iter_window_photos(client, area, start, end, cap=config.FLICKR_RESULT_CAP):
     callers de-duplicate by id.
     """
     cursor = start
-    while cursor <= end:
-        total, last = 0, cursor
-        for photos, total in iter_query(client, area, cursor, end, cap):
-            last = max(last, _taken_seconds(photos[-1], cursor))
-            yield from (p for p in photos if area.keeps(_float(p.get("latitude")),
-                                                        _float(p.get("longitude"))))
-        if total <= cap:
-            return  # the whole query fit under the cap
-        if last > cursor:
-            cursor = last  # inclusive: the rest of that second comes again
-            continue
-        # More than the cap in one second: split the area for that second.
-        parts = area.split()
-        if not parts:
-            log.warning("more than %d photos taken at %s in a tiny area; only the "
-                        "first %d can be fetched", cap, to_mysql(cursor), cap)
-        for part in parts:
-            yield from iter_window_photos(client, part, cursor, cursor, cap)
-        cursor += 1
+    while cursor is not None:
+        photos, cursor = fetch_segment(client, area, cursor, end, cap)
+        yield from photos
 
 
 def _float(value):
@@ -223,19 +236,16 @@ def photos_to_frame(photos):
     return frame.astype(object)
 
 
-def day_windows(start_date, end_date):
-    """``(unit id, first second, last second)`` for each day in [start, end)."""
+def period_bounds(start_date, end_date):
+    """First and last second (naive epoch) of the days ``[start_date, end_date)``."""
+    if not isinstance(start_date, date) or not isinstance(end_date, date):
+        raise ValidationError("start_date and end_date must be datetime.date objects")
     if end_date <= start_date:
         raise ValidationError(
             f"END_DATE must be after START_DATE (END is exclusive), got "
             f"START_DATE {start_date.isoformat()} and END_DATE {end_date.isoformat()}")
-    out = []
-    day = start_date
-    while day < end_date:
-        first = int((datetime.combine(day, datetime.min.time()) - _EPOCH).total_seconds())
-        out.append((day.isoformat(), first, first + 86399))
-        day += timedelta(days=1)
-    return out
+    first = int((datetime.combine(start_date, datetime.min.time()) - _EPOCH).total_seconds())
+    return first, first + (end_date - start_date).days * 86400 - 1
 
 
 def scrape_general(client, start_date, end_date, out_path, area=None, progress=None):
@@ -243,7 +253,7 @@ def scrape_general(client, start_date, end_date, out_path, area=None, progress=N
 
     Resumes from the checkpoint folder beside ``out_path`` if one exists, and
     writes the de-duplicated raw master table to ``out_path`` (key
-    ``'table'``) when every day is done.
+    ``'table'``) when the whole period is done.
 
     Parameters
     ----------
@@ -254,44 +264,46 @@ def scrape_general(client, start_date, end_date, out_path, area=None, progress=N
     area : Area, optional
         Default :func:`default_area`.
     progress : callable, optional
-        ``progress(day, n_photos)`` after each finished day.
+        ``progress(days_done, n_photos)`` after each segment (``days_done``
+        counts days of the period covered so far, a float).
 
     Returns
     -------
     pandas.DataFrame
         The raw master table written.
     """
-    if not isinstance(start_date, date) or not isinstance(end_date, date):
-        raise ValidationError("start_date and end_date must be datetime.date objects")
+    first, last = period_bounds(start_date, end_date)
     area = area or default_area()
-    windows = day_windows(start_date, end_date)
     signature = {"scraper": "general", "start": start_date.isoformat(),
                  "end": end_date.isoformat(), "area": area.params()}
     checkpoint = Checkpoint(out_path, signature)
-    done = checkpoint.open()
-    if done:
-        log.info("resuming: %d of %d days already done", len(done & {w[0] for w in windows}),
-                 len(windows))
-    for unit, first, last in windows:
-        if unit in done:
-            if progress:
-                progress(unit, None)
-            continue
+    units = sorted(checkpoint.open())
+    cursor = checkpoint.info(units[-1])["next"] if units else first
+    if units:
+        log.info("resuming: %d segment(s) already done", len(units))
+    while cursor is not None:
         calls = client.n_calls
-        frame = photos_to_frame(iter_window_photos(client, area, first, last))
-        checkpoint.save(unit, frame)
-        log.info("%s: %d photos in %d calls", unit, len(frame), client.n_calls - calls)
+        photos, next_cursor = fetch_segment(client, area, cursor, last)
+        frame = photos_to_frame(photos)
+        unit = f"segment-{len(units):06d}"
+        checkpoint.save(unit, frame, start=to_mysql(cursor), next=next_cursor)
+        units.append(unit)
+        log.info("%s to %s: %d photos in %d calls", to_mysql(cursor),
+                 to_mysql(next_cursor) if next_cursor is not None else to_mysql(last),
+                 len(frame), client.n_calls - calls)
+        cursor = next_cursor
         if progress:
-            progress(unit, len(frame))
-    table = checkpoint.load([w[0] for w in windows])
+            done = (last + 1 if cursor is None else cursor) - first
+            progress(done / 86400, len(frame))
+    table = checkpoint.load(units)
     if table is None:
         table = photos_to_frame([])
-    # A photo re-dated between two days' queries could appear twice.
+    # Segments overlap by one second, and a photo may be re-dated mid-scrape.
     table = table.drop_duplicates("id", keep="first").reset_index(drop=True)
     checkpoint.finish(table)
     log.info("wrote %d photos to %s", len(table), out_path)
     return table
 
 
-__all__ = ["Area", "default_area", "iter_query", "iter_window_photos",
-           "photos_to_frame", "day_windows", "scrape_general"]
+__all__ = ["Area", "default_area", "iter_query", "fetch_segment", "iter_window_photos",
+           "photos_to_frame", "period_bounds", "scrape_general"]
