@@ -102,3 +102,23 @@ def test_command_line(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "title_cleaned" in capsys.readouterr().out
+
+
+def test_the_area_recorded_by_scraper_1_is_the_default(tmp_path, capsys):
+    from snapassist.scrapers._checkpoint import write_hdf_atomic
+
+    montreal = _photo("m", latitude="45.50", longitude="-73.57")
+    raw = _raw([_photo("t"), montreal])
+    write_hdf_atomic(raw, tmp_path / config.MASTER_TABLE_RAW,
+                     attrs={"area": {"bbox": [-74.0, 45.3, -73.3, 45.8]}})
+    assert read_and_preprocess_tables(tmp_path)["master"]["kept"] == 1
+    master = pd.read_hdf(tmp_path / config.MASTER_TABLE_PROCESSED, "table")
+    assert list(master["id"]) == ["m"]
+    # An explicit area wins over the recorded one.
+    assert main([str(tmp_path), "--radius", "30", "-q"]) == 0
+    master = pd.read_hdf(tmp_path / config.MASTER_TABLE_PROCESSED, "table")
+    assert list(master["id"]) == ["t"]
+    assert main([str(tmp_path), "--radius", "40"]) == 2
+    assert "--radius must be > 0 and < 32" in capsys.readouterr().err
+    assert main([str(tmp_path), "--radius", "5", "--bbox", "1,2,3,4"]) == 2
+    assert "not both" in capsys.readouterr().err

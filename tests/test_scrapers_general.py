@@ -19,6 +19,7 @@ from snapassist import config
 from snapassist.errors import ConfigError, ValidationError
 from snapassist.schema import RAW_MASTER
 from snapassist.scrapers import general
+from snapassist.scrapers._checkpoint import read_table_attrs
 from snapassist.scrapers.cli import main_general
 from snapassist.scrapers.general import Area, scrape_general
 
@@ -104,6 +105,8 @@ def test_bbox_area(busy, tmp_path):
               & (w["lat"] <= 43.7) & (w["datetaken_s"] >= from_mysql("2017-06-02"))
               & (w["datetaken_s"] < from_mysql("2017-06-03")))
     assert set(table["id"]) == set(w["id"][inside]) and len(table) > 0
+    # The area goes with the table, for the postprocessor.
+    assert read_table_attrs(tmp_path / "b.hdf5") == {"area": {"bbox": [-79.5, 43.6, -79.3, 43.7]}}
 
 
 @pytest.mark.slow

@@ -20,8 +20,12 @@ from .. import config
 from ..errors import ConfigError, TableError
 
 
-def write_hdf_atomic(frame, path):
-    """Write ``frame`` to ``path`` (pandas HDF5, key ``'table'``) via a rename."""
+def write_hdf_atomic(frame, path, attrs=None):
+    """Write ``frame`` to ``path`` (pandas HDF5, key ``'table'``) via a rename.
+
+    ``attrs`` (a JSON-serialisable dict) is stored beside the table, see
+    :func:`read_table_attrs`.
+    """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
@@ -31,6 +35,9 @@ def write_hdf_atomic(frame, path):
             # An empty frame cannot be written in table format (a silent no-op).
             fmt = "table" if len(frame) else "fixed"
             frame.to_hdf(tmp, key=config.HDF_KEY, format=fmt, mode="w")
+            if attrs:
+                with pd.HDFStore(tmp, mode="a") as store:
+                    store.get_storer(config.HDF_KEY).attrs.snapassist = json.dumps(attrs)
         os.replace(tmp, path)
     except OSError as exc:
         raise TableError(f"cannot write the table {str(path)!r}: {exc}", path=str(path)) from exc
@@ -49,6 +56,19 @@ def read_table(path):
     except (OSError, KeyError, ValueError) as exc:
         raise TableError(f"cannot read the table {str(path)!r} (key "
                          f"{config.HDF_KEY!r}): {exc}", path=str(path)) from exc
+
+
+def read_table_attrs(path):
+    """The ``attrs`` stored by :func:`write_hdf_atomic`, or ``{}``."""
+    try:
+        with pd.HDFStore(path, mode="r") as store:
+            text = getattr(store.get_storer(config.HDF_KEY).attrs, "snapassist", None)
+    except (OSError, KeyError, ValueError, AttributeError):
+        return {}
+    try:
+        return json.loads(text) if text else {}
+    except (TypeError, ValueError):
+        return {}
 
 
 def _write_text_atomic(path, text):
@@ -134,7 +154,7 @@ class Checkpoint:
             return None
         return pd.concat(frames, ignore_index=True)
 
-    def finish(self, frame):
-        """Write the final table, then remove the checkpoint folder."""
-        write_hdf_atomic(frame, self.out_path)
+    def finish(self, frame, attrs=None):
+        """Write the final table (with ``attrs``), then remove the checkpoint folder."""
+        write_hdf_atomic(frame, self.out_path, attrs)
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -18,7 +18,7 @@ import pandas as pd
 from .. import config
 from ..errors import FlickrFinalError, TableError, ValidationError
 from ..schema import EXIF, RAW_POPULAR
-from ._checkpoint import Checkpoint, read_table
+from ._checkpoint import Checkpoint, read_table, read_table_attrs
 from ._exif_parse import parse_exif
 
 log = logging.getLogger(__name__)
@@ -126,6 +126,6 @@ def scrape_exif(client, master_path, divisions, out_path, progress=None):
     table = base.merge(exif, on="id", how="left", validate="one_to_one")
     order = [c for c in RAW_POPULAR if c in table.columns]
     table = table[order + [c for c in table.columns if c not in order]]
-    checkpoint.finish(table)
+    checkpoint.finish(table, attrs=read_table_attrs(master_path))
     log.info("wrote %d popular photos to %s", len(table), out_path)
     return table

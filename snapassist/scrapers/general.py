@@ -76,6 +76,19 @@ class Area:
         return {"lat": repr(self.lat), "lon": repr(self.lon),
                 "radius": repr(self.radius_km), "radius_units": "km"}
 
+    def to_dict(self):
+        """``{"bbox": [...]}`` or ``{"lat":, "lon":, "radius_km":}`` (see :meth:`from_dict`)."""
+        if self.bbox is not None:
+            return {"bbox": list(self.bbox)}
+        return {"lat": self.lat, "lon": self.lon, "radius_km": self.radius_km}
+
+    @classmethod
+    def from_dict(cls, data):
+        """The area :meth:`to_dict` described (validated)."""
+        if "bbox" in data:
+            return cls.box(*data["bbox"])
+        return cls.circle(data["lat"], data["lon"], data["radius_km"])
+
     def describe(self):
         if self.bbox is not None:
             return "box " + ",".join(f"{v:g}" for v in self.bbox)
@@ -300,7 +313,8 @@ def scrape_general(client, start_date, end_date, out_path, area=None, progress=N
         table = photos_to_frame([])
     # Segments overlap by one second, and a photo may be re-dated mid-scrape.
     table = table.drop_duplicates("id", keep="first").reset_index(drop=True)
-    checkpoint.finish(table)
+    # The area goes with the table, so the postprocessor keeps the same one.
+    checkpoint.finish(table, attrs={"area": area.to_dict()})
     log.info("wrote %d photos to %s", len(table), out_path)
     return table
 

@@ -20,7 +20,7 @@ from unidecode import unidecode
 from .. import config
 from ..errors import SnapAssistError, TableError, ValidationError
 from ..schema import PROCESSED_MASTER, PROCESSED_POPULAR, check_required, coerce_frame
-from ._checkpoint import read_table, write_hdf_atomic
+from ._checkpoint import read_table, read_table_attrs, write_hdf_atomic
 from .general import Area, default_area
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,9 @@ def read_and_preprocess_tables(table_folder, master_table=config.MASTER_TABLE_RA
     """Process the raw tables of ``table_folder`` into processed tables there.
 
     The popular table is optional (scraper 2 may not have run): when it is
-    absent only the master table is processed.
+    absent only the master table is processed. Photos outside ``area`` are
+    dropped; by default the area scraper 1 recorded in the master table, else
+    the 2018 scrape area.
 
     Returns
     -------
@@ -121,6 +123,10 @@ def read_and_preprocess_tables(table_folder, master_table=config.MASTER_TABLE_RA
     if not folder.is_dir():
         raise TableError(f"the table folder {str(folder)!r} does not exist", path=str(folder))
     reports = {"master": None, "popular": None}
+    if area is None:
+        recorded = read_table_attrs(folder / master_table).get("area")
+        area = Area.from_dict(recorded) if recorded else default_area()
+    log.info("keeping photos in the %s", area.describe())
     jobs = [("master", master_table, master_table_processed, PROCESSED_MASTER),
             ("popular", popular_table, popular_table_processed, PROCESSED_POPULAR)]
     for kind, src, dst, columns in jobs:
@@ -154,19 +160,23 @@ def build_parser():
                         help="processed master table name (default %(default)s)")
     parser.add_argument("--popular-out", default=config.POPULAR_TABLE_PROCESSED,
                         help="processed popular table name (default %(default)s)")
-    parser.add_argument("--bbox", metavar="MIN_LON,MIN_LAT,MAX_LON,MAX_LAT",
-                        help="keep photos in this box instead of the default circle")
-    parser.add_argument("--lat", type=float, default=config.SCRAPE_CENTER_LAT,
-                        help="scrape circle centre latitude (default %(default)s)")
-    parser.add_argument("--lon", type=float, default=config.SCRAPE_CENTER_LON,
-                        help="scrape circle centre longitude (default %(default)s)")
-    parser.add_argument("--radius", type=float, default=config.SCRAPE_RADIUS_KM,
-                        help="scrape circle radius, km (default %(default)s)")
+    area = parser.add_argument_group(
+        "area", "Photos outside the area are dropped. Default: the area scraper 1 "
+        "recorded in the master table, else a circle of %g km around (%g, %g)."
+        % (config.SCRAPE_RADIUS_KM, config.SCRAPE_CENTER_LAT, config.SCRAPE_CENTER_LON))
+    area.add_argument("--bbox", metavar="MIN_LON,MIN_LAT,MAX_LON,MAX_LAT",
+                      help="keep photos in this box")
+    area.add_argument("--lat", type=float, help="circle centre latitude, degrees")
+    area.add_argument("--lon", type=float, help="circle centre longitude, degrees")
+    area.add_argument("--radius", type=float, help="circle radius, km")
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     return parser
 
 
 def _area(args):
+    circle = (args.lat, args.lon, args.radius)
+    if args.bbox and any(v is not None for v in circle):
+        raise ValidationError("give either --bbox or --lat/--lon/--radius, not both")
     if args.bbox:
         try:
             values = [float(v) for v in args.bbox.split(",")]
@@ -176,7 +186,10 @@ def _area(args):
             raise ValidationError("--bbox must be four numbers MIN_LON,MIN_LAT,MAX_LON,"
                                   f"MAX_LAT, got {args.bbox!r}")
         return Area.box(*values)
-    return Area.circle(args.lat, args.lon, args.radius)
+    if all(v is None for v in circle):
+        return None  # the recorded area, else the default
+    defaults = (config.SCRAPE_CENTER_LAT, config.SCRAPE_CENTER_LON, config.SCRAPE_RADIUS_KM)
+    return Area.circle(*(d if v is None else v for v, d in zip(circle, defaults)))
 
 
 def main(argv=None):
