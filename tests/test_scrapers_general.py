@@ -243,9 +243,10 @@ def test_help_explains_everything():
 @pytest.mark.slow
 def test_resume_after_kill_9_gives_the_uninterrupted_table(tmp_path):
     world = make_world({f"2017-07-{d:02d}": 2500 for d in range(1, 9)}, seed=4)
-    with FakeFlickr(world, latency=0.03) as fake:
+    with FakeFlickr(world) as fake:
         reference = scrape_general(make_client(fake), dt.date(2017, 7, 1),
                                    dt.date(2017, 7, 9), tmp_path / "ref.hdf5")
+        fake.latency = 0.03  # slow enough to be killed mid-run
         env = dict(os.environ, **{config.ENV_REST_URL: fake.url,
                                   config.ENV_API_KEY: "testkey",
                                   config.ENV_API_SECRET: "testsecret"})
