@@ -1,0 +1,316 @@
+"""Where, when and what: the scenes, tags and titles of the synthetic photos.
+
+Photos are assigned to a source (a landmark's viewpoint, or a background
+theme); each source is then filled in one vectorised step, so loops run over
+the ~80 sources and the tag slots, never over photos.
+"""
+import numpy as np
+
+from . import config
+from . import _demo_places as places
+from ._demo_places import DAY, NIGHT, SUNRISE, SUNSET
+
+LANDMARK_SHARE = 0.72
+_M_PER_DEG_LAT = 111_320.0
+
+
+def haversine_m(lat1, lon1, lat2, lon2):
+    """Great-circle distance in metres between points given in degrees."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    a = (np.sin((p2 - p1) / 2) ** 2
+         + np.cos(p1) * np.cos(p2) * np.sin(np.radians(np.asarray(lon2) - lon1) / 2) ** 2)
+    return 2 * config.EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def _sources():
+    """Every (subject, viewpoint or None, probability) a photo can come from."""
+    out = []
+    total = sum(s.weight for s in places.LANDMARKS)
+    for subject in places.LANDMARKS:
+        vtotal = sum(v.weight for v in subject.viewpoints)
+        for v in subject.viewpoints:
+            out.append((subject, v, LANDMARK_SHARE * subject.weight / total * v.weight / vtotal))
+    total = sum(s.weight for s in places.THEMES)
+    for subject in places.THEMES:
+        out.append((subject, None, (1 - LANDMARK_SHARE) * subject.weight / total))
+    return out
+
+
+def _on_land(lat, lon):
+    shore = np.interp(lon, places.SHORE_LON, places.SHORE_LAT)
+    s, w, n, e = places.ISLANDS_BOX
+    return (lat >= shore) | ((lat >= s) & (lat <= n) & (lon >= w) & (lon <= e))
+
+
+def _background_positions(rng, m):
+    """Positions of background photos: dense downtown, sparse in the suburbs, on land."""
+    lat = np.empty(m)
+    lon = np.empty(m)
+    todo = np.arange(m)
+    clat, clon, radius = config.SCRAPE_CENTER_LAT, config.SCRAPE_CENTER_LON, config.SCRAPE_RADIUS_KM * 1000
+    m_per_deg_lon = _M_PER_DEG_LAT * np.cos(np.radians(clat))
+    dlat = np.array([d[1] for d in places.DISTRICTS])
+    dlon = np.array([d[2] for d in places.DISTRICTS])
+    for _ in range(100):
+        k = len(todo)
+        if not k:
+            break
+        comp = rng.choice(3, size=k, p=[0.5, 0.3, 0.2])
+        district = rng.integers(0, len(dlat), k)
+        mu_lat = np.where(comp == 0, places.DOWNTOWN[0], np.where(comp == 1, dlat[district], clat))
+        mu_lon = np.where(comp == 0, places.DOWNTOWN[1], np.where(comp == 1, dlon[district], clon))
+        # Component 2 is uniform over the whole circle.
+        r = np.where(comp == 2, radius * np.sqrt(rng.random(k)), np.abs(rng.normal(0, 2500, k)))
+        theta = rng.uniform(0, 2 * np.pi, k)
+        la = mu_lat + r * np.sin(theta) / _M_PER_DEG_LAT
+        lo = mu_lon + r * np.cos(theta) / m_per_deg_lon
+        ok = _on_land(la, lo) & (haversine_m(clat, clon, la, lo) < 0.995 * radius)
+        lat[todo[ok]], lon[todo[ok]] = la[ok], lo[ok]
+        todo = todo[~ok]
+    lat[todo], lon[todo] = places.DOWNTOWN
+    return lat, lon
+
+
+def _add(tags, mask, text):
+    """Append ``text`` to the tag strings where ``mask`` holds."""
+    idx = np.flatnonzero(mask)
+    tags[idx] = tags[idx] + text
+
+
+def _emit(tags, present, text, mask):
+    """Add each word of ``text`` where ``mask`` holds and the photo lacks it.
+
+    ``present`` maps tag -> mask of photos that already have it, and is updated.
+    """
+    for word in text.split():
+        seen = present.get(word)
+        new = mask if seen is None else mask & ~seen
+        present[word] = new if seen is None else seen | new
+        _add(tags, new, word + " ")
+
+
+def _global_tag_lists():
+    """The (tags, p) lists added to any photo whatever its subject."""
+    return (places.COTAGS, *places.KIND_TAGS.values(), places.CHERRY_TAGS,
+            places.WINTER_TAGS, places.LONG_EXPOSURE_TAGS)
+
+
+def _pick(rng, options, m, first=0.7):
+    """One of ``options`` per photo, the first with probability ``first``."""
+    options = np.array(options, dtype=object)
+    if len(options) == 1:
+        return np.repeat(options, m)
+    rest = (1 - first) / (len(options) - 1)
+    return options[rng.choice(len(options), size=m, p=[first] + [rest] * (len(options) - 1))]
+
+
+def _days_in_month(month_start):
+    return ((month_start + 1).astype("datetime64[D]") - month_start.astype("datetime64[D]")).astype(int)
+
+
+def _fill_source(rng, scene, idx, subject, viewpoint):
+    """Kinds, dates, subject tags and titles of the photos ``idx`` of one source."""
+    m = len(idx)
+    kind = rng.choice(5, size=m, p=np.array(subject.kinds) / sum(subject.kinds))
+    if viewpoint is not None:
+        sd = viewpoint.spread_m * np.where(rng.random(m) < 0.15, 3.0, 1.0)
+        scene["lat"][idx] = viewpoint.lat + rng.normal(0, 1, m) * sd / _M_PER_DEG_LAT
+        scene["lon"][idx] = viewpoint.lon + rng.normal(0, 1, m) * sd / (
+            _M_PER_DEG_LAT * np.cos(np.radians(viewpoint.lat)))
+        scene["views_mult"][idx] = viewpoint.views
+    months = np.array(subject.months or range(1, 13))
+    mw = np.array([places.MONTH_WEIGHTS[i - 1] for i in months], dtype=float)
+    month = rng.choice(months, size=m, p=mw / mw.sum())
+    start = ((scene["year"][idx] - 1970) * 12 + month - 1).astype("datetime64[M]")
+    day = start.astype("datetime64[D]") + np.floor(rng.random(m) * _days_in_month(start)).astype(int)
+    year_start = (scene["year"][idx] - 1970).astype("datetime64[Y]")
+    cherry = rng.random(m) < subject.cherry
+    winter = rng.random(m) < subject.winter
+    # Cherry trees bloom from late April to mid May; winter lights run Nov-Jan.
+    bloom = np.clip(np.round(rng.normal(0, 6, m)), -10, 22).astype(int)
+    day = np.where(cherry, year_start.astype("datetime64[D]") + (31 + 28 + 31 + 21) + bloom, day)
+    day = np.where(winter, year_start.astype("datetime64[D]") + 334 + rng.integers(-15, 46, m), day)
+    kind = np.where(cherry, np.where(rng.random(m) < 0.8, DAY, SUNSET), kind)
+    kind = np.where(winter, NIGHT, kind)
+    if subject.window is not None:
+        wm, wd, wn, wp = subject.window
+        event = rng.random(m) < wp
+        first = year_start.astype("datetime64[M]") + (wm - 1)
+        when = first.astype("datetime64[D]") + (wd - 1) + rng.integers(0, wn, m)
+        if subject.saturday:
+            # 1970-01-01 was a Thursday: weekday 5 is Saturday with Monday = 0.
+            w0 = first.astype("datetime64[D]") + (wd - 1)
+            when = w0 + (5 - (w0.astype(int) + 3) % 7) % 7
+        day = np.where(event, when, day)
+    scene["day"][idx] = day
+    scene["kind"][idx] = kind
+    scene["cherry"][idx] = cherry
+    scene["winter"][idx] = winter
+    scene["subj_name"][idx] = subject.name
+
+    # Tags: each added once per photo, as Flickr keeps them.
+    tags = np.full(m, "", dtype=object)
+    present = {}
+    joined = _pick(rng, subject.joined, m)
+    words_on = (rng.random(m) < 0.45) & bool(subject.words)
+    joined_on = (rng.random(m) < 0.85) | ~words_on
+    for option in subject.joined:
+        _emit(tags, present, option, joined_on & (joined == option))
+    _emit(tags, present, subject.words, words_on)
+    for tag, p in subject.extra:
+        _emit(tags, present, tag, rng.random(m) < p)
+    if viewpoint is not None:
+        for tag in viewpoint.tags.split():
+            _emit(tags, present, tag, rng.random(m) < 0.6)
+    scene["subj_tags"][idx] = tags
+    for tag in present.keys() & scene["has"].keys():
+        scene["has"][tag][idx] = present[tag]
+
+    pool = [subject.name, subject.name, subject.name + ", Toronto", subject.name.lower(), *subject.titles]
+    if viewpoint is not None and len(subject.viewpoints) > 1:
+        pool.append(f"{subject.name} from {viewpoint.label}")
+    titles = np.array(pool, dtype=object)[rng.integers(0, len(pool), m)]
+    special = rng.random(m) < 0.5
+    for mask, text in ((kind == SUNSET, f"{subject.name} at sunset"),
+                       (kind == SUNRISE, f"Sunrise at {subject.name}"),
+                       (kind == NIGHT, f"{subject.name} at night"),
+                       (cherry, f"Cherry blossoms in {subject.name}"),
+                       (winter, f"Winter lights at {subject.name}")):
+        titles[special & mask] = text
+    scene["subj_title"][idx] = titles
+
+
+def _nearest_district(lat, lon):
+    district = np.zeros(len(lat), dtype=np.intp)
+    best = np.full(len(lat), np.inf)
+    coslat = np.cos(np.radians(config.SCRAPE_CENTER_LAT))
+    for i, (_, dlat, dlon, _, _) in enumerate(places.DISTRICTS):
+        d2 = (lat - dlat) ** 2 + ((lon - dlon) * coslat) ** 2
+        district[d2 < best] = i
+        best = np.minimum(best, d2)
+    return district
+
+
+def draw_scenes(rng, n):
+    """Per photo: position, kind of shot, local time taken, subject tags and title."""
+    sources = _sources()
+    p = np.array([s[2] for s in sources])
+    source = rng.choice(len(sources), size=n, p=p / p.sum())
+    yw = np.array(places.YEAR_WEIGHTS, dtype=float)
+    scene = {
+        "source": source,
+        "year": rng.choice(np.array(places.YEARS), size=n, p=yw / yw.sum()),
+        "lat": np.empty(n), "lon": np.empty(n), "views_mult": np.full(n, 0.7),
+        "kind": np.zeros(n, dtype=np.int64), "day": np.empty(n, dtype="datetime64[D]"),
+        "cherry": np.zeros(n, dtype=bool), "winter": np.zeros(n, dtype=bool),
+        "subj_name": np.empty(n, dtype=object), "subj_tags": np.empty(n, dtype=object),
+        "subj_title": np.empty(n, dtype=object),
+        # For tags that subjects and global lists share: which photos have them.
+        "has": {word: np.zeros(n, dtype=bool) for tag_list in _global_tag_lists()
+                for tag, _ in tag_list for word in tag.split()},
+    }
+    n_landmark_sources = sum(1 for s in sources if s[1] is not None)
+    scene["landmark"] = source < n_landmark_sources
+    background = np.flatnonzero(~scene["landmark"])
+    scene["lat"][background], scene["lon"][background] = _background_positions(rng, len(background))
+    order = np.argsort(source, kind="stable")
+    bounds = np.searchsorted(source[order], np.arange(len(sources) + 1))
+    for s, (subject, viewpoint, _) in enumerate(sources):
+        idx = order[bounds[s]:bounds[s + 1]]
+        if len(idx):
+            _fill_source(rng, scene, idx, subject, viewpoint)
+
+    kind, day = scene["kind"], scene["day"]
+    month = day.astype("datetime64[M]").astype(int) % 12
+    sunset = np.array(places.SUNSET_HOUR)[month]
+    sunrise = np.array(places.SUNRISE_HOUR)[month]
+    hour = np.select(
+        [kind == DAY, kind == SUNSET, kind == SUNRISE, kind == NIGHT],
+        [np.clip(rng.normal(13, 2.8, n), 7.5, sunset - 0.7),
+         sunset + rng.normal(-0.2, 0.35, n),
+         sunrise + rng.normal(0.15, 0.35, n),
+         sunset + 0.7 + np.minimum(rng.exponential(1.8, n), 8.0)],
+        np.clip(rng.normal(14, 3, n), 9, 22))
+    seconds = np.floor(hour * 3600).astype("int64")
+    taken = day.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
+    # Nothing is taken after the scrape ended: move such photos a year back.
+    late = taken > places.SCRAPE_END
+    taken[late] -= np.timedelta64(365, "D")
+    scene["taken"] = taken
+    scene["district"] = _nearest_district(scene["lat"], scene["lon"])
+    scene["year"] = taken.astype("datetime64[Y]").astype(int) + 1970
+    scene["tripod"] = (kind == NIGHT) & (rng.random(n) < 0.5)
+    return scene
+
+
+def draw_tags(rng, scene, taken):
+    """Flickr-style normalised tags: subject, co-tags, kind, noise, a little unicode."""
+    n = len(taken)
+    tags = scene["subj_tags"].copy()
+    present = scene["has"]
+    for tag, p in places.COTAGS:
+        _emit(tags, present, tag, rng.random(n) < p)
+    for kind, tag_list in places.KIND_TAGS.items():
+        for tag, p in tag_list:
+            _emit(tags, present, tag, (scene["kind"] == kind) & (rng.random(n) < p))
+    for mask, tag_list in ((scene["cherry"], places.CHERRY_TAGS), (scene["winter"], places.WINTER_TAGS),
+                           (scene["tripod"], places.LONG_EXPOSURE_TAGS)):
+        for tag, p in tag_list:
+            _emit(tags, present, tag, mask & (rng.random(n) < p))
+    # Landmark photos name their place already; background ones sometimes name the district.
+    district = np.array([d[0] + " " for d in places.DISTRICTS], dtype=object)[scene["district"]]
+    on = np.flatnonzero(~scene["landmark"] & (rng.random(n) < 0.25))
+    tags[on] = tags[on] + district[on]
+    # Distinct noise tags: an arithmetic walk with a step coprime to the vocabulary size.
+    vocab = np.array([t + " " for t in places.NOISE_TAGS], dtype=object)
+    v = len(vocab)
+    steps = np.array([s for s in range(1, v) if np.gcd(s, v) == 1])
+    count = rng.choice(7, size=n, p=[.25, .2, .15, .12, .1, .1, .08])
+    start = rng.integers(0, v, n)
+    step = steps[rng.integers(0, len(steps), n)]
+    for j in range(6):
+        on = np.flatnonzero(count > j)
+        tags[on] = tags[on] + vocab[(start[on] + j * step[on]) % v]
+    odd = np.flatnonzero(rng.random(n) < 0.03)
+    tags[odd] = tags[odd] + np.array(places.NON_ASCII_TAGS, dtype=object)[
+        rng.integers(0, len(places.NON_ASCII_TAGS), len(odd))] + " "
+    on = np.flatnonzero(rng.random(n) < 0.06)
+    tags[on] = tags[on] + scene["year"][on].astype(str).astype(object) + " "
+    # Every tag was added with a trailing space; the noise, unicode, district and
+    # year vocabularies are disjoint from the rest, so no tag repeats.
+    return np.array([t[:-1] for t in tags], dtype=object)
+
+
+def draw_titles(rng, scene, taken):
+    """User-written titles: subject names, camera file names, empty, generic and tricky ones."""
+    n = len(taken)
+    titles = scene["subj_title"].copy()
+    u = rng.random(n)
+    cut = np.where(scene["landmark"], 0.6, 0.2)
+    filename = (u >= cut) & (u < cut + 0.18)
+    empty = (u >= cut + 0.18) & (u < cut + 0.24)
+    tricky = (u >= cut + 0.24) & (u < cut + 0.28)
+    generic = u >= cut + 0.28
+
+    idx = np.flatnonzero(filename)
+    if len(idx):
+        prefix = np.array(places.FILENAME_PREFIXES, dtype=object)[
+            rng.integers(0, len(places.FILENAME_PREFIXES), len(idx))]
+        number = np.char.zfill(rng.integers(0, 10000, len(idx)).astype(str), 4).astype(object)
+        # Phones name files after the moment they were taken.
+        stamp = np.char.replace(np.char.replace(np.char.replace(
+            np.datetime_as_string(taken[idx], unit="s"), "-", ""), ":", ""), "T", "_").astype(object)
+        titles[idx] = np.where(prefix == "IMG_20", "IMG_" + stamp, prefix + number)
+    titles[empty] = ""
+    idx = np.flatnonzero(generic)
+    titles[idx] = np.array(places.GENERIC_TITLES, dtype=object)[
+        rng.integers(0, len(places.GENERIC_TITLES), len(idx))]
+    idx = np.flatnonzero(tricky)
+    wrap = rng.integers(0, 6, len(idx))
+    name = scene["subj_name"][idx]
+    fixed = np.array(places.TRICKY_TITLES, dtype=object)[rng.integers(0, len(places.TRICKY_TITLES), len(idx))]
+    titles[idx] = np.choose(wrap, ["<b>" + name + "</b>", '"' + name + '"', name + " 🌆",
+                                   "🇨🇦 " + name + " 🇨🇦", name + " <3", fixed])
+    # A few titles try to inject markup into any page that shows them unescaped.
+    titles[rng.choice(n, size=max(1, n // 2000), replace=False)] = places.SCRIPT_TITLE
+    return titles

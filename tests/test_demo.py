@@ -1,0 +1,400 @@
+"""Tests of the synthetic Toronto demo tables (snapassist.demo)."""
+import re
+import string
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from snapassist import config, schema
+from snapassist.demo import build_demo_tables, clean_titles, generate_demo_photos
+from snapassist.errors import ValidationError
+
+from conftest import DEMO_TEST_PHOTOS, DEMO_TEST_SEED
+
+# Real coordinates, written here independently of the generator's data: the
+# CN Tower's base and the spots it is photographed from.
+CN_TOWER_VIEWPOINTS = {
+    "base": (43.6426, -79.3871),
+    "Roundhouse Park": (43.6413, -79.3848),
+    "Centre Island": (43.6227, -79.3760),
+    "Polson Pier": (43.6396, -79.3548),
+    "Humber Bay Park East": (43.6237, -79.4737),
+    "Riverdale Park East": (43.6700, -79.3527),
+    "Trillium Park": (43.6288, -79.4123),
+    "HTO Park": (43.6384, -79.3878),
+}
+HIGH_PARK = (43.6465, -79.4637)
+
+
+def distance_m(lat1, lon1, lat2, lon2):
+    """Haversine distance in metres (the test's own oracle)."""
+    lat1, lon1, lat2, lon2 = (np.radians(np.asarray(x, dtype=float)) for x in (lat1, lon1, lat2, lon2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371008.8 * np.arcsin(np.sqrt(a))
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return generate_demo_photos(DEMO_TEST_PHOTOS, DEMO_TEST_SEED)
+
+
+@pytest.fixture(scope="module")
+def master(tables):
+    return tables[0]
+
+
+@pytest.fixture(scope="module")
+def popular(tables):
+    return tables[1]
+
+
+@pytest.fixture(scope="module")
+def tag_sets(master):
+    return master["tags"].str.split().map(set)
+
+
+def tagged(tag_sets, *tags):
+    return tag_sets.map(lambda s: any(t in s for t in tags)).to_numpy()
+
+
+# --- schema ---------------------------------------------------------------
+
+@pytest.mark.parametrize("which, columns", [(0, schema.PROCESSED_MASTER), (1, schema.PROCESSED_POPULAR)])
+def test_columns_and_dtypes_are_exactly_the_schema(tables, which, columns):
+    frame = tables[which]
+    assert list(frame.columns) == list(columns)
+    for name, kind in columns.items():
+        if kind == "str":
+            assert schema.is_text_dtype(frame[name].dtype), name
+        else:
+            assert frame[name].dtype == np.dtype(schema.DTYPES[kind]), name
+
+
+@pytest.mark.parametrize("which, columns", [(0, schema.PROCESSED_MASTER), (1, schema.PROCESSED_POPULAR)])
+def test_string_columns_hold_only_python_strings(tables, which, columns):
+    frame = tables[which]
+    for name, kind in columns.items():
+        if kind == "str":
+            assert frame[name].map(type).eq(str).all(), name
+
+
+def test_sizes(master, popular):
+    assert len(master) == DEMO_TEST_PHOTOS
+    assert 0.2 < len(popular) / len(master) < 0.26
+
+
+# --- determinism ----------------------------------------------------------
+
+def test_same_seed_gives_identical_tables():
+    first = generate_demo_photos(2000, seed=11)
+    second = generate_demo_photos(2000, seed=11)
+    pd.testing.assert_frame_equal(first[0], second[0])
+    pd.testing.assert_frame_equal(first[1], second[1])
+
+
+def test_different_seeds_give_different_tables():
+    first, _ = generate_demo_photos(2000, seed=11)
+    second, _ = generate_demo_photos(2000, seed=12)
+    assert not first["id"].equals(second["id"])
+    assert not np.allclose(first["latitude"], second["latitude"])
+
+
+@pytest.mark.parametrize("n", [1, 2, 10, 137])
+def test_tiny_tables_keep_the_schema(n):
+    master, popular = generate_demo_photos(n, seed=3)
+    assert len(master) == n
+    assert list(popular.columns) == list(schema.PROCESSED_POPULAR)
+    assert (popular["views"] > np.percentile(master["views"], 75)).all()
+
+
+# --- identifiers and Flickr fields ------------------------------------------
+
+def test_ids_are_unique_flickr_like_numbers(master):
+    assert master["id"].is_unique
+    assert master["id"].str.fullmatch(r"[1-9]\d{7,10}").all()
+    # Mostly the 10- and 11-digit ids of 2009 onwards.
+    assert master["id"].str.len().ge(10).mean() > 0.8
+
+
+def test_flickr_fields_are_well_formed(master):
+    assert master["owner"].str.fullmatch(r"\d{8}@N0\d").all()
+    assert master["secret"].str.fullmatch(r"[0-9a-f]{10}").all()
+    assert master["server"].str.fullmatch(r"\d{4}").all()
+    for suffix, letter in (("q", "q"), ("s", "s"), ("m", "m"), ("l", "b")):
+        urls = master[f"url_{suffix}"]
+        expected = ("https://live.staticflickr.com/" + master["server"] + "/" + master["id"] + "_"
+                    + master["secret"] + f"_{letter}.jpg")
+        present = urls != ""
+        assert present.mean() > 0.9
+        assert (urls[present] == expected[present]).all()
+    assert master["width_m"].max() == 500 and master["width_s"].max() == 240
+    assert master["license"].between(0, 16).all()
+    assert master["accuracy"].between(11, 16).all() and (master["accuracy"] == 16).mean() > 0.7
+    assert set(master["context"]) <= {0, 1, 2}
+    assert master["place_id"].ne("").all() and master["woeid"].str.fullmatch(r"\d+").all()
+    assert (master["machine_tags"] == "uploaded:by=instagram").any()
+
+
+def test_owners_are_few_prolific_and_many_occasional(master):
+    counts = master["owner"].value_counts()
+    assert len(counts) > DEMO_TEST_PHOTOS / 30
+    assert counts.median() <= 10
+    assert (counts.iloc[:5] >= 10 * counts.median()).all()
+    assert master.groupby("owner")["ownername"].nunique().eq(1).all()
+
+
+# --- space ------------------------------------------------------------------
+
+def test_every_photo_is_inside_the_scrape_circle(master):
+    d = distance_m(config.SCRAPE_CENTER_LAT, config.SCRAPE_CENTER_LON,
+                   master["latitude"], master["longitude"])
+    assert d.max() <= config.SCRAPE_RADIUS_KM * 1000
+
+
+def test_background_thins_out_from_downtown(master):
+    d = distance_m(43.6480, -79.3810, master["latitude"], master["longitude"])
+    assert np.median(d) < 3000
+    assert (d > 10_000).mean() > 0.05
+
+
+def _nearest_cn_viewpoint(master, mask):
+    lat, lon = master["latitude"].to_numpy()[mask], master["longitude"].to_numpy()[mask]
+    d = np.array([distance_m(lat, lon, *point) for point in CN_TOWER_VIEWPOINTS.values()])
+    return d.min(axis=0), d.argmin(axis=0)
+
+
+def test_cn_tower_photos_concentrate_at_real_viewpoints(master, tag_sets):
+    cn = tagged(tag_sets, "cntower") | (tagged(tag_sets, "cn") & tagged(tag_sets, "tower"))
+    assert cn.sum() > 300
+    nearest, which = _nearest_cn_viewpoint(master, cn)
+    assert (nearest < 300).mean() > 0.8
+    assert np.median(nearest) < 150
+    names = list(CN_TOWER_VIEWPOINTS)
+    counts = np.bincount(which[nearest < 300], minlength=len(names))
+    assert names[counts.argmax()] == "base"
+    assert (counts >= 10).sum() >= 6
+
+
+def test_far_cn_tower_viewpoints_are_rare_but_admired(master, tag_sets):
+    cn = tagged(tag_sets, "cntower")
+    nearest, which = _nearest_cn_viewpoint(master, cn)
+    views = master["views"].to_numpy()[cn]
+    names = list(CN_TOWER_VIEWPOINTS)
+    at = {name: (which == i) & (nearest < 300) for i, name in enumerate(names)}
+    assert at["Polson Pier"].sum() < at["base"].sum() / 4
+    assert np.median(views[at["Polson Pier"]]) > 2 * np.median(views[at["base"]])
+
+
+# --- time -------------------------------------------------------------------
+
+def test_cherry_blossoms_bloom_in_spring_at_high_park(master, tag_sets):
+    cherry = tagged(tag_sets, "cherryblossom", "sakura")
+    assert cherry.sum() > 50
+    months = master["month"].to_numpy()[cherry]
+    assert np.isin(months[~np.isnan(months)], [4, 5]).mean() > 0.95
+    d = distance_m(master["latitude"].to_numpy()[cherry], master["longitude"].to_numpy()[cherry], *HIGH_PARK)
+    assert (d < 1200).mean() > 0.6
+
+
+def test_sunsets_are_in_the_evening_and_nights_at_night(master, tag_sets):
+    hour = master["hour"].to_numpy()
+    sunset = hour[tagged(tag_sets, "sunset") & ~np.isnan(hour)]
+    assert len(sunset) > 100
+    assert ((sunset >= 16) & (sunset <= 21)).mean() > 0.95
+    night = hour[tagged(tag_sets, "night") & ~np.isnan(hour)]
+    assert ((night >= 17) | (night <= 4)).mean() > 0.95
+
+
+def test_winter_lights_shine_from_november_to_january(master, tag_sets):
+    christmas = tagged(tag_sets, "christmas")
+    months = master["month"].to_numpy()[christmas]
+    assert np.isin(months[~np.isnan(months)], [11, 12, 1]).all()
+
+
+def test_dates_are_consistent(master):
+    assert master["datetakengranularity"].isin([0, 4, 6, 8]).all()
+    assert (master["datetakengranularity"] == 0).mean() > 0.85
+    assert (master["datetakenunknown"] == 0).mean() > 0.95
+    assert (master["dateupload"] >= master["datetaken"]).all()
+    exact = (master["datetakengranularity"] == 0) & (master["datetakenunknown"] == 0)
+    assert master.loc[exact, "hour"].eq(master.loc[exact, "datetaken"].dt.hour).all()
+    assert master.loc[exact, "month"].eq(master.loc[exact, "datetaken"].dt.month).all()
+    assert master.loc[~exact, ["hour", "month"]].isna().all().all()
+    assert master["datetaken"].min() >= pd.Timestamp("2006-01-01")
+    assert master["dateupload"].max() <= pd.Timestamp("2025-11-01")
+
+
+# --- views and the popular table --------------------------------------------
+
+def test_views_are_heavy_tailed(master):
+    views = master["views"]
+    assert views.min() >= 0
+    assert views.max() > 100 * views.median()
+    assert views.quantile(0.99) > 10 * views.median()
+
+
+def test_popular_table_is_the_views_above_the_75th_percentile(master, popular):
+    threshold = np.percentile(master["views"], 75)
+    expected = master[master["views"] > threshold].reset_index(drop=True)
+    pd.testing.assert_frame_equal(popular[list(schema.PROCESSED_MASTER)], expected)
+
+
+def test_exif_settings_are_plausible(popular):
+    ok = popular[popular["exif_status"] == "ok"]
+    denied = popular[popular["exif_status"] == "permission_denied"]
+    assert set(popular["exif_status"]) == {"ok", "permission_denied"}
+    assert 0.05 < len(denied) / len(popular) < 0.25
+    settings = ["FocalLength", "FocalLengthIn35mmFormat", "FNumber", "ExposureTime", "ISO"]
+    assert denied[settings].isna().all().all() and denied["Camera"].eq("").all()
+    assert ok["Camera"].ne("").all() and ok["Camera"].nunique() >= 10
+    assert ok["FNumber"].dropna().between(1.0, 32).all()
+    assert ok["ExposureTime"].dropna().between(1 / 8000, 300).all()
+    assert ok["ISO"].dropna().between(25, 25600).all()
+    assert ok["FocalLength"].dropna().between(1, 800).all()
+    both = ok[["FocalLength", "FocalLengthIn35mmFormat"]].dropna()
+    assert (both["FocalLengthIn35mmFormat"] >= both["FocalLength"]).all()
+    # Some entries are missing, as in real EXIF.
+    assert ok["Lens"].eq("").any() and ok["FocalLengthIn35mmFormat"].isna().any()
+
+
+def test_exif_follows_the_light(popular):
+    ok = popular[popular["exif_status"] == "ok"]
+    tags = ok["tags"].str.split().map(set)
+    long_exposure = ok["ExposureTime"][tags.map(lambda s: "longexposure" in s)].dropna()
+    assert len(long_exposure) > 10 and long_exposure.median() >= 1.0
+    midday = ok["ExposureTime"][ok["hour"].between(11, 15) & tags.map(lambda s: "sunset" not in s)]
+    assert midday.dropna().median() <= 1 / 60
+
+
+def test_lenses_fit_their_cameras_and_cameras_their_time(popular):
+    ok = popular[(popular["exif_status"] == "ok") & (popular["Lens"] != "")]
+    mounts = {"Canon EOS": ("EF", "RF"), "Nikon": ("AF-S", "NIKKOR Z"), "Sony": ("E ", "FE ", "Sigma"),
+              "Fujifilm X-T": ("XF",), "Olympus": ("OLYMPUS",), "Apple": ("iPhone",)}
+    for brand, prefixes in mounts.items():
+        lenses = ok.loc[ok["Camera"].str.startswith(brand), "Lens"]
+        assert lenses.str.startswith(prefixes).all(), brand
+    iphone12 = popular[popular["Camera"] == "Apple iPhone 12 Pro"]
+    assert (iphone12["datetaken"].dt.year >= 2020).all()
+
+
+# --- text -------------------------------------------------------------------
+
+def test_tags_are_normalised_flickr_tags(master, tag_sets):
+    tags = master["tags"]
+    assert tags.ne("").all()
+    assert (tags == tags.str.lower()).all()
+    assert (tag_sets.map(len) == tags.str.split().map(len)).all(), "a tag repeats within a photo"
+    both_forms = tagged(tag_sets, "cntower") & tagged(tag_sets, "cn") & tagged(tag_sets, "tower")
+    words_only = ~tagged(tag_sets, "cntower") & tagged(tag_sets, "cn") & tagged(tag_sets, "tower")
+    assert both_forms.any() and words_only.any()
+    assert tags.map(lambda t: not t.isascii()).mean() > 0.01
+    for common in ("toronto", "ontario", "canada", "skyline", "night", "sunset", "longexposure"):
+        assert tagged(tag_sets, common).any(), common
+
+
+def test_titles_include_the_tricky_kinds(master):
+    titles = master["title"]
+    assert titles.eq("").mean() > 0.02
+    assert titles.eq('"><script>alert(1)</script>').any()
+    assert titles.str.contains("<b>", regex=False).any()
+    assert titles.str.contains('"', regex=False).any() and titles.str.contains("'", regex=False).any()
+    assert titles.map(lambda t: any(ord(c) >= 0x1F300 for c in t)).any(), "no emoji"
+    assert titles.map(lambda t: any(0x80 <= ord(c) < 0x2000 for c in t)).any(), "no accented letters"
+
+
+def test_title_cleaned_is_ascii_without_punctuation(master):
+    cleaned = master["title_cleaned"]
+    assert cleaned.map(str.isascii).all()
+    assert not cleaned.map(lambda t: any(c in string.punctuation for c in t)).any()
+    assert (cleaned == cleaned.str.strip()).all()
+
+
+@pytest.mark.parametrize("title, cleaned", [
+    ("<b>CN Tower</b>", "b CN Tower b"),
+    ('"><script>alert(1)</script>', "script alert 1 script"),
+    ("Journée à Toronto", "Journee a Toronto"),
+    ("Café ☕", "Cafe"),
+    ("It's Toronto's tallest", "It s Toronto s tallest"),
+    ("", ""),
+])
+def test_clean_titles(title, cleaned):
+    assert list(clean_titles([title])) == [cleaned]
+
+
+# --- files ------------------------------------------------------------------
+
+def test_build_writes_tables_and_marker(demo_folder, tables):
+    names = sorted(p.name for p in demo_folder.iterdir())
+    assert names == sorted([config.MASTER_TABLE_PROCESSED, config.POPULAR_TABLE_PROCESSED,
+                            config.DEMO_MARKER])
+    assert "synthetic" in (demo_folder / config.DEMO_MARKER).read_text(encoding="utf-8").lower()
+    for path, frame in ((config.MASTER_TABLE_PROCESSED, tables[0]),
+                        (config.POPULAR_TABLE_PROCESSED, tables[1])):
+        loaded = pd.read_hdf(demo_folder / path, config.HDF_KEY)
+        # pandas 3 reads strings back as its 'str' dtype; values are unchanged.
+        strings = [c for c in frame.columns if frame[c].dtype == object]
+        pd.testing.assert_frame_equal(loaded.astype({c: object for c in strings}), frame)
+
+
+def test_build_creates_folders_and_overwrites(tmp_path):
+    folder = tmp_path / "a" / "b"
+    assert build_demo_tables(folder, n_photos=300, seed=1) == folder
+    build_demo_tables(str(folder), n_photos=200, seed=2)
+    master = pd.read_hdf(folder / config.MASTER_TABLE_PROCESSED, config.HDF_KEY)
+    assert len(master) == 200
+    assert len(list(folder.iterdir())) == 3
+
+
+def test_failed_write_leaves_no_partial_files(tmp_path, monkeypatch):
+    from snapassist import demo
+
+    def broken_write(frame, path):
+        path.write_bytes(b"half a table")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(demo, "_write_hdf", broken_write)
+    with pytest.raises(OSError, match="disk full"):
+        build_demo_tables(tmp_path, n_photos=50, seed=1)
+    assert [p.name for p in tmp_path.iterdir()] == [config.DEMO_MARKER]
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"n_photos": 0}, "n_photos must be between 1 and .*, got 0"),
+    ({"n_photos": -5}, "n_photos must be between 1 and .*, got -5"),
+    ({"n_photos": 10**9}, "n_photos must be between 1 and .*, got 1000000000"),
+    ({"n_photos": 1.5}, "n_photos must be an integer, got 1.5"),
+    ({"n_photos": "100"}, "n_photos must be an integer, got '100'"),
+    ({"n_photos": True}, "n_photos must be an integer, got True"),
+    ({"n_photos": None}, "n_photos must be an integer, got None"),
+    ({"seed": -1}, "seed must be >= 0, got -1"),
+    ({"seed": 2.0}, "seed must be an integer, got 2.0"),
+    ({"seed": "x"}, "seed must be an integer, got 'x'"),
+])
+def test_bad_arguments_are_refused(tmp_path, kwargs, match):
+    with pytest.raises(ValidationError, match=match):
+        generate_demo_photos(**{"n_photos": 10, "seed": 1, **kwargs})
+    with pytest.raises(ValidationError, match=match):
+        build_demo_tables(tmp_path / "out", **{"n_photos": 10, "seed": 1, **kwargs})
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_folders_are_refused(tmp_path):
+    with pytest.raises(ValidationError, match="folder must be a path .*got 123"):
+        build_demo_tables(123, n_photos=10)
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    with pytest.raises(ValidationError, match=re.escape(f"{str(a_file)!r} is a file")):
+        build_demo_tables(a_file, n_photos=10)
+
+
+def test_numpy_integers_are_accepted():
+    master, _ = generate_demo_photos(np.int64(20), seed=np.int32(4))
+    assert len(master) == 20
+
+
+@pytest.mark.slow
+def test_default_size_builds(tmp_path):
+    folder = build_demo_tables(tmp_path)
+    master = pd.read_hdf(folder / config.MASTER_TABLE_PROCESSED, config.HDF_KEY)
+    assert len(master) == config.DEMO_N_PHOTOS
