@@ -216,6 +216,15 @@ def test_quiet_and_verbose(env, tmp_path, capsys):
     assert "INFO" not in err and "photos written to" in err
 
 
+def test_progress_bar_on_a_terminal(env, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    args = ["2017-06-02", "2017-06-04", "--calls-per-hour", "1e9"]
+    assert main_general([*args, str(tmp_path / "t")]) == 0
+    assert re.search(r"100%.* 2(\.0+)?/2 ", capsys.readouterr().err)  # both days covered
+    assert main_general([*args, str(tmp_path / "u"), "-q"]) == 0
+    assert capsys.readouterr().err == ""
+
+
 def test_missing_key_and_existing_output(env, tmp_path, capsys, monkeypatch):
     monkeypatch.delenv(config.ENV_API_KEY)
     assert main_general(["2017-06-01", "2017-06-02", str(tmp_path / "o")]) == 2
