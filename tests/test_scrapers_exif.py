@@ -151,3 +151,30 @@ def test_resume_after_kill_9_gives_the_uninterrupted_table(small, tmp_path):
         fake.latency = 0.0
     resumed = pd.read_hdf(tmp_path / "out.hdf5", "table")
     pd.testing.assert_frame_equal(resumed, reference, check_dtype=False)
+
+
+def test_retries_exhausted_keeps_finished_divisions(env, tmp_path, capsys, monkeypatch):
+    fake, master_path = env
+    from snapassist.scrapers import exif
+
+    real = exif.fetch_exif
+    seen, armed = [], []
+
+    def fail_in_second_division(client, photo_id, secret=None):
+        seen.append(photo_id)
+        if len(seen) == n_first + 1 and not armed:
+            armed.append(True)
+            fake.faults.extend(["503"] * 3)
+        return real(client, photo_id, secret)
+
+    n_first = round(len(select_popular(pd.read_hdf(master_path, "table"))) / 3)
+    monkeypatch.setattr(exif, "fetch_exif", fail_in_second_division)
+    args = [str(master_path), "3", str(tmp_path / "x"), "--max-retries", "2",
+            "--backoff", "0.001", "--calls-per-hour", "1e9", "-q"]
+    assert main_exif(args) == 3
+    assert "kept failing after 3 attempts" in capsys.readouterr().err
+    manifest = json.loads((tmp_path / "x.hdf5.parts" / "manifest.json").read_text())
+    assert list(manifest["done"]) == ["division-00000"]
+    seen.clear()
+    assert main_exif(args) == 0
+    assert len(seen) == len(pd.read_hdf(tmp_path / "x.hdf5", "table")) - n_first
