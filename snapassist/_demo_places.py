@@ -1,7 +1,8 @@
 """The places, tags and titles of the synthetic Toronto world (data only).
 
 Coordinates are real (WGS84 degrees, from memory of the city's map and
-accurate to a few tens of metres for the major landmarks). Weights are
+accurate to a few tens of metres for the major landmarks; checked
+against published coordinates where they were at hand). Weights are
 relative photo densities; ``views`` multiplies a viewpoint's typical views,
 so rare but admired viewpoints (Polson Pier, Humber Bay Park East) carry
 high values: exactly the spots SnapAssist's ranking should surface.
@@ -165,19 +166,19 @@ LANDMARKS = (
     Subject("humberbridge", "Humber Bay Arch Bridge", 4, ("humberbayarchbridge", "humberbaybridge"),
             "humber bridge", (("bridge", .6), ("humberriver", .2), ("lake", .2)),
             kinds=(0.4, 0.35, 0.2, 0.05, 0.0),
-            viewpoints=(V("the river mouth", 43.6313, -79.4769, 6, 55, 1.5),),
+            viewpoints=(V("the river mouth", 43.6319, -79.4712, 6, 55, 1.5),),
             titles=("The arch bridge", "Humber Bay")),
     Subject("islands", "Toronto Islands", 4, ("torontoislands", "torontoisland"), "toronto island",
             (("ferry", .2), ("beach", .2), ("lake", .3), ("summer", .2)),
             months=(5, 6, 7, 8, 9),
             viewpoints=(V("Centreville", 43.6210, -79.3755, 6, 180, 1.0, "centreisland"),
-                        V("Gibraltar Point", 43.6128, -79.3858, 2, 80, 1.6, "lighthouse gibraltarpoint"),
+                        V("Gibraltar Point", 43.6133, -79.3849, 2, 80, 1.6, "lighthouse gibraltarpoint"),
                         V("the ferry terminal", 43.6403, -79.3755, 3, 60, 1.0, "ferry ferrydocks")),
             titles=("Island life", "On the ferry")),
     Subject("sugarbeach", "Sugar Beach", 3, ("sugarbeach",), "sugar beach",
             (("umbrellas", .3), ("pink", .3), ("redpath", .2), ("beach", .4)),
             months=(5, 6, 7, 8, 9, 10),
-            viewpoints=(V("the pink umbrellas", 43.6433, -79.3656, 6, 55, 1.2),),
+            viewpoints=(V("the pink umbrellas", 43.6430, -79.3674, 6, 55, 1.2),),
             titles=("Pink umbrellas",)),
     Subject("rogerscentre", "Rogers Centre", 4, ("rogerscentre", "skydome"), "rogers centre",
             (("bluejays", .5), ("baseball", .5), ("mlb", .2)),

@@ -36,10 +36,12 @@ def _sources():
     return out
 
 
-def _on_land(lat, lon):
+def _on_land(rng, lat, lon):
     shore = np.interp(lon, places.SHORE_LON, places.SHORE_LAT)
     s, w, n, e = places.ISLANDS_BOX
-    return (lat >= shore) | ((lat >= s) & (lat <= n) & (lon >= w) & (lon <= e))
+    # The islands are parkland and water within their box: keep a quarter of it.
+    islands = (lat >= s) & (lat <= n) & (lon >= w) & (lon <= e) & (rng.random(len(lat)) < 0.25)
+    return (lat >= shore) | islands
 
 
 def _background_positions(rng, m):
@@ -64,7 +66,7 @@ def _background_positions(rng, m):
         theta = rng.uniform(0, 2 * np.pi, k)
         la = mu_lat + r * np.sin(theta) / _M_PER_DEG_LAT
         lo = mu_lon + r * np.cos(theta) / m_per_deg_lon
-        ok = _on_land(la, lo) & (haversine_m(clat, clon, la, lo) < 0.995 * radius)
+        ok = _on_land(rng, la, lo) & (haversine_m(clat, clon, la, lo) < 0.995 * radius)
         lat[todo[ok]], lon[todo[ok]] = la[ok], lo[ok]
         todo = todo[~ok]
     lat[todo], lon[todo] = places.DOWNTOWN

@@ -235,3 +235,16 @@ def test_columns_subset(db):
     assert _ids(result) == ["1000", "1001", "1005"]
     with pytest.raises(KeyError, match="no column.*nope"):
         db.get_search_results("cn tower", columns=["id", "nope"])
+
+
+@pytest.mark.parametrize("small, large, expected", [
+    ([1, 5, 9], [0, 1, 2, 9, 10], [1, 9]),
+    ([11, 12], [0, 1, 2], []),
+    ([1, 2], [], []),
+    ([], [1, 2], []),
+])
+def test_sorted_intersection(small, large, expected):
+    from snapassist.database import _intersect_sorted
+
+    got = _intersect_sorted(np.array(small, dtype=np.int64), np.array(large, dtype=np.int64))
+    np.testing.assert_array_equal(got, expected)

@@ -22,7 +22,7 @@ vectors (haversine) or the points themselves (euclidean) and are only used
 to skip work, with safety margins far above rounding error.
 """
 from libc.math cimport sin, cos, asin, sqrt, rint, fma, INFINITY
-from libc.stdlib cimport malloc, free
+from cpython.mem cimport PyMem_RawMalloc as malloc, PyMem_RawFree as free
 
 ctypedef Py_ssize_t intp
 
@@ -83,6 +83,16 @@ def rdist_to_dist_libm(const double[::1] rdist, double[::1] out):
     with nogil:
         for i in range(rdist.shape[0]):
             out[i] = 2.0 * asin(sqrt(rdist[i]))
+
+
+cdef inline double _sqdist(const double* a, const double* b,
+                           int dim) noexcept nogil:
+    cdef double s = 0.0, t
+    cdef int d
+    for d in range(dim):
+        t = a[d] - b[d]
+        s += t * t
+    return s
 
 
 cdef inline double _box_gap_sq(const double* x, const double* lo,
@@ -279,7 +289,9 @@ cdef struct Ctx:
     const double* nhi
     intp* nunproc
     double* maxreach
+    double* nthr2         # _skip_sq(maxreach) per node
     double* reach
+    double* thr2          # squared box-space distance that cannot improve
     intp* pred
     char* done
     intp* heap
@@ -313,21 +325,23 @@ cdef inline bint _node_maybe_included(Ctx* c, intp p, double gap_sq) noexcept no
     return 0.25 * ch * ch * (1.0 - 1e-12) <= c.rr
 
 
-cdef inline double _node_dist_lb(Ctx* c, intp p, double gap_sq) noexcept nogil:
-    # Lower bound of the pairwise distance computed from p to the box.
-    cdef double ch, v, xx
+cdef inline double _skip_sq(Ctx* c, double r) noexcept nogil:
+    # Squared box-space distance beyond which the computed distance exceeds
+    # r by far more than rounding, so around(max(d, core)) >= r: no strict
+    # improvement is possible.
+    cdef double t = r * (1.0 + 1e-9) + 3e-15, ch
+    if r == INFINITY:
+        return INFINITY
+    if r < 0.0:
+        return -1.0
     if c.hav:
-        ch = sqrt(gap_sq) * 0.5 - 4e-15
-        if ch <= 0.0:
-            return 0.0
-        if ch >= 1.0:
-            ch = 1.0
-        return 2.0 * asin(ch) * (1.0 - 1e-12)
-    xx = c.pts[2 * p] * c.pts[2 * p] + c.pts[2 * p + 1] * c.pts[2 * p + 1]
-    v = gap_sq - 64.0 * 2.3e-16 * (xx + c.euclid_err)
-    if v <= 0.0:
-        return 0.0
-    return sqrt(v) * (1.0 - 1e-12)
+        if t >= 3.14159:
+            return INFINITY
+        # The chord 2*sin(t/2) never exceeds the angle t: using t itself
+        # skips a little less but needs no sine.
+        ch = t + 4e-15
+        return ch * ch * (1.0 + 1e-12)
+    return t * t + 64.0 * 2.3e-16 * 2.0 * c.euclid_err
 
 
 cdef intp _count_within(Ctx* c, intp p, intp limit) noexcept nogil:
@@ -369,6 +383,7 @@ cdef void _refresh_leaf(Ctx* c, intp leaf) noexcept nogil:
         if not c.done[q] and c.reach[q] > m:
             m = c.reach[q]
     c.maxreach[leaf] = m
+    c.nthr2[leaf] = _skip_sq(c, m)
     node = leaf
     while c.nparent[node] >= 0:
         parent = c.nparent[node]
@@ -378,12 +393,13 @@ cdef void _refresh_leaf(Ctx* c, intp leaf) noexcept nogil:
         if v == c.maxreach[parent]:
             break
         c.maxreach[parent] = v
+        c.nthr2[parent] = _skip_sq(c, v)
         node = parent
 
 
 cdef void _update_from(Ctx* c, intp p) noexcept nogil:
     cdef intp sp = 0, node, q, n_within = -1
-    cdef double core_p = c.core[p], gap, lb, d, d1, r
+    cdef double core_p = c.core[p], gap, lb, d, d1, r, sq
     cdef bint changed
     c.stack[sp] = 0
     sp += 1
@@ -396,10 +412,9 @@ cdef void _update_from(Ctx* c, intp p) noexcept nogil:
                           &c.nhi[c.dim * node], c.dim)
         if not _node_maybe_included(c, p, gap):
             continue
-        lb = _node_dist_lb(c, p, gap)
-        if lb < core_p:
-            lb = core_p
-        if _around15(lb) >= c.maxreach[node]:
+        # No point of the node can improve strictly: either p's core
+        # distance or the distance to the box is already too large.
+        if core_p >= c.maxreach[node] or gap * (1.0 - 1e-12) >= c.nthr2[node]:
             continue
         if c.nleft[node] >= 0:
             c.stack[sp] = c.nleft[node]
@@ -408,7 +423,13 @@ cdef void _update_from(Ctx* c, intp p) noexcept nogil:
             continue
         changed = False
         for q in range(c.nstart[node], c.nend[node]):
-            if c.done[q] or not _included(c, p, q):
+            if c.done[q]:
+                continue
+            # Cheap rejection in box coordinates before any trigonometry.
+            sq = _sqdist(&c.bc[c.dim * p], &c.bc[c.dim * q], c.dim)
+            if sq * (1.0 - 1e-12) >= c.thr2[q]:
+                continue
+            if not _included(c, p, q):
                 continue
             if c.hav:
                 d = 2.0 * asin(sqrt(_hav_rdist(&c.pts[2 * p], c.coslat[p],
@@ -426,6 +447,7 @@ cdef void _update_from(Ctx* c, intp p) noexcept nogil:
             r = _around15(d if d > core_p else core_p)
             if r < c.reach[q]:
                 c.reach[q] = r
+                c.thr2[q] = _skip_sq(c, r)
                 c.pred[q] = p
                 changed = True
                 if c.where[q] < 0:
@@ -482,24 +504,29 @@ def optics_order(const double[:, ::1] pts, const double[::1] coslat,
     c.total_unproc = n
     c.nunproc = <intp*> malloc(n_nodes * sizeof(intp))
     c.maxreach = <double*> malloc(n_nodes * sizeof(double))
+    c.nthr2 = <double*> malloc(n_nodes * sizeof(double))
     c.done = <char*> malloc(n * sizeof(char))
     c.heap = <intp*> malloc(n * sizeof(intp))
     c.where = <intp*> malloc(n * sizeof(intp))
+    c.thr2 = <double*> malloc(n * sizeof(double))
     c.stack = <intp*> malloc((2 * n_nodes + 2) * sizeof(intp))
     c.stack2 = <intp*> malloc((2 * n_nodes + 2) * sizeof(intp))
     if (c.nunproc == NULL or c.maxreach == NULL or c.done == NULL
             or c.heap == NULL or c.where == NULL or c.stack == NULL
-            or c.stack2 == NULL):
+            or c.stack2 == NULL or c.thr2 == NULL or c.nthr2 == NULL):
         free(c.nunproc); free(c.maxreach); free(c.done)
         free(c.heap); free(c.where); free(c.stack); free(c.stack2)
+        free(c.thr2); free(c.nthr2)
         raise MemoryError()
     with nogil:
         for node in range(n_nodes):
             c.nunproc[node] = nend[node] - nstart[node]
             c.maxreach[node] = INFINITY
+            c.nthr2[node] = INFINITY
         for p in range(n):
             c.done[p] = 0
             c.where[p] = -1
+            c.thr2[p] = INFINITY
         for step in range(n):
             if c.heap_size > 0:
                 p = _pop(c.heap, c.where, &c.heap_size, c.reach, c.orig)
@@ -519,6 +546,7 @@ def optics_order(const double[:, ::1] pts, const double[::1] coslat,
                 _update_from(&c, p)
     free(c.nunproc); free(c.maxreach); free(c.done)
     free(c.heap); free(c.where); free(c.stack); free(c.stack2)
+    free(c.thr2); free(c.nthr2)
 
 
 def cos_libm(const double[::1] x, double[::1] out):

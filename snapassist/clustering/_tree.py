@@ -18,7 +18,8 @@ class Tree:
 
     ``perm[pos]`` is the original index of the point at tree position
     ``pos``; node ``i`` holds positions ``start[i]:end[i]``; ``left`` and
-    ``right`` are -1 for leaves; ``lo``/``hi`` bound the box coordinates.
+    ``right`` are -1 for leaves; ``lo``/``hi`` bound the box coordinates;
+    ``box_coords`` holds those coordinates in tree order.
     """
 
     perm: np.ndarray
@@ -30,6 +31,7 @@ class Tree:
     lo: np.ndarray
     hi: np.ndarray
     leaf_of: np.ndarray
+    box_coords: np.ndarray = None
 
 
 def unit_vectors(lat, lon):
@@ -73,4 +75,5 @@ def build_tree(coords, leaf_size=LEAF_SIZE):
     return Tree(perm=perm, start=start, end=end, left=left,
                 right=as_intp(right), parent=as_intp(parent),
                 lo=np.ascontiguousarray(lo, dtype=np.float64),
-                hi=np.ascontiguousarray(hi, dtype=np.float64), leaf_of=leaf_of)
+                hi=np.ascontiguousarray(hi, dtype=np.float64), leaf_of=leaf_of,
+                box_coords=np.ascontiguousarray(coords[perm], dtype=np.float64))

@@ -194,7 +194,6 @@ def compute_optics_graph(X, *, min_samples, max_eps=np.inf, metric="euclidean"):
     _optics_inner.cos_libm(np.ascontiguousarray(X[:, 0]), coslat)
     box = unit_vectors(X[:, 0], X[:, 1]) if hav else X
     tree = build_tree(box)
-    tree.box_coords = np.ascontiguousarray(box[tree.perm])
 
     core = _core_distances(X, coslat, tree, k, metric, brute)
     core[core > max_eps] = np.inf
@@ -393,9 +392,14 @@ class OPTICS:
             raise ValidationError(
                 f"cluster_method must be one of {CLUSTER_METHODS}, "
                 f"got {self.cluster_method!r}")
+        metric = _check_metric(self.metric)
+        X = _check_X(X, metric)
         max_eps = _check_max_eps(self.max_eps)
         if self.cluster_method == "xi":
             _check_xi(self.xi)
+            # Checked before the (possibly long) ordering, not after it.
+            _check_size(self.min_cluster_size, "min_cluster_size", X.shape[0],
+                        allow_none=True)
         else:
             eps = max_eps if self.eps is None else self.eps
             if not _is_real(eps) or math.isnan(eps) or eps < 0:

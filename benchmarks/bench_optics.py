@@ -1,0 +1,109 @@
+"""Time SnapAssist's OPTICS against scikit-learn's on Toronto-like geotags.
+
+Both run on the same data in one process; the outputs are checked to be
+identical (ordering, predecessors, labels, hierarchy, and reachability and
+core distances to the bit). Peak memory of our run is measured with
+tracemalloc (numpy and our kernel allocate through Python's raw allocator,
+which tracemalloc sees).
+
+Usage: ``python benchmarks/bench_optics.py [--quick] [--seed N]``
+"""
+import argparse
+import sys
+import time
+import tracemalloc
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from snapassist.clustering import OPTICS  # noqa: E402
+
+EARTH_RADIUS_M = 6371008.8
+MAX_EPS = {"inf": np.inf, "2 km": 2000.0 / EARTH_RADIUS_M}
+
+
+def geotags(n, seed):
+    """Tight landmark clusters (30-300 m) over a sparse 25 km background."""
+    rng = np.random.default_rng(seed)
+    n_landmarks = 40
+    centres = np.column_stack((43.65 + rng.normal(0, 0.03, n_landmarks),
+                               -79.38 + rng.normal(0, 0.05, n_landmarks)))
+    n_bg = n // 4
+    background = np.column_stack((43.65 + rng.uniform(-0.22, 0.22, n_bg),
+                                  -79.38 + rng.uniform(-0.3, 0.3, n_bg)))
+    which = rng.integers(0, n_landmarks, n - n_bg)
+    spread = rng.uniform(0.0003, 0.003, n_landmarks)[which]
+    spots = centres[which] + rng.normal(0, 1, (n - n_bg, 2)) * spread[:, None]
+    return np.radians(np.vstack((spots, background)))
+
+
+def app_min_samples(n):
+    """The web app's rule: max(15, 0.5% of n)."""
+    return max(15, int(0.005 * n))
+
+
+def run_ours(X, params):
+    tracemalloc.start()
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        model = OPTICS(**params).fit(X)
+    seconds = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return model, seconds, peak
+
+
+def run_sklearn(X, params):
+    from sklearn.cluster import OPTICS as SkOPTICS
+
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        model = SkOPTICS(**params).fit(X)
+    return model, time.perf_counter() - start
+
+
+def identical(a, b):
+    names = ("ordering_", "predecessor_", "labels_", "cluster_hierarchy_",
+             "reachability_", "core_distances_")
+    return all(np.array_equal(getattr(a, k), getattr(b, k)) for k in names)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="small sizes only (up to 5,000 points)")
+    parser.add_argument("--seed", type=int, default=2018)
+    args = parser.parse_args(argv)
+    compared = [1000, 5000] if args.quick else [1000, 5000, 20000, 50000]
+    alone = [] if args.quick else [200000]
+
+    print(f"{'n':>8} {'max_eps':>7} {'min_s':>5} {'sklearn s':>10} "
+          f"{'ours s':>8} {'ratio':>7} {'peak MB':>8} {'same':>5}")
+    all_same = True
+    for n in compared + alone:
+        X = geotags(n, args.seed)
+        for label, max_eps in MAX_EPS.items():
+            params = dict(min_samples=app_min_samples(n), max_eps=max_eps,
+                          metric="haversine", cluster_method="xi", xi=0.05)
+            ours, t_ours, peak = run_ours(X, params)
+            if n in compared:
+                theirs, t_sk = run_sklearn(X, params)
+                same = identical(ours, theirs)
+                all_same &= same
+                cells = f"{t_sk:10.2f} {t_ours:8.3f} {t_sk / t_ours:6.0f}x"
+                flag = "yes" if same else "NO"
+            else:
+                cells = f"{'-':>10} {t_ours:8.3f} {'-':>7}"
+                flag = "-"
+            print(f"{n:8d} {label:>7} {params['min_samples']:5d} {cells} "
+                  f"{peak / 1e6:8.1f} {flag:>5}", flush=True)
+    return 0 if all_same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,323 @@
+"""Scraper 1: every geotagged photo taken in an area during a period.
+
+Flickr returns at most the first 4,000 results of any query, so a busy
+period cannot be fetched with one query. The period is fetched as a chain
+of *segments*: one query sorted by date taken, paged to its end or to the
+cap; when it hits the cap, the next segment starts at the date taken of the
+last photo received (inclusive, as Flickr's bounds are, so the photos
+sharing that second are fetched again and de-duplicated by id). No call is
+spent probing a window's size and quiet days cost no extra call, which
+keeps the cost close to the floor of one call per 250 photos. A single
+second holding more photos than the cap is fetched by splitting the area
+into quarters.
+
+Each finished segment is checkpointed at once (see :mod:`._checkpoint`);
+segments depend only on the data, so a resumed run makes the same segments
+and ends with the same table as an uninterrupted one.
+"""
+import logging
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+
+from .. import config
+from ..errors import ValidationError
+from ..schema import FLICKR_EXTRAS, RAW_MASTER
+from ._checkpoint import Checkpoint
+
+log = logging.getLogger(__name__)
+
+_EPOCH = datetime(1970, 1, 1)
+_EARTH_KM = 6371.0088
+_MIN_BOX_DEG = 1e-5  # about a metre: no point splitting an area further
+
+
+@dataclass(frozen=True)
+class Area:
+    """A search area: a circle (``lat``, ``lon``, ``radius_km``) or a box.
+
+    ``bbox`` is ``(min_lon, min_lat, max_lon, max_lat)``. ``within`` is the
+    circle a box was cut from, so photos outside it can be left out.
+    """
+
+    lat: float = None
+    lon: float = None
+    radius_km: float = None
+    bbox: tuple = None
+    within: "Area" = None
+
+    @classmethod
+    def circle(cls, lat, lon, radius_km):
+        """A circle; Flickr accepts radii in (0, 32) km."""
+        if not -90 <= lat <= 90:
+            raise ValidationError(f"--lat must be within [-90, 90], got {lat}")
+        if not -180 <= lon <= 180:
+            raise ValidationError(f"--lon must be within [-180, 180], got {lon}")
+        if not 0 < radius_km < 32:
+            raise ValidationError(
+                f"--radius must be > 0 and < 32 km (Flickr's limit), got {radius_km}")
+        return cls(lat=float(lat), lon=float(lon), radius_km=float(radius_km))
+
+    @classmethod
+    def box(cls, min_lon, min_lat, max_lon, max_lat):
+        """A box in degrees, as Flickr's ``bbox``."""
+        if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
+            raise ValidationError(
+                "--bbox must be MIN_LON,MIN_LAT,MAX_LON,MAX_LAT with min < max "
+                f"within [-180, 180] x [-90, 90], got {min_lon},{min_lat},{max_lon},{max_lat}")
+        return cls(bbox=(float(min_lon), float(min_lat), float(max_lon), float(max_lat)))
+
+    def params(self):
+        """Flickr search parameters for this area."""
+        if self.bbox is not None:
+            return {"bbox": ",".join(repr(v) for v in self.bbox)}
+        return {"lat": repr(self.lat), "lon": repr(self.lon),
+                "radius": repr(self.radius_km), "radius_units": "km"}
+
+    def to_dict(self):
+        """``{"bbox": [...]}`` or ``{"lat":, "lon":, "radius_km":}`` (see :meth:`from_dict`)."""
+        if self.bbox is not None:
+            return {"bbox": list(self.bbox)}
+        return {"lat": self.lat, "lon": self.lon, "radius_km": self.radius_km}
+
+    @classmethod
+    def from_dict(cls, data):
+        """The area :meth:`to_dict` described (validated)."""
+        if "bbox" in data:
+            return cls.box(*data["bbox"])
+        return cls.circle(data["lat"], data["lon"], data["radius_km"])
+
+    def describe(self):
+        if self.bbox is not None:
+            return "box " + ",".join(f"{v:g}" for v in self.bbox)
+        return f"circle of {self.radius_km:g} km around ({self.lat:g}, {self.lon:g})"
+
+    def _box(self):
+        if self.bbox is not None:
+            return self.bbox
+        dlat = self.radius_km / (_EARTH_KM * math.pi / 180)
+        dlon = dlat / max(math.cos(math.radians(self.lat)), 1e-6)
+        return (self.lon - dlon, self.lat - dlat, self.lon + dlon, self.lat + dlat)
+
+    def split(self):
+        """Four quarter boxes covering this area, or ``[]`` if it is tiny."""
+        w, s, e, n = self._box()
+        if e - w < _MIN_BOX_DEG or n - s < _MIN_BOX_DEG:
+            return []
+        mx, my = (w + e) / 2, (s + n) / 2
+        root = self.within or (self if self.bbox is None else None)
+        return [Area(bbox=b, within=root) for b in
+                ((w, s, mx, my), (mx, s, e, my), (w, my, mx, n), (mx, my, e, n))]
+
+    def keeps(self, lat, lon):
+        """Whether a photo from a sub-box belongs to the original circle.
+
+        Photos without a real geotag (0, 0) are kept: the raw table stays
+        honest and the postprocessor drops them.
+        """
+        if self.within is None or (lat == 0 and lon == 0):
+            return True
+        c = self.within
+        p1, p2 = math.radians(lat), math.radians(c.lat)
+        a = (math.sin((p1 - p2) / 2) ** 2 + math.cos(p1) * math.cos(p2)
+             * math.sin(math.radians(lon - c.lon) / 2) ** 2)
+        return 2 * _EARTH_KM * math.asin(math.sqrt(min(a, 1.0))) <= c.radius_km
+
+
+def default_area():
+    """The 2018 scrape area: 25 km around (43.68641, -79.489219)."""
+    return Area.circle(config.SCRAPE_CENTER_LAT, config.SCRAPE_CENTER_LON,
+                       config.SCRAPE_RADIUS_KM)
+
+
+def to_mysql(seconds):
+    """Naive epoch seconds -> Flickr's ``"YYYY-MM-DD HH:MM:SS"``."""
+    return (_EPOCH + timedelta(seconds=int(seconds))).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _taken_seconds(photo, default):
+    try:
+        when = datetime.strptime(str(photo.get("datetaken", "")), "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return default
+    return int((when - _EPOCH).total_seconds())
+
+
+def _int(value, default=0):
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return default
+
+
+def _search_params(area, start, end, page):
+    return {**area.params(), "min_taken_date": to_mysql(start),
+            "max_taken_date": to_mysql(end), "has_geo": 1, "content_type": 1,
+            "media": "photos", "extras": FLICKR_EXTRAS, "sort": "date-taken-asc",
+            "per_page": config.FLICKR_GEO_PER_PAGE, "page": page}
+
+
+def iter_query(client, area, start, end, cap=config.FLICKR_RESULT_CAP):
+    """Yield the pages of one query as ``(photos, total)``, up to the cap.
+
+    Stops at ``page >= pages``, at an empty page, or at the last page within
+    the first ``cap`` results (later pages would only repeat them). Pages
+    may be shorter than asked (Flickr filters some photos after counting),
+    so the stop depends on page numbers, not on photos received.
+    """
+    page = 1
+    while True:
+        answer = client.search(**_search_params(area, start, end, page))
+        photos = answer.get("photo") or []
+        if not photos:
+            return
+        yield photos, _int(answer.get("total"))
+        per_page = _int(answer.get("perpage"), config.FLICKR_GEO_PER_PAGE) or 1
+        if page >= min(_int(answer.get("pages")), math.ceil(cap / per_page)):
+            return
+        page += 1
+
+
+def fetch_segment(client, area, cursor, end, cap=config.FLICKR_RESULT_CAP):
+    """One segment of a chain: ``(photos, next_cursor)``.
+
+    Fetches the query ``[cursor, end]`` up to the cap. ``next_cursor`` is
+    where the chain goes on, or ``None`` when nothing is left. Photos may
+    repeat: callers de-duplicate by id.
+    """
+    photos, total, last = [], 0, cursor
+    for page, total in iter_query(client, area, cursor, end, cap):
+        last = max(last, _taken_seconds(page[-1], cursor))
+        photos.extend(p for p in page if area.keeps(_float(p.get("latitude")),
+                                                    _float(p.get("longitude"))))
+    if total <= cap:
+        return photos, None  # the whole query fit under the cap
+    if last > cursor:
+        return photos, last  # inclusive: the rest of that second comes again
+    # More than the cap in one second: split the area for that second.
+    parts = area.split()
+    if not parts:
+        log.warning("more than %d photos taken at %s in a tiny area; only the "
+                    "first %d can be fetched", cap, to_mysql(cursor), cap)
+    for part in parts:
+        photos.extend(iter_window_photos(client, part, cursor, cursor, cap))
+    return photos, (cursor + 1 if cursor < end else None)
+
+
+def iter_window_photos(client, area, start, end, cap=config.FLICKR_RESULT_CAP):
+    """Yield every photo taken in ``[start, end]`` (inclusive epoch seconds).
+
+    Photos may repeat (a capped query's last second is fetched again):
+    callers de-duplicate by id.
+    """
+    cursor = start
+    while cursor is not None:
+        photos, cursor = fetch_segment(client, area, cursor, end, cap)
+        yield from photos
+
+
+def _float(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _text(value):
+    """A Flickr value as the text stored in raw tables."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):  # {"_content": ...}
+        return _text(value.get("_content"))
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def photos_to_frame(photos):
+    """Photo dicts -> a raw master frame (every column text), first of each id."""
+    rows = {}
+    for photo in photos:
+        pid = _text(photo.get("id"))
+        if pid and pid not in rows:
+            rows[pid] = [_text(photo.get(col)) for col in RAW_MASTER]
+    frame = pd.DataFrame(list(rows.values()), columns=list(RAW_MASTER), dtype=object)
+    return frame.astype(object)
+
+
+def period_bounds(start_date, end_date):
+    """First and last second (naive epoch) of the days ``[start_date, end_date)``."""
+    if not isinstance(start_date, date) or not isinstance(end_date, date):
+        raise ValidationError("start_date and end_date must be datetime.date objects")
+    if end_date <= start_date:
+        raise ValidationError(
+            f"END_DATE must be after START_DATE (END is exclusive), got "
+            f"START_DATE {start_date.isoformat()} and END_DATE {end_date.isoformat()}")
+    first = int((datetime.combine(start_date, datetime.min.time()) - _EPOCH).total_seconds())
+    return first, first + (end_date - start_date).days * 86400 - 1
+
+
+def scrape_general(client, start_date, end_date, out_path, area=None, progress=None):
+    """Fetch every photo of ``area`` taken in ``[start_date, end_date)``.
+
+    Resumes from the checkpoint folder beside ``out_path`` if one exists, and
+    writes the de-duplicated raw master table to ``out_path`` (key
+    ``'table'``) when the whole period is done.
+
+    Parameters
+    ----------
+    client : FlickrClient
+    start_date, end_date : datetime.date
+        End exclusive.
+    out_path : pathlib.Path
+    area : Area, optional
+        Default :func:`default_area`.
+    progress : callable, optional
+        ``progress(days_done, n_photos)`` after each segment (``days_done``
+        counts days of the period covered so far, a float).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The raw master table written.
+    """
+    first, last = period_bounds(start_date, end_date)
+    area = area or default_area()
+    signature = {"scraper": "general", "start": start_date.isoformat(),
+                 "end": end_date.isoformat(), "area": area.params()}
+    checkpoint = Checkpoint(out_path, signature)
+    units = sorted(checkpoint.open())
+    cursor = checkpoint.info(units[-1])["next"] if units else first
+    if units:
+        log.info("resuming: %d segment(s) already done", len(units))
+    while cursor is not None:
+        calls = client.n_calls
+        photos, next_cursor = fetch_segment(client, area, cursor, last)
+        frame = photos_to_frame(photos)
+        unit = f"segment-{len(units):06d}"
+        checkpoint.save(unit, frame, start=to_mysql(cursor), next=next_cursor)
+        units.append(unit)
+        log.info("%s to %s: %d photos in %d calls", to_mysql(cursor),
+                 to_mysql(next_cursor) if next_cursor is not None else to_mysql(last),
+                 len(frame), client.n_calls - calls)
+        cursor = next_cursor
+        if progress:
+            done = (last + 1 if cursor is None else cursor) - first
+            progress(done / 86400, len(frame))
+    table = checkpoint.load(units)
+    if table is None:
+        table = photos_to_frame([])
+    # Segments overlap by one second, and a photo may be re-dated mid-scrape.
+    table = table.drop_duplicates("id", keep="first").reset_index(drop=True)
+    # The area goes with the table, so the postprocessor keeps the same one.
+    checkpoint.finish(table, attrs={"area": area.to_dict()})
+    log.info("wrote %d photos to %s", len(table), out_path)
+    return table
+
+
+__all__ = ["Area", "default_area", "iter_query", "fetch_segment", "iter_window_photos",
+           "photos_to_frame", "period_bounds", "scrape_general"]
