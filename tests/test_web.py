@@ -72,6 +72,7 @@ def test_index(client):
     assert "What are you looking to photograph in Toronto?" in text
     assert 'placeholder="' in text and ">Go</button>" in text
     assert "synthetic" in text                       # the demo banner, before any search
+    assert 'href="/search?q=cn+tower"' in text       # example searches
 
 
 def test_no_banner_on_real_tables(database):
