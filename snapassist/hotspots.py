@@ -187,6 +187,11 @@ def trim_cluster(lat, lon):
 
 _SUMMARY_TEXT = ("id", "owner", "ownername", "title", "url_q", "url_s", "url_m", "url_l")
 
+#: Every column find_hotspots reads: a search need copy no others.
+USED_COLUMNS = tuple(dict.fromkeys(
+    ("views", "latitude", "longitude", "hour", "month")
+    + _SUMMARY_TEXT + _EXIF_TEXT + _EXIF_NUMERIC))
+
 
 class _Columns:
     """The search's columns as plain arrays, converted once for all clusters.

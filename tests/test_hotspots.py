@@ -301,3 +301,17 @@ def test_photo_summary_urls():
 ])
 def test_formatting(fn, value, text):
     assert fn(value) == text
+
+
+def test_used_columns_are_all_a_search_needs(demo_db):
+    """Hotspots from only USED_COLUMNS equal those from every column."""
+    from snapassist.hotspots import USED_COLUMNS
+
+    full = demo_db.get_search_results("graffiti")
+    subset = demo_db.get_search_results("graffiti", columns=list(USED_COLUMNS))
+    assert len(subset.columns) < len(full.columns)
+    a = find_hotspots(full, demo_db.views_percentile)
+    b = find_hotspots(subset, demo_db.views_percentile)
+    assert a.hotspots, "the demo's graffiti search should give spots"
+    assert [h.to_dict() for h in a.hotspots] == [h.to_dict() for h in b.hotspots]
+    np.testing.assert_array_equal(a.photo_rank, b.photo_rank)

@@ -5,7 +5,7 @@ from flask import (Blueprint, current_app, jsonify, render_template, request)
 
 from .. import config
 from ..errors import NotEnoughPhotosError, QueryError, SnapAssistError
-from ..hotspots import find_hotspots, format_hours, format_months, settings_lines
+from ..hotspots import USED_COLUMNS, find_hotspots, format_hours, format_months, settings_lines
 from ..mapping import rank_colour, render_map
 from .plots import build_reachability_plot
 
@@ -32,7 +32,10 @@ def _search(phrase):
     if phrase is None:
         raise QueryError(_MISSING_QUERY)
     database = _tables()
-    photos = database.get_search_results(phrase)
+    # Copying the hits is most of a search's cost on a large table: take only
+    # what the hotspots read (optional columns may be absent in old tables).
+    columns = [c for c in USED_COLUMNS if c in database.photos.columns]
+    photos = database.get_search_results(phrase, columns=columns)
     return database, find_hotspots(photos, database.views_percentile, query=phrase.strip())
 
 
