@@ -121,16 +121,30 @@ class TagIndex:
             return every
         if not len(every):
             return joined
-        return np.union1d(every, joined)
+        return _union_sorted(every, joined)
 
 
 def _intersect_sorted(small, large):
     """Intersection of two sorted unique arrays in O(len(small) log len(large))."""
-    if not len(large):
-        return large
-    pos = np.searchsorted(large, small)
-    pos[pos == len(large)] = 0
-    return small[large[pos] == small]
+    return small[_isin_sorted(small, large)]
+
+
+def _union_sorted(a, b):
+    """Union of two sorted unique arrays.
+
+    A stable sort of two concatenated sorted runs is a linear merge
+    (timsort finds the runs), unlike np.union1d's full sort.
+    """
+    extra = a[~_isin_sorted(a, b)]
+    return np.sort(np.concatenate((b, extra)), kind="stable")
+
+
+def _isin_sorted(values, sorted_unique):
+    if not len(sorted_unique):
+        return np.zeros(len(values), dtype=bool)
+    pos = np.searchsorted(sorted_unique, values)
+    pos[pos == len(sorted_unique)] = 0
+    return sorted_unique[pos] == values
 
 
 def read_table(path, what="photo table"):

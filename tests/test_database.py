@@ -248,3 +248,13 @@ def test_sorted_intersection(small, large, expected):
 
     got = _intersect_sorted(np.array(small, dtype=np.int64), np.array(large, dtype=np.int64))
     np.testing.assert_array_equal(got, expected)
+
+
+def test_sorted_union_matches_numpy():
+    from snapassist.database import _union_sorted
+
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        a = np.unique(rng.integers(0, 200, rng.integers(0, 60)))
+        b = np.unique(rng.integers(0, 200, rng.integers(0, 60)))
+        np.testing.assert_array_equal(_union_sorted(a, b), np.union1d(a, b))
