@@ -48,6 +48,8 @@ def parse_query(phrase):
             f"the search phrase is {len(phrase)} characters long; "
             f"at most {config.MAX_QUERY_CHARS} are allowed"
         )
+    if not phrase.strip():
+        raise QueryError("the search phrase is empty; type a subject such as 'cn tower'")
     terms = normalize_text(phrase).split()
     if not terms:
         raise QueryError(
