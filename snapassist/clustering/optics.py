@@ -18,6 +18,9 @@ from ._tree import build_tree, unit_vectors
 
 METRICS = ("haversine", "euclidean")
 CLUSTER_METHODS = ("xi", "dbscan")
+# With max_eps = inf a processed point updates at once only the points within
+# this multiple of its core distance; the rest waits for a catch-up pass.
+LAZY_FACTOR = 3.0
 
 
 class AllOutliersWarning(UserWarning):
@@ -235,7 +238,8 @@ def _order(X, coslat, tree, core, max_eps, hav, brute, reach, pred):
         np.ascontiguousarray(X[perm]), coslat[perm], tree.box_coords,
         core[perm], perm, posof, tree.start, tree.end, tree.left, tree.right,
         tree.parent, tree.lo, tree.hi, tree.leaf_of, hav, incl, rr,
-        euclid_err, ordering, reach_t, pred_t)
+        euclid_err, LAZY_FACTOR if incl == 0 else 0.0, ordering, reach_t,
+        pred_t)
     reach[perm] = reach_t
     pred[perm] = np.where(pred_t >= 0, perm[pred_t], -1)
     return ordering
