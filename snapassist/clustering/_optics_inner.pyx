@@ -199,6 +199,134 @@ def kth_rdist_tree(const double[:, ::1] pts, const double[::1] coslat,
     free(heap)
 
 
+cdef void _chord_knn(intp node, const double* u, const double[:, ::1] bc,
+                     const intp[::1] nstart, const intp[::1] nend,
+                     const intp[::1] nleft, const intp[::1] nright,
+                     const double[:, ::1] nlo, const double[:, ::1] nhi,
+                     double* heap, intp k) noexcept nogil:
+    # k smallest squared chords (no trigonometry): heap[0] is the largest.
+    cdef intp j, first, second
+    cdef double v, g1, g2
+    if nleft[node] < 0:
+        for j in range(nstart[node], nend[node]):
+            v = _sqdist(u, &bc[j, 0], 3)
+            if v < heap[0]:
+                _maxheap_replace(heap, k, v)
+        return
+    first = nleft[node]
+    second = nright[node]
+    g1 = _box_gap_sq(u, &nlo[first, 0], &nhi[first, 0], 3)
+    g2 = _box_gap_sq(u, &nlo[second, 0], &nhi[second, 0], 3)
+    if g2 < g1:
+        first, second = second, first
+        g1, g2 = g2, g1
+    if g1 < heap[0]:
+        _chord_knn(first, u, bc, nstart, nend, nleft, nright, nlo, nhi, heap, k)
+    if g2 < heap[0]:
+        _chord_knn(second, u, bc, nstart, nend, nleft, nright, nlo, nhi, heap, k)
+
+
+cdef inline double _rd_hi(double chord) noexcept nogil:
+    # Largest haversine rdist a computed chord can stand for.
+    cdef double c = chord + 4e-15
+    return 0.25 * c * c * (1.0 + 1e-12)
+
+
+cdef inline double _rd_lo(double chord) noexcept nogil:
+    cdef double c = chord - 4e-15
+    if c <= 0.0:
+        return 0.0
+    return 0.25 * c * c * (1.0 - 1e-12)
+
+
+cdef double _kth_smallest(double* a, intp m, intp kth) noexcept nogil:
+    # Quickselect: the kth smallest (0-based) of a[0:m]; reorders a.
+    cdef intp lo = 0, hi = m - 1, i, j
+    cdef double pivot, t
+    while hi > lo:
+        pivot = a[(lo + hi) >> 1]
+        i = lo
+        j = hi
+        while i <= j:
+            while a[i] < pivot:
+                i += 1
+            while a[j] > pivot:
+                j -= 1
+            if i <= j:
+                t = a[i]; a[i] = a[j]; a[j] = t
+                i += 1
+                j -= 1
+        if kth <= j:
+            hi = j
+        elif kth >= i:
+            lo = i
+        else:
+            break
+    return a[kth]
+
+
+def kth_rdist_haversine(const double[:, ::1] pts, const double[::1] coslat,
+                        const double[:, ::1] bc, const intp[::1] nstart,
+                        const intp[::1] nend, const intp[::1] nleft,
+                        const intp[::1] nright, const double[:, ::1] nlo,
+                        const double[:, ::1] nhi, intp k, double[::1] out):
+    """k-th smallest haversine rdist of every point (itself included).
+
+    The neighbours are found by chord length on unit vectors; the exact
+    lat/lon formula is then evaluated only for the points whose chord
+    cannot tell on which side of the k-th they fall.
+    """
+    cdef intp n = pts.shape[0], i, j, sp, node, m, n_low
+    cdef double ck, v_lo, hi_c, hi_c2, c
+    cdef double* heap = <double*> malloc(k * sizeof(double))
+    cdef double* band = <double*> malloc(n * sizeof(double))
+    cdef intp* stack = <intp*> malloc((2 * nstart.shape[0] + 2) * sizeof(intp))
+    if heap == NULL or band == NULL or stack == NULL:
+        free(heap); free(band); free(stack)
+        raise MemoryError()
+    with nogil:
+        for i in range(n):
+            for j in range(k):
+                heap[j] = INFINITY
+            _chord_knn(0, &bc[i, 0], bc, nstart, nend, nleft, nright, nlo,
+                       nhi, heap, k)
+            ck = sqrt(heap[0])
+            # The k-th rdist lies in [_rd_lo(ck), _rd_hi(ck)]; points whose
+            # chord is beyond hi_c are above it, those with _rd_hi below
+            # v_lo are below it.
+            v_lo = _rd_lo(ck)
+            hi_c = 2.0 * sqrt(_rd_hi(ck) / (1.0 - 1e-12)) + 4e-15
+            hi_c2 = hi_c * hi_c * (1.0 + 1e-12)
+            m = 0
+            n_low = 0
+            sp = 0
+            stack[sp] = 0
+            sp += 1
+            while sp > 0:
+                sp -= 1
+                node = stack[sp]
+                if _box_gap_sq(&bc[i, 0], &nlo[node, 0], &nhi[node, 0], 3) > hi_c2:
+                    continue
+                if nleft[node] >= 0:
+                    stack[sp] = nleft[node]
+                    stack[sp + 1] = nright[node]
+                    sp += 2
+                    continue
+                for j in range(nstart[node], nend[node]):
+                    c = _sqdist(&bc[i, 0], &bc[j, 0], 3)
+                    if c > hi_c2:
+                        continue
+                    c = sqrt(c)
+                    if _rd_hi(c) < v_lo:
+                        n_low += 1
+                    else:
+                        band[m] = _hav_rdist(&pts[i, 0], coslat[i], &pts[j, 0],
+                                             coslat[j])
+                        m += 1
+            out[i] = _kth_smallest(band, m, k - 1 - n_low)
+    free(heap); free(band); free(stack)
+
+
 def kth_rdist_brute(const double[:, ::1] pts, const double[::1] coslat,
                     intp k, bint hav, double[::1] out):
     """k-th smallest brute-force reduced distance (scikit-learn's ArgKmin)."""

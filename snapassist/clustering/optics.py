@@ -135,10 +135,15 @@ def _core_distances(pts, coslat, tree, min_samples, metric, brute):
             return core
         return np.sqrt(kth)
     kth_t = np.empty(n)
-    _optics_inner.kth_rdist_tree(
-        pts[tree.perm], coslat[tree.perm], tree.box_coords, tree.start,
-        tree.end, tree.left, tree.right, tree.lo, tree.hi, min_samples, hav,
-        kth_t)
+    kth_fn = (_optics_inner.kth_rdist_haversine if hav
+              else _optics_inner.kth_rdist_tree)
+    args = (np.ascontiguousarray(pts[tree.perm]), coslat[tree.perm],
+            tree.box_coords, tree.start, tree.end, tree.left, tree.right,
+            tree.lo, tree.hi, min_samples)
+    if hav:
+        kth_fn(*args, kth_t)
+    else:
+        kth_fn(*args, False, kth_t)
     kth = np.empty(n)
     kth[tree.perm] = kth_t
     # The trees convert their reduced distances with numpy, whose arcsin
