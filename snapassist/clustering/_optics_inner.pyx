@@ -265,6 +265,36 @@ cdef double _kth_smallest(double* a, intp m, intp kth) noexcept nogil:
     return a[kth]
 
 
+cdef intp _collect(const double* u, const double[:, ::1] bc,
+                   const intp[::1] nstart, const intp[::1] nend,
+                   const intp[::1] nleft, const intp[::1] nright,
+                   const double[:, ::1] nlo, const double[:, ::1] nhi,
+                   double radius2, double* sq, intp* idx,
+                   intp* stack) noexcept nogil:
+    # Every point within squared chord radius2 of u: squares and positions.
+    cdef intp sp = 0, node, j, m = 0
+    cdef double v
+    stack[sp] = 0
+    sp += 1
+    while sp > 0:
+        sp -= 1
+        node = stack[sp]
+        if _box_gap_sq(u, &nlo[node, 0], &nhi[node, 0], 3) > radius2:
+            continue
+        if nleft[node] >= 0:
+            stack[sp] = nleft[node]
+            stack[sp + 1] = nright[node]
+            sp += 2
+            continue
+        for j in range(nstart[node], nend[node]):
+            v = _sqdist(u, &bc[j, 0], 3)
+            if v <= radius2:
+                sq[m] = v
+                idx[m] = j
+                m += 1
+    return m
+
+
 def kth_rdist_haversine(const double[:, ::1] pts, const double[::1] coslat,
                         const double[:, ::1] bc, const intp[::1] nstart,
                         const intp[::1] nend, const intp[::1] nleft,
@@ -276,55 +306,68 @@ def kth_rdist_haversine(const double[:, ::1] pts, const double[::1] coslat,
     lat/lon formula is then evaluated only for the points whose chord
     cannot tell on which side of the k-th they fall.
     """
-    cdef intp n = pts.shape[0], i, j, sp, node, m, n_low
-    cdef double ck, v_lo, hi_c, hi_c2, c
+    cdef intp n = pts.shape[0], i, j, t, sp, node, m, n_low, n_ball
+    cdef double ck, ck2 = INFINITY, v_lo, hi_c, hi_c2, c, radius2
     cdef double* heap = <double*> malloc(k * sizeof(double))
     cdef double* band = <double*> malloc(n * sizeof(double))
+    cdef double* ball = <double*> malloc(n * sizeof(double))
+    cdef double* scratch = <double*> malloc(n * sizeof(double))
+    cdef intp* ball_idx = <intp*> malloc(n * sizeof(intp))
     cdef intp* stack = <intp*> malloc((2 * nstart.shape[0] + 2) * sizeof(intp))
-    if heap == NULL or band == NULL or stack == NULL:
-        free(heap); free(band); free(stack)
+    if (heap == NULL or band == NULL or stack == NULL or ball == NULL
+            or scratch == NULL or ball_idx == NULL):
+        free(heap); free(band); free(stack); free(ball); free(scratch)
+        free(ball_idx)
         raise MemoryError()
     with nogil:
         for i in range(n):
-            for j in range(k):
-                heap[j] = INFINITY
-            _chord_knn(0, &bc[i, 0], bc, nstart, nend, nleft, nright, nlo,
-                       nhi, heap, k)
-            ck = sqrt(heap[0])
+            n_ball = 0
+            if i > 0 and ck2 != INFINITY:
+                # The previous point's k neighbours lie within its k-th
+                # chord plus the step between the two points: collect that
+                # ball instead of running a heap search.
+                c = sqrt(ck2) + sqrt(_sqdist(&bc[i, 0], &bc[i - 1, 0], 3)) + 1e-14
+                radius2 = c * c * (1.0 + 1e-12)
+                n_ball = _collect(&bc[i, 0], bc, nstart, nend, nleft, nright, nlo, nhi,
+                                  radius2, ball, ball_idx, stack)
+            if n_ball >= k:
+                for t in range(n_ball):
+                    scratch[t] = ball[t]
+                ck2 = _kth_smallest(scratch, n_ball, k - 1)
+            else:
+                for j in range(k):
+                    heap[j] = INFINITY
+                _chord_knn(0, &bc[i, 0], bc, nstart, nend, nleft, nright, nlo,
+                           nhi, heap, k)
+                ck2 = heap[0]
+                n_ball = 0
+            ck = sqrt(ck2)
             # The k-th rdist lies in [_rd_lo(ck), _rd_hi(ck)]; points whose
             # chord is beyond hi_c are above it, those with _rd_hi below
             # v_lo are below it.
             v_lo = _rd_lo(ck)
             hi_c = 2.0 * sqrt(_rd_hi(ck) / (1.0 - 1e-12)) + 4e-15
             hi_c2 = hi_c * hi_c * (1.0 + 1e-12)
+            if n_ball == 0 or hi_c2 > radius2:
+                n_ball = _collect(&bc[i, 0], bc, nstart, nend, nleft, nright, nlo, nhi,
+                                  hi_c2, ball, ball_idx, stack)
             m = 0
             n_low = 0
-            sp = 0
-            stack[sp] = 0
-            sp += 1
-            while sp > 0:
-                sp -= 1
-                node = stack[sp]
-                if _box_gap_sq(&bc[i, 0], &nlo[node, 0], &nhi[node, 0], 3) > hi_c2:
+            for t in range(n_ball):
+                c = ball[t]
+                if c > hi_c2:
                     continue
-                if nleft[node] >= 0:
-                    stack[sp] = nleft[node]
-                    stack[sp + 1] = nright[node]
-                    sp += 2
-                    continue
-                for j in range(nstart[node], nend[node]):
-                    c = _sqdist(&bc[i, 0], &bc[j, 0], 3)
-                    if c > hi_c2:
-                        continue
-                    c = sqrt(c)
-                    if _rd_hi(c) < v_lo:
-                        n_low += 1
-                    else:
-                        band[m] = _hav_rdist(&pts[i, 0], coslat[i], &pts[j, 0],
-                                             coslat[j])
-                        m += 1
+                c = sqrt(c)
+                if _rd_hi(c) < v_lo:
+                    n_low += 1
+                else:
+                    j = ball_idx[t]
+                    band[m] = _hav_rdist(&pts[i, 0], coslat[i], &pts[j, 0],
+                                         coslat[j])
+                    m += 1
             out[i] = _kth_smallest(band, m, k - 1 - n_low)
-    free(heap); free(band); free(stack)
+    free(heap); free(band); free(stack); free(ball); free(scratch)
+    free(ball_idx)
 
 
 def kth_rdist_brute(const double[:, ::1] pts, const double[::1] coslat,
