@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from ..errors import ValidationError
-from . import _extract, _optics_inner
+from . import _extract, _optics_inner, _optics_knn
 from ._tree import build_tree, unit_vectors
 
 METRICS = ("haversine", "euclidean")
@@ -128,15 +128,15 @@ def _core_distances(pts, coslat, tree, min_samples, metric, brute):
         # scikit-learn's brute-force ArgKmin: haversine converted with the C
         # library, euclidean from its GEMM decomposition.
         kth = np.empty(n)
-        _optics_inner.kth_rdist_brute(pts, coslat, min_samples, hav, kth)
+        _optics_knn.kth_rdist_brute(pts, coslat, min_samples, hav, kth)
         if hav:
             core = np.empty(n)
-            _optics_inner.rdist_to_dist_libm(kth, core)
+            _optics_knn.rdist_to_dist_libm(kth, core)
             return core
         return np.sqrt(kth)
     kth_t = np.empty(n)
-    kth_fn = (_optics_inner.kth_rdist_haversine if hav
-              else _optics_inner.kth_rdist_tree)
+    kth_fn = (_optics_knn.kth_rdist_haversine if hav
+              else _optics_knn.kth_rdist_tree)
     args = (np.ascontiguousarray(pts[tree.perm]), coslat[tree.perm],
             tree.box_coords, tree.start, tree.end, tree.left, tree.right,
             tree.lo, tree.hi, min_samples)
@@ -199,7 +199,7 @@ def compute_optics_graph(X, *, min_samples, max_eps=np.inf, metric="euclidean"):
     brute = k >= n // 2
 
     coslat = np.empty(n)
-    _optics_inner.cos_libm(np.ascontiguousarray(X[:, 0]), coslat)
+    _optics_knn.cos_libm(np.ascontiguousarray(X[:, 0]), coslat)
     box = unit_vectors(X[:, 0], X[:, 1]) if hav else X
     tree = build_tree(box)
 
