@@ -3,8 +3,17 @@
 The public API mirrors :class:`sklearn.cluster.OPTICS` and its functions
 ``compute_optics_graph``, ``cluster_optics_xi`` and ``cluster_optics_dbscan``
 for the metrics ``'haversine'`` (``X`` = ``[lat, lon]`` in radians) and
-``'euclidean'`` on two columns. Validation lives here; the ordering loop and
-the nearest-neighbour searches live in the private Cython kernel.
+``'euclidean'`` on two columns. The API and validation are Python (checks in
+``_checks.py``, extraction in ``_extract.py``); the nearest-neighbour searches
+(``_optics_knn.pyx``) and the ordering loop (``_optics_inner.pyx``) are
+compiled.
+
+Not supported: other metrics (including scikit-learn's default
+``'minkowski'``), more than two columns, ``algorithm``/``leaf_size``/
+``memory``/``n_jobs``. Known difference: with ``metric='euclidean'`` and
+``min_samples >= n // 2`` (scikit-learn's brute-force path) on more than 256
+points, core distances can differ in the last bit, because OpenBLAS then
+uses GEMM edge kernels whose summation order is not reproduced.
 """
 import math
 import warnings
