@@ -1,5 +1,5 @@
 # cython: language_level=3
-"""Typed kernels of the OPTICS ordering (private).
+"""Typed kernel of the OPTICS ordering loop (private).
 
 Arrays in, caller-allocated arrays out, no defaults and no validation: the
 Python module ``optics.py`` checks every input before calling in here.
@@ -21,205 +21,18 @@ The spatial tree is built in Python (``_tree.py``); its boxes bound unit
 vectors (haversine) or the points themselves (euclidean) and are only used
 to skip work, with safety margins far above rounding error.
 """
-from libc.math cimport sin, cos, asin, sqrt, rint, fma, INFINITY
+from libc.math cimport asin, sqrt, INFINITY
 from cpython.mem cimport PyMem_RawMalloc as malloc, PyMem_RawFree as free
 
-ctypedef Py_ssize_t intp
+from ._kernel_common cimport (intp, _around15, _hav_rdist, _sumsq, _gemm_sq,
+                              _pairwise_euclid, _sqdist, _box_gap_sq,
+                              _box_box_gap_sq)
 
-# Incl kinds: who is inside max_eps of the processed point.
 cdef enum:
     INCL_ALL = 0        # max_eps is infinite: everybody
     INCL_HAV = 1        # haversine rdist <= sin(max_eps/2)**2
     INCL_SUMSQ = 2      # kd-tree: sum of squares <= max_eps**2
     INCL_GEMM = 3       # brute euclidean: GEMM-form square <= max_eps**2
-
-
-cdef inline double _around15(double x) noexcept nogil:
-    # numpy.around(x, 15): multiply, round half to even, divide.
-    return rint(x * 1e15) / 1e15
-
-
-cdef inline double _hav_rdist(const double* a, double cos_a,
-                              const double* b, double cos_b) noexcept nogil:
-    cdef double s0 = sin(0.5 * (a[0] - b[0]))
-    cdef double s1 = sin(0.5 * (a[1] - b[1]))
-    return s0 * s0 + cos_a * cos_b * s1 * s1
-
-
-cdef inline double _sumsq(const double* a, const double* b) noexcept nogil:
-    cdef double t0 = a[0] - b[0]
-    cdef double t1 = a[1] - b[1]
-    cdef double d = 0.0
-    d += t0 * t0
-    d += t1 * t1
-    return d
-
-
-cdef inline double _gemm_sq(const double* a, const double* b) noexcept nogil:
-    cdef double xx = fma(a[1], a[1], a[0] * a[0])
-    cdef double yy = fma(b[1], b[1], b[0] * b[0])
-    cdef double v = xx + (-2.0 * fma(a[1], b[1], a[0] * b[0])) + yy
-    return v if v > 0.0 else 0.0
-
-
-cdef inline double _pairwise_euclid(const double* a, const double* b,
-                                    bint single) noexcept nogil:
-    cdef double dot
-    if single:
-        dot = fma(a[1], b[1], a[0] * b[0])
-    else:
-        dot = fma(a[0], b[0], a[1] * b[1])
-    cdef double xx = a[0] * a[0] + a[1] * a[1]
-    cdef double yy = b[0] * b[0] + b[1] * b[1]
-    cdef double v = -2.0 * dot + xx + yy
-    if v < 0.0:
-        v = 0.0
-    return sqrt(v)
-
-
-def rdist_to_dist_libm(const double[::1] rdist, double[::1] out):
-    """Haversine ``2*asin(sqrt(r))`` with the C library (brute-force path)."""
-    cdef intp i
-    with nogil:
-        for i in range(rdist.shape[0]):
-            out[i] = 2.0 * asin(sqrt(rdist[i]))
-
-
-cdef inline double _sqdist(const double* a, const double* b,
-                           int dim) noexcept nogil:
-    cdef double s = 0.0, t
-    cdef int d
-    for d in range(dim):
-        t = a[d] - b[d]
-        s += t * t
-    return s
-
-
-cdef inline double _box_gap_sq(const double* x, const double* lo,
-                               const double* hi, int dim) noexcept nogil:
-    cdef double s = 0.0, g
-    cdef int d
-    for d in range(dim):
-        if x[d] < lo[d]:
-            g = lo[d] - x[d]
-        elif x[d] > hi[d]:
-            g = x[d] - hi[d]
-        else:
-            g = 0.0
-        s += g * g
-    return s
-
-
-# ---------------------------------------------------------------- kth rdist
-cdef inline void _maxheap_replace(double* h, intp k, double v) noexcept nogil:
-    # h[0] is the largest of k values; replace it by v and sift down.
-    cdef intp i = 0, c
-    cdef double t
-    while True:
-        c = 2 * i + 1
-        if c >= k:
-            break
-        if c + 1 < k and h[c + 1] > h[c]:
-            c += 1
-        if h[c] <= v:
-            break
-        h[i] = h[c]
-        i = c
-    h[i] = v
-
-
-cdef void _knn_node(intp node, const double* p, double cos_p, const double* u,
-                    const double[:, ::1] pts, const double[::1] coslat,
-                    const double[:, ::1] bc, const intp[::1] nstart,
-                    const intp[::1] nend, const intp[::1] nleft,
-                    const intp[::1] nright, const double[:, ::1] nlo,
-                    const double[:, ::1] nhi, int dim, bint hav,
-                    double* heap, intp k) noexcept nogil:
-    cdef double lb, c, v, lb_l, lb_r
-    cdef intp j, first, second
-    if nleft[node] < 0:
-        for j in range(nstart[node], nend[node]):
-            if hav:
-                v = _hav_rdist(p, cos_p, &pts[j, 0], coslat[j])
-            else:
-                v = _sumsq(p, &pts[j, 0])
-            if v < heap[0]:
-                _maxheap_replace(heap, k, v)
-        return
-    lb_l = _node_rdist_lb(u, &nlo[nleft[node], 0], &nhi[nleft[node], 0], dim, hav)
-    lb_r = _node_rdist_lb(u, &nlo[nright[node], 0], &nhi[nright[node], 0], dim, hav)
-    if lb_l <= lb_r:
-        first, second = nleft[node], nright[node]
-    else:
-        first, second = nright[node], nleft[node]
-        lb_l, lb_r = lb_r, lb_l
-    if lb_l < heap[0]:
-        _knn_node(first, p, cos_p, u, pts, coslat, bc, nstart, nend, nleft,
-                  nright, nlo, nhi, dim, hav, heap, k)
-    if lb_r < heap[0]:
-        _knn_node(second, p, cos_p, u, pts, coslat, bc, nstart, nend, nleft,
-                  nright, nlo, nhi, dim, hav, heap, k)
-
-
-cdef inline double _node_rdist_lb(const double* u, const double* lo,
-                                  const double* hi, int dim,
-                                  bint hav) noexcept nogil:
-    # A lower bound of the rdist from u's point to any point of the box.
-    cdef double s = _box_gap_sq(u, lo, hi, dim), c
-    if not hav:
-        # Rounding is monotone, so the box bound never exceeds a point's sum.
-        return s
-    # Chord between unit vectors; rdist = (chord / 2)**2.  The margins cover
-    # the rounding of the unit vectors and of the lat/lon formula.
-    c = sqrt(s) - 4e-15
-    if c <= 0.0:
-        return 0.0
-    return 0.25 * c * c * (1.0 - 1e-12)
-
-
-def kth_rdist_tree(const double[:, ::1] pts, const double[::1] coslat,
-                   const double[:, ::1] bc, const intp[::1] nstart,
-                   const intp[::1] nend, const intp[::1] nleft,
-                   const intp[::1] nright, const double[:, ::1] nlo,
-                   const double[:, ::1] nhi, intp k, bint hav,
-                   double[::1] out):
-    """k-th smallest rdist from every point (itself included), tree order."""
-    cdef intp n = pts.shape[0], i, j
-    cdef int dim = bc.shape[1]
-    cdef double* heap = <double*> malloc(k * sizeof(double))
-    if heap == NULL:
-        raise MemoryError()
-    with nogil:
-        for i in range(n):
-            for j in range(k):
-                heap[j] = INFINITY
-            _knn_node(0, &pts[i, 0], coslat[i], &bc[i, 0], pts, coslat, bc,
-                      nstart, nend, nleft, nright, nlo, nhi, dim, hav, heap, k)
-            out[i] = heap[0]
-    free(heap)
-
-
-def kth_rdist_brute(const double[:, ::1] pts, const double[::1] coslat,
-                    intp k, bint hav, double[::1] out):
-    """k-th smallest brute-force reduced distance (scikit-learn's ArgKmin)."""
-    cdef intp n = pts.shape[0], i, j
-    cdef double v
-    cdef double* heap = <double*> malloc(k * sizeof(double))
-    if heap == NULL:
-        raise MemoryError()
-    with nogil:
-        for i in range(n):
-            for j in range(k):
-                heap[j] = INFINITY
-            for j in range(n):
-                if hav:
-                    v = _hav_rdist(&pts[i, 0], coslat[i], &pts[j, 0], coslat[j])
-                else:
-                    v = _gemm_sq(&pts[i, 0], &pts[j, 0])
-                if v < heap[0]:
-                    _maxheap_replace(heap, k, v)
-            out[i] = heap[0]
-    free(heap)
 
 
 # ------------------------------------------------------------ ordering loop
@@ -300,6 +113,20 @@ cdef struct Ctx:
     intp* stack
     intp* stack2          # for _count_within, called mid-traversal
     intp total_unproc
+    # Deferred far updates (max_eps = inf): processed points whose updates
+    # beyond their own limit are still to be applied, and a small tree
+    # over them built for each catch-up pass.
+    intp* rank            # step at which a position was processed
+    intp* s_pos
+    intp s_count
+    intp* st_idx
+    intp* st_start
+    intp* st_end
+    intp* st_left
+    intp* st_right
+    double* st_lo
+    double* st_hi
+    double* st_mincore
 
 
 cdef inline bint _included(Ctx* c, intp p, intp q) noexcept nogil:
@@ -397,7 +224,7 @@ cdef void _refresh_leaf(Ctx* c, intp leaf) noexcept nogil:
         node = parent
 
 
-cdef void _update_from(Ctx* c, intp p) noexcept nogil:
+cdef void _update_from(Ctx* c, intp p, double limit_sq) noexcept nogil:
     cdef intp sp = 0, node, q, n_within = -1
     cdef double core_p = c.core[p], gap, lb, d, d1, r, sq
     cdef bint changed
@@ -415,6 +242,9 @@ cdef void _update_from(Ctx* c, intp p) noexcept nogil:
         # No point of the node can improve strictly: either p's core
         # distance or the distance to the box is already too large.
         if core_p >= c.maxreach[node] or gap * (1.0 - 1e-12) >= c.nthr2[node]:
+            continue
+        # Beyond p's limit the updates are deferred to a catch-up pass.
+        if gap * (1.0 - 1e-12) >= limit_sq:
             continue
         if c.nleft[node] >= 0:
             c.stack[sp] = c.nleft[node]
@@ -460,6 +290,176 @@ cdef void _update_from(Ctx* c, intp p) noexcept nogil:
             _refresh_leaf(c, node)
 
 
+cdef void _free_lazy(Ctx* c) noexcept nogil:
+    free(c.rank); free(c.s_pos); free(c.st_idx); free(c.st_start)
+    free(c.st_end); free(c.st_left); free(c.st_right); free(c.st_lo)
+    free(c.st_hi); free(c.st_mincore)
+
+
+cdef inline double _key(Ctx* c, intp i, int d) noexcept nogil:
+    return c.bc[c.dim * c.st_idx[i] + d]
+
+
+cdef void _select(Ctx* c, intp lo, intp hi, intp kth, int d) noexcept nogil:
+    # Partial sort of st_idx[lo:hi] so that position kth holds its median.
+    cdef intp i, j, t
+    cdef double pivot
+    hi -= 1
+    while hi > lo:
+        pivot = _key(c, (lo + hi) >> 1, d)
+        i = lo
+        j = hi
+        while i <= j:
+            while _key(c, i, d) < pivot:
+                i += 1
+            while _key(c, j, d) > pivot:
+                j -= 1
+            if i <= j:
+                t = c.st_idx[i]; c.st_idx[i] = c.st_idx[j]; c.st_idx[j] = t
+                i += 1
+                j -= 1
+        if kth <= j:
+            hi = j
+        elif kth >= i:
+            lo = i
+        else:
+            return
+
+
+cdef intp _s_build(Ctx* c, intp s, intp e, intp* n_nodes) noexcept nogil:
+    cdef intp node = n_nodes[0], i, mid
+    cdef int d, best = 0
+    cdef double v, width = -1.0
+    n_nodes[0] += 1
+    c.st_start[node] = s
+    c.st_end[node] = e
+    c.st_mincore[node] = INFINITY
+    for d in range(c.dim):
+        c.st_lo[c.dim * node + d] = INFINITY
+        c.st_hi[c.dim * node + d] = -INFINITY
+    for i in range(s, e):
+        if c.core[c.st_idx[i]] < c.st_mincore[node]:
+            c.st_mincore[node] = c.core[c.st_idx[i]]
+        for d in range(c.dim):
+            v = _key(c, i, d)
+            if v < c.st_lo[c.dim * node + d]:
+                c.st_lo[c.dim * node + d] = v
+            if v > c.st_hi[c.dim * node + d]:
+                c.st_hi[c.dim * node + d] = v
+    c.st_left[node] = -1
+    c.st_right[node] = -1
+    if e - s <= 8:
+        return node
+    for d in range(c.dim):
+        v = c.st_hi[c.dim * node + d] - c.st_lo[c.dim * node + d]
+        if v > width:
+            width = v
+            best = d
+    mid = (s + e) >> 1
+    _select(c, s, e, mid, best)
+    c.st_left[node] = _s_build(c, s, mid, n_nodes)
+    c.st_right[node] = _s_build(c, mid, e, n_nodes)
+    return node
+
+
+cdef bint _apply_pair(Ctx* c, intp p, intp q) noexcept nogil:
+    # p's contribution to q, in any order: strict improvement as usual, and
+    # on a tie the earlier-processed point becomes the predecessor, which is
+    # what scikit-learn's in-order strict updates would have kept.
+    cdef double d, r
+    cdef double core_p = c.core[p]
+    if c.hav:
+        d = 2.0 * asin(sqrt(_hav_rdist(&c.pts[2 * p], c.coslat[p],
+                                       &c.pts[2 * q], c.coslat[q])))
+    else:
+        d = _pairwise_euclid(&c.pts[2 * p], &c.pts[2 * q],
+                             c.n - c.rank[p] - 1 == 1)
+    r = _around15(d if d > core_p else core_p)
+    if r < c.reach[q]:
+        c.reach[q] = r
+        c.thr2[q] = _skip_sq(c, r)
+        c.pred[q] = p
+        if c.where[q] < 0:
+            c.heap[c.heap_size] = q
+            c.heap_size += 1
+            _sift_up(c.heap, c.where, c.heap_size - 1, c.reach, c.orig)
+        else:
+            _sift_up(c.heap, c.where, c.where[q], c.reach, c.orig)
+        return True
+    if r == c.reach[q] and c.rank[p] < c.rank[c.pred[q]]:
+        c.pred[q] = p
+    return False
+
+
+cdef bint _s_query(Ctx* c, intp m, intp q) noexcept nogil:
+    cdef bint changed = False
+    cdef intp i, first, second
+    cdef double g1, g2
+    if c.st_left[m] < 0:
+        for i in range(c.st_start[m], c.st_end[m]):
+            if c.core[c.st_idx[i]] > c.reach[q]:
+                continue
+            if _sqdist(&c.bc[c.dim * c.st_idx[i]], &c.bc[c.dim * q],
+                       c.dim) * (1.0 - 1e-12) >= c.thr2[q]:
+                continue
+            if _apply_pair(c, c.st_idx[i], q):
+                changed = True
+        return changed
+    first = c.st_left[m]
+    second = c.st_right[m]
+    g1 = _box_gap_sq(&c.bc[c.dim * q], &c.st_lo[c.dim * first],
+                     &c.st_hi[c.dim * first], c.dim)
+    g2 = _box_gap_sq(&c.bc[c.dim * q], &c.st_lo[c.dim * second],
+                     &c.st_hi[c.dim * second], c.dim)
+    if g2 < g1:
+        first, second = second, first
+        g1, g2 = g2, g1
+    # Nearest half first, so that the far half is usually pruned.
+    if c.st_mincore[first] <= c.reach[q] and g1 * (1.0 - 1e-12) < c.thr2[q]:
+        if _s_query(c, first, q):
+            changed = True
+    if c.st_mincore[second] <= c.reach[q] and g2 * (1.0 - 1e-12) < c.thr2[q]:
+        if _s_query(c, second, q):
+            changed = True
+    return changed
+
+
+cdef void _catch_up(Ctx* c) noexcept nogil:
+    # Apply every deferred contribution of the points in s_pos to every
+    # unprocessed point, pruning with the main tree's reachability bounds.
+    cdef intp n_nodes = 0, i, sp = 0, node, q
+    cdef double gap, mincore
+    cdef bint changed
+    for i in range(c.s_count):
+        c.st_idx[i] = c.s_pos[i]
+    _s_build(c, 0, c.s_count, &n_nodes)
+    mincore = c.st_mincore[0]
+    c.stack[sp] = 0
+    sp += 1
+    while sp > 0:
+        sp -= 1
+        node = c.stack[sp]
+        if c.nunproc[node] == 0 or mincore > c.maxreach[node]:
+            continue
+        gap = _box_box_gap_sq(&c.nlo[c.dim * node], &c.nhi[c.dim * node],
+                              &c.st_lo[0], &c.st_hi[0], c.dim)
+        if gap * (1.0 - 1e-12) >= c.nthr2[node]:
+            continue
+        if c.nleft[node] >= 0:
+            c.stack[sp] = c.nleft[node]
+            c.stack[sp + 1] = c.nright[node]
+            sp += 2
+            continue
+        changed = False
+        for q in range(c.nstart[node], c.nend[node]):
+            if c.done[q]:
+                continue
+            if _s_query(c, 0, q):
+                changed = True
+        if changed or c.maxreach[node] == INFINITY:
+            _refresh_leaf(c, node)
+
+
 def optics_order(const double[:, ::1] pts, const double[::1] coslat,
                  const double[:, ::1] bc, const double[::1] core,
                  const intp[::1] orig, const intp[::1] posof,
@@ -468,6 +468,7 @@ def optics_order(const double[:, ::1] pts, const double[::1] coslat,
                  const intp[::1] nparent, const double[:, ::1] nlo,
                  const double[:, ::1] nhi, const intp[::1] leaf_of,
                  bint hav, int incl, double rr, double euclid_err,
+                 double lazy_factor,
                  intp[::1] ordering, double[::1] reach, intp[::1] pred):
     """The OPTICS ordering loop.
 
@@ -480,6 +481,7 @@ def optics_order(const double[:, ::1] pts, const double[::1] coslat,
     cdef Ctx c
     cdef intp n = pts.shape[0], n_nodes = nstart.shape[0], step, p, node
     cdef intp next_free = 0
+    cdef double limit = 0.0, limit_sq, accept = INFINITY
     c.n = n
     c.dim = bc.shape[1]
     c.incl = incl
@@ -509,14 +511,30 @@ def optics_order(const double[:, ::1] pts, const double[::1] coslat,
     c.heap = <intp*> malloc(n * sizeof(intp))
     c.where = <intp*> malloc(n * sizeof(intp))
     c.thr2 = <double*> malloc(n * sizeof(double))
+    c.rank = <intp*> malloc(n * sizeof(intp))
+    c.s_pos = <intp*> malloc(n * sizeof(intp))
+    c.st_idx = <intp*> malloc(n * sizeof(intp))
+    c.st_start = <intp*> malloc(2 * n * sizeof(intp))
+    c.st_end = <intp*> malloc(2 * n * sizeof(intp))
+    c.st_left = <intp*> malloc(2 * n * sizeof(intp))
+    c.st_right = <intp*> malloc(2 * n * sizeof(intp))
+    c.st_lo = <double*> malloc(2 * n * c.dim * sizeof(double))
+    c.st_hi = <double*> malloc(2 * n * c.dim * sizeof(double))
+    c.st_mincore = <double*> malloc(2 * n * sizeof(double))
+    c.s_count = 0
     c.stack = <intp*> malloc((2 * n_nodes + 2) * sizeof(intp))
     c.stack2 = <intp*> malloc((2 * n_nodes + 2) * sizeof(intp))
     if (c.nunproc == NULL or c.maxreach == NULL or c.done == NULL
             or c.heap == NULL or c.where == NULL or c.stack == NULL
-            or c.stack2 == NULL or c.thr2 == NULL or c.nthr2 == NULL):
+            or c.stack2 == NULL or c.thr2 == NULL or c.nthr2 == NULL
+            or c.rank == NULL or c.s_pos == NULL or c.st_idx == NULL
+            or c.st_start == NULL or c.st_end == NULL or c.st_left == NULL
+            or c.st_right == NULL or c.st_lo == NULL or c.st_hi == NULL
+            or c.st_mincore == NULL):
         free(c.nunproc); free(c.maxreach); free(c.done)
         free(c.heap); free(c.where); free(c.stack); free(c.stack2)
         free(c.thr2); free(c.nthr2)
+        _free_lazy(&c)
         raise MemoryError()
     with nogil:
         for node in range(n_nodes):
@@ -528,6 +546,13 @@ def optics_order(const double[:, ::1] pts, const double[::1] coslat,
             c.where[p] = -1
             c.thr2[p] = INFINITY
         for step in range(n):
+            if c.s_count > 0 and (c.heap_size == 0
+                                  or c.reach[c.heap[0]] > accept):
+                # The smallest tracked reachability may be beaten by a
+                # deferred update: apply them all first.
+                _catch_up(&c)
+                c.s_count = 0
+                accept = INFINITY
             if c.heap_size > 0:
                 p = _pop(c.heap, c.where, &c.heap_size, c.reach, c.orig)
             else:
@@ -542,16 +567,21 @@ def optics_order(const double[:, ::1] pts, const double[::1] coslat,
             while node >= 0:
                 c.nunproc[node] -= 1
                 node = nparent[node]
-            if core[p] != INFINITY:
-                _update_from(&c, p)
+            c.rank[p] = step
+            if core[p] == INFINITY:
+                continue
+            if lazy_factor > 0.0:
+                limit = lazy_factor * core[p]
+                limit_sq = _skip_sq(&c, limit)
+            else:
+                limit_sq = INFINITY
+            _update_from(&c, p, limit_sq)
+            if limit_sq != INFINITY:
+                c.s_pos[c.s_count] = p
+                c.s_count += 1
+                if limit < accept:
+                    accept = limit
     free(c.nunproc); free(c.maxreach); free(c.done)
     free(c.heap); free(c.where); free(c.stack); free(c.stack2)
     free(c.thr2); free(c.nthr2)
-
-
-def cos_libm(const double[::1] x, double[::1] out):
-    """``cos`` from the C library, as scikit-learn's haversine calls it."""
-    cdef intp i
-    with nogil:
-        for i in range(x.shape[0]):
-            out[i] = cos(x[i])
+    _free_lazy(&c)

@@ -3,117 +3,37 @@
 The public API mirrors :class:`sklearn.cluster.OPTICS` and its functions
 ``compute_optics_graph``, ``cluster_optics_xi`` and ``cluster_optics_dbscan``
 for the metrics ``'haversine'`` (``X`` = ``[lat, lon]`` in radians) and
-``'euclidean'`` on two columns. Validation lives here; the ordering loop and
-the nearest-neighbour searches live in the private Cython kernel.
+``'euclidean'`` on two columns. The API and validation are Python (checks in
+``_checks.py``, extraction in ``_extract.py``); the nearest-neighbour searches
+(``_optics_knn.pyx``) and the ordering loop (``_optics_inner.pyx``) are
+compiled.
+
+Not supported: other metrics (including scikit-learn's default
+``'minkowski'``), more than two columns, ``algorithm``/``leaf_size``/
+``memory``/``n_jobs``. Known difference: with ``metric='euclidean'`` and
+``min_samples >= n // 2`` (scikit-learn's brute-force path) on more than 256
+points, core distances can differ in the last bit, because OpenBLAS then
+uses GEMM edge kernels whose summation order is not reproduced.
 """
 import math
-import numbers
 import warnings
 
 import numpy as np
 
 from ..errors import ValidationError
-from . import _extract, _optics_inner
+from . import _extract, _optics_inner, _optics_knn
+from ._checks import (CLUSTER_METHODS, check_1d, check_max_eps, check_metric,
+                      check_ordering, check_size, check_X, check_xi, is_int,
+                      is_real)
 from ._tree import build_tree, unit_vectors
 
-METRICS = ("haversine", "euclidean")
-CLUSTER_METHODS = ("xi", "dbscan")
+# With max_eps = inf a processed point updates at once only the points within
+# this multiple of its core distance; the rest waits for a catch-up pass.
+LAZY_FACTOR = 3.0
 
 
 class AllOutliersWarning(UserWarning):
     """Every reachability is inf: ``max_eps`` is too small for the data."""
-
-
-# ------------------------------------------------------------- validation
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _is_real(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _check_X(X, metric):
-    try:
-        arr = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(f"X must be a numeric array: {exc}") from exc
-    if arr.ndim != 2 or arr.shape[1] != 2:
-        raise ValidationError(
-            f"X must have shape (n_samples, 2) for metric {metric!r}, "
-            f"got shape {arr.shape}")
-    if arr.shape[0] < 2:
-        raise ValidationError(
-            f"X must hold at least 2 samples, got {arr.shape[0]}")
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        row = int(np.flatnonzero(bad.any(axis=1))[0])
-        raise ValidationError(
-            f"X must hold only finite values, got {arr[row].tolist()} "
-            f"in row {row}")
-    if metric == "haversine":
-        lat = arr[:, 0]
-        wrong = np.abs(lat) > np.pi / 2
-        if wrong.any():
-            row = int(np.flatnonzero(wrong)[0])
-            raise ValidationError(
-                "X[:, 0] must be latitudes in radians within [-pi/2, pi/2] "
-                f"for metric 'haversine', got {lat[row]!r} in row {row}")
-    return np.ascontiguousarray(arr)
-
-
-def _check_metric(metric):
-    if metric not in METRICS:
-        raise ValidationError(
-            f"metric must be one of {METRICS}, got {metric!r}")
-    return metric
-
-
-def _check_size(value, name, n_samples, allow_none=False):
-    """An int >= 2 or a fraction in (0, 1]; returns the absolute count."""
-    if value is None and allow_none:
-        return None
-    if _is_int(value):
-        if value < 2:
-            raise ValidationError(
-                f"{name} must be an int >= 2 or a float in (0, 1], got {value!r}")
-        if value > n_samples:
-            raise ValidationError(
-                f"{name} must be no greater than the number of samples "
-                f"({n_samples}), got {value}")
-        return int(value)
-    if _is_real(value) and 0 < value <= 1:
-        return max(2, int(value * n_samples))
-    raise ValidationError(
-        f"{name} must be an int >= 2 or a float in (0, 1], got {value!r}")
-
-
-def _check_max_eps(max_eps):
-    if not _is_real(max_eps) or math.isnan(max_eps) or max_eps < 0:
-        raise ValidationError(f"max_eps must be a number >= 0, got {max_eps!r}")
-    return float(max_eps)
-
-
-def _check_xi(xi):
-    if not _is_real(xi) or not 0 < xi < 1:
-        raise ValidationError(f"xi must be a number in (0, 1), got {xi!r}")
-    return float(xi)
-
-
-def _check_1d(value, name, n, dtype):
-    arr = np.asarray(value)
-    if arr.ndim != 1 or (n is not None and arr.shape[0] != n):
-        raise ValidationError(
-            f"{name} must be a 1-D array of length {n}, got shape {arr.shape}")
-    return arr.astype(dtype, copy=False)
-
-
-def _check_ordering(ordering, n):
-    order = _check_1d(ordering, "ordering", n, np.intp)
-    if not np.array_equal(np.sort(order), np.arange(n)):
-        raise ValidationError(
-            f"ordering must be a permutation of 0..{n - 1}")
-    return order
 
 
 # ------------------------------------------------------------ the graph
@@ -125,17 +45,22 @@ def _core_distances(pts, coslat, tree, min_samples, metric, brute):
         # scikit-learn's brute-force ArgKmin: haversine converted with the C
         # library, euclidean from its GEMM decomposition.
         kth = np.empty(n)
-        _optics_inner.kth_rdist_brute(pts, coslat, min_samples, hav, kth)
+        _optics_knn.kth_rdist_brute(pts, coslat, min_samples, hav, kth)
         if hav:
             core = np.empty(n)
-            _optics_inner.rdist_to_dist_libm(kth, core)
+            _optics_knn.rdist_to_dist_libm(kth, core)
             return core
         return np.sqrt(kth)
     kth_t = np.empty(n)
-    _optics_inner.kth_rdist_tree(
-        pts[tree.perm], coslat[tree.perm], tree.box_coords, tree.start,
-        tree.end, tree.left, tree.right, tree.lo, tree.hi, min_samples, hav,
-        kth_t)
+    kth_fn = (_optics_knn.kth_rdist_haversine if hav
+              else _optics_knn.kth_rdist_tree)
+    args = (np.ascontiguousarray(pts[tree.perm]), coslat[tree.perm],
+            tree.box_coords, tree.start, tree.end, tree.left, tree.right,
+            tree.lo, tree.hi, min_samples)
+    if hav:
+        kth_fn(*args, kth_t)
+    else:
+        kth_fn(*args, False, kth_t)
     kth = np.empty(n)
     kth[tree.perm] = kth_t
     # The trees convert their reduced distances with numpy, whose arcsin
@@ -177,21 +102,21 @@ def compute_optics_graph(X, *, min_samples, max_eps=np.inf, metric="euclidean"):
     AllOutliersWarning
         When every reachability is inf.
     """
-    metric = _check_metric(metric)
-    X = _check_X(X, metric)
+    metric = check_metric(metric)
+    X = check_X(X, metric)
     n = X.shape[0]
-    if not (_is_int(min_samples) or _is_real(min_samples)):
+    if not (is_int(min_samples) or is_real(min_samples)):
         raise ValidationError(
             f"min_samples must be an int >= 2 or a float in (0, 1], "
             f"got {min_samples!r}")
-    k = _check_size(min_samples, "min_samples", n)
-    max_eps = _check_max_eps(max_eps)
+    k = check_size(min_samples, "min_samples", n)
+    max_eps = check_max_eps(max_eps)
     hav = metric == "haversine"
     # scikit-learn's neighbours search goes brute force from this size on.
     brute = k >= n // 2
 
     coslat = np.empty(n)
-    _optics_inner.cos_libm(np.ascontiguousarray(X[:, 0]), coslat)
+    _optics_knn.cos_libm(np.ascontiguousarray(X[:, 0]), coslat)
     box = unit_vectors(X[:, 0], X[:, 1]) if hav else X
     tree = build_tree(box)
 
@@ -235,7 +160,8 @@ def _order(X, coslat, tree, core, max_eps, hav, brute, reach, pred):
         np.ascontiguousarray(X[perm]), coslat[perm], tree.box_coords,
         core[perm], perm, posof, tree.start, tree.end, tree.left, tree.right,
         tree.parent, tree.lo, tree.hi, tree.leaf_of, hav, incl, rr,
-        euclid_err, ordering, reach_t, pred_t)
+        euclid_err, LAZY_FACTOR if incl == 0 else 0.0, ordering, reach_t,
+        pred_t)
     reach[perm] = reach_t
     pred[perm] = np.where(pred_t >= 0, perm[pred_t], -1)
     return ordering
@@ -261,11 +187,11 @@ def cluster_optics_dbscan(*, reachability, core_distances, ordering, eps):
     labels : ndarray of shape (n_samples,)
         Cluster labels, -1 for noise.
     """
-    reachability = _check_1d(reachability, "reachability", None, np.float64)
+    reachability = check_1d(reachability, "reachability", None, np.float64)
     n = reachability.shape[0]
-    core_distances = _check_1d(core_distances, "core_distances", n, np.float64)
-    ordering = _check_ordering(ordering, n)
-    if not _is_real(eps) or math.isnan(eps) or eps < 0:
+    core_distances = check_1d(core_distances, "core_distances", n, np.float64)
+    ordering = check_ordering(ordering, n)
+    if not is_real(eps) or math.isnan(eps) or eps < 0:
         raise ValidationError(f"eps must be a number >= 0, got {eps!r}")
     return _extract.extract_dbscan(reachability, core_distances, ordering, eps)
 
@@ -300,18 +226,18 @@ def cluster_optics_xi(*, reachability, predecessor, ordering, min_samples,
         ``[start, end]`` positions in the ordering (inclusive), nested
         clusters before the clusters that hold them.
     """
-    reachability = _check_1d(reachability, "reachability", None, np.float64)
+    reachability = check_1d(reachability, "reachability", None, np.float64)
     n = reachability.shape[0]
-    predecessor = _check_1d(predecessor, "predecessor", n, np.intp)
-    ordering = _check_ordering(ordering, n)
-    if not (_is_int(min_samples) or _is_real(min_samples)):
+    predecessor = check_1d(predecessor, "predecessor", n, np.intp)
+    ordering = check_ordering(ordering, n)
+    if not (is_int(min_samples) or is_real(min_samples)):
         raise ValidationError(
             f"min_samples must be an int >= 2 or a float in (0, 1], "
             f"got {min_samples!r}")
-    k = _check_size(min_samples, "min_samples", n)
-    size = _check_size(min_cluster_size, "min_cluster_size", n, allow_none=True)
+    k = check_size(min_samples, "min_samples", n)
+    size = check_size(min_cluster_size, "min_cluster_size", n, allow_none=True)
     size = k if size is None else size
-    xi = _check_xi(xi)
+    xi = check_xi(xi)
     clusters = _extract.xi_clusters(
         reachability[ordering], predecessor[ordering], ordering, xi, k, size,
         bool(predecessor_correction))
@@ -392,17 +318,17 @@ class OPTICS:
             raise ValidationError(
                 f"cluster_method must be one of {CLUSTER_METHODS}, "
                 f"got {self.cluster_method!r}")
-        metric = _check_metric(self.metric)
-        X = _check_X(X, metric)
-        max_eps = _check_max_eps(self.max_eps)
+        metric = check_metric(self.metric)
+        X = check_X(X, metric)
+        max_eps = check_max_eps(self.max_eps)
         if self.cluster_method == "xi":
-            _check_xi(self.xi)
+            check_xi(self.xi)
             # Checked before the (possibly long) ordering, not after it.
-            _check_size(self.min_cluster_size, "min_cluster_size", X.shape[0],
+            check_size(self.min_cluster_size, "min_cluster_size", X.shape[0],
                         allow_none=True)
         else:
             eps = max_eps if self.eps is None else self.eps
-            if not _is_real(eps) or math.isnan(eps) or eps < 0:
+            if not is_real(eps) or math.isnan(eps) or eps < 0:
                 raise ValidationError(f"eps must be a number >= 0, got {eps!r}")
             if eps > max_eps:
                 raise ValidationError(
