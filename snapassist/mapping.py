@@ -15,7 +15,7 @@ import folium
 import numpy as np
 from branca.element import Element, MacroElement
 from jinja2 import Template
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from .hotspots import format_hours, format_months, settings_lines
 

@@ -9,6 +9,9 @@ strings or numbers at random), with optional injected faults and a record
 of when each call arrived.
 """
 import json
+import os
+import signal
+import subprocess
 import math
 import random
 import re
@@ -469,3 +472,20 @@ def expected_ids(world, start, end, center=CENTER, radius_km=25.0, tagged=None):
     if tagged is not None:
         mask &= world["untagged"].to_numpy() != tagged
     return set(world["id"][mask])
+
+
+def kill_after_checkpoints(cmd, env, cwd, manifest, n_done, timeout=30):
+    """Run a scraper command, SIGKILL it once ``n_done`` pieces are checkpointed.
+
+    Returns the list of pieces the manifest records as done after the kill.
+    """
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if manifest.exists() and len(json.loads(manifest.read_text())["done"]) >= n_done:
+            break
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return json.loads(manifest.read_text())["done"]
+

@@ -3,17 +3,15 @@ import datetime as dt
 import json
 import math
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from fake_flickr import FakeFlickr, expected_exif, make_client, make_world
+from fake_flickr import FakeFlickr, expected_exif, kill_after_checkpoints, make_client, make_world
 from snapassist import config
 from snapassist.errors import TableError, ValidationError
 from snapassist.schema import EXIF, RAW_MASTER
@@ -132,16 +130,8 @@ def test_resume_after_kill_9_gives_the_uninterrupted_table(small, tmp_path):
         env["PYTHONPATH"] = str(ROOT)
         cmd = [sys.executable, str(ROOT / "run_scraper_2_exif.py"), str(master_path), "6",
                str(tmp_path / "out"), "--calls-per-hour", "1e9", "-q"]
-        proc = subprocess.Popen(cmd, env=env, cwd=tmp_path)
-        manifest = tmp_path / "out.hdf5.parts" / "manifest.json"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if manifest.exists() and len(json.loads(manifest.read_text())["done"]) >= 2:
-                break
-            time.sleep(0.02)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        done = json.loads(manifest.read_text())["done"]
+        done = kill_after_checkpoints(cmd, env, tmp_path,
+                                      tmp_path / "out.hdf5.parts" / "manifest.json", 2)
         assert 2 <= len(done) < 6 and not (tmp_path / "out.hdf5").exists()
         n_before = fake.n_calls()
         assert subprocess.run(cmd, env=env, cwd=tmp_path).returncode == 0

@@ -4,17 +4,16 @@ import json
 import math
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from fake_flickr import FakeFlickr, expected_ids, from_mysql, make_client, make_world
+from fake_flickr import (FakeFlickr, expected_ids, from_mysql, kill_after_checkpoints, make_client,
+                         make_world)
 from snapassist import config
 from snapassist.errors import ConfigError, ValidationError
 from snapassist.schema import RAW_MASTER
@@ -262,16 +261,8 @@ def test_resume_after_kill_9_gives_the_uninterrupted_table(tmp_path):
         env["PYTHONPATH"] = str(ROOT)
         cmd = [sys.executable, str(ROOT / "run_scraper_1_general.py"), "2017-07-01",
                "2017-07-09", str(tmp_path / "out"), "--calls-per-hour", "1e9", "-q"]
-        proc = subprocess.Popen(cmd, env=env, cwd=tmp_path)
-        manifest = tmp_path / "out.hdf5.parts" / "manifest.json"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if manifest.exists() and len(json.loads(manifest.read_text())["done"]) >= 2:
-                break
-            time.sleep(0.02)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        done = json.loads(manifest.read_text())["done"]
+        done = kill_after_checkpoints(cmd, env, tmp_path,
+                                      tmp_path / "out.hdf5.parts" / "manifest.json", 2)
         n_segments = math.ceil(len(reference) / 4000) + 1
         assert 2 <= len(done) < n_segments and not (tmp_path / "out.hdf5").exists()
         n_before = fake.n_calls()

@@ -1,5 +1,4 @@
 """The Flask app through its test client, on a small hand-built table."""
-import json
 import math
 import subprocess
 import sys
