@@ -20,7 +20,8 @@ from snapassist.schema import RAW_MASTER
 from snapassist.scrapers import general
 from snapassist.scrapers._checkpoint import read_table_attrs
 from snapassist.scrapers.cli import main_general
-from snapassist.scrapers.general import Area, scrape_general
+from snapassist.geo import Area, default_area
+from snapassist.scrapers.general import scrape_general
 
 ROOT = Path(__file__).resolve().parents[1]
 D1, D2 = dt.date(2017, 6, 1), dt.date(2017, 6, 4)
@@ -69,7 +70,7 @@ def test_every_photo_exactly_once_despite_the_cap(busy, tmp_path):
 def test_busy_day_costs_little_more_than_one_call_per_250_photos(busy):
     client = make_client(busy)
     first, last = from_mysql("2017-06-01"), from_mysql("2017-06-02") - 1
-    photos = list(general.iter_window_photos(client, general.default_area(), first, last))
+    photos = list(general.iter_window_photos(client, default_area(), first, last))
     n = len({p["id"] for p in photos})
     assert n == len(expected_ids(busy.world, "2017-06-01", "2017-06-02"))
     assert client.n_calls * 1000 / n <= 4.4

@@ -15,8 +15,10 @@ from datetime import date
 from pathlib import Path
 
 from .. import config
+from ..cli_options import add_area_options, add_noise_options, area_from_args, setup_logging
 from ..errors import (FlickrError, FlickrRetriesExhaustedError, SnapAssistError,
                       ValidationError)
+from ..geo import default_area
 
 EXIT_OK, EXIT_FLICKR, EXIT_INPUT, EXIT_RETRIES, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -51,17 +53,6 @@ def _positive(kind):
     return parse
 
 
-def _bbox(text):
-    try:
-        values = [float(v) for v in text.split(",")]
-    except ValueError:
-        values = []
-    if len(values) != 4:
-        raise argparse.ArgumentTypeError(
-            f"--bbox must be four numbers MIN_LON,MIN_LAT,MAX_LON,MAX_LAT, got {text!r}")
-    return values
-
-
 def _common_options(parser):
     parser.add_argument("--secrets", metavar='"KEY SECRET"', help=_KEYS_HELP)
     parser.add_argument("--calls-per-hour", type=_positive(float),
@@ -80,11 +71,7 @@ def _common_options(parser):
                                           "%%(default)s)" % config.FLICKR_BACKOFF_MAX_S)
     parser.add_argument("--overwrite", action="store_true",
                         help="replace OUTNAME.hdf5 if it already exists")
-    noise = parser.add_mutually_exclusive_group()
-    noise.add_argument("-v", "--verbose", action="count", default=0,
-                       help="say what each step does (-vv: every HTTP call)")
-    noise.add_argument("-q", "--quiet", action="store_true",
-                       help="print errors only, no progress bar")
+    add_noise_options(parser, "say what each step does (-vv: every HTTP call)")
 
 
 def build_general_parser():
@@ -107,14 +94,9 @@ def build_general_parser():
                         help="day after the last day taken, YYYY-MM-DD (exclusive)")
     parser.add_argument("outname", metavar="OUTNAME",
                         help="output table; .hdf5 is appended if missing")
-    area = parser.add_argument_group(
-        "area", "Default: a circle of %g km around (%g, %g), the 2018 scrape area."
-        % (config.SCRAPE_RADIUS_KM, config.SCRAPE_CENTER_LAT, config.SCRAPE_CENTER_LON))
-    area.add_argument("--bbox", type=_bbox, metavar="MIN_LON,MIN_LAT,MAX_LON,MAX_LAT",
-                      help="search a box instead of a circle")
-    area.add_argument("--lat", type=float, help="circle centre latitude, degrees")
-    area.add_argument("--lon", type=float, help="circle centre longitude, degrees")
-    area.add_argument("--radius", type=float, help="circle radius, km (0 < R < 32)")
+    add_area_options(parser, "Default: a circle of %g km around (%g, %g), the 2018 scrape "
+                             "area." % (config.SCRAPE_RADIUS_KM, config.SCRAPE_CENTER_LAT,
+                                        config.SCRAPE_CENTER_LON))
     _common_options(parser)
     return parser
 
@@ -157,22 +139,6 @@ def output_path(outname, overwrite=False):
     return path
 
 
-def _setup_logging(args):
-    level = logging.ERROR if args.quiet else (logging.INFO if args.verbose else logging.WARNING)
-    if args.verbose >= 2:
-        level = logging.DEBUG
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-    root = logging.getLogger("snapassist")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
-    # flickrapi logs every call at INFO and error bodies at ERROR; our client
-    # reports failures itself.
-    logging.getLogger("flickrapi").setLevel(logging.DEBUG if args.verbose >= 2
-                                            else logging.CRITICAL)
-
-
 def _make_client(args):
     from .client import FlickrClient, resolve_keys
 
@@ -191,7 +157,7 @@ def _progress_bar(args, total, unit):
 
 def _run(parser, argv, body):
     args = parser.parse_args(argv)
-    _setup_logging(args)
+    setup_logging(args.verbose, args.quiet)
     out = None
     try:
         out = output_path(args.outname, args.overwrite)
@@ -213,21 +179,9 @@ def _run(parser, argv, body):
 
 
 def _general_body(args, out):
-    from .general import Area, default_area, period_bounds, scrape_general
+    from .general import period_bounds, scrape_general
 
-    if args.bbox is not None and any(v is not None for v in (args.lat, args.lon, args.radius)):
-        raise ValidationError("give either --bbox or --lat/--lon/--radius, not both")
-    if args.bbox is not None:
-        area = Area.box(*args.bbox)
-    elif args.lat is None and args.lon is None and args.radius is None:
-        area = default_area()
-    else:
-        if (args.lat is None) != (args.lon is None):
-            raise ValidationError("--lat and --lon must be given together")
-        d = default_area()
-        area = Area.circle(d.lat if args.lat is None else args.lat,
-                           d.lon if args.lon is None else args.lon,
-                           d.radius_km if args.radius is None else args.radius)
+    area = area_from_args(args) or default_area()
     period_bounds(args.start, args.end)  # bad dates fail before anything else
     n_days = (args.end - args.start).days
     client = _make_client(args)

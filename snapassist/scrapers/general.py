@@ -17,119 +17,27 @@ and ends with the same table as an uninterrupted one.
 """
 import logging
 import math
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import pandas as pd
 
 from .. import config
 from ..errors import ValidationError
+from ..geo import default_area
 from ..schema import FLICKR_EXTRAS, RAW_MASTER
 from ._checkpoint import Checkpoint
 
 log = logging.getLogger(__name__)
 
 _EPOCH = datetime(1970, 1, 1)
-_EARTH_KM = 6371.0088
-_MIN_BOX_DEG = 1e-5  # about a metre: no point splitting an area further
 
 
-@dataclass(frozen=True)
-class Area:
-    """A search area: a circle (``lat``, ``lon``, ``radius_km``) or a box.
-
-    ``bbox`` is ``(min_lon, min_lat, max_lon, max_lat)``. ``within`` is the
-    circle a box was cut from, so photos outside it can be left out.
-    """
-
-    lat: float = None
-    lon: float = None
-    radius_km: float = None
-    bbox: tuple = None
-    within: "Area" = None
-
-    @classmethod
-    def circle(cls, lat, lon, radius_km):
-        """A circle; Flickr accepts radii in (0, 32) km."""
-        if not -90 <= lat <= 90:
-            raise ValidationError(f"--lat must be within [-90, 90], got {lat}")
-        if not -180 <= lon <= 180:
-            raise ValidationError(f"--lon must be within [-180, 180], got {lon}")
-        if not 0 < radius_km < 32:
-            raise ValidationError(
-                f"--radius must be > 0 and < 32 km (Flickr's limit), got {radius_km}")
-        return cls(lat=float(lat), lon=float(lon), radius_km=float(radius_km))
-
-    @classmethod
-    def box(cls, min_lon, min_lat, max_lon, max_lat):
-        """A box in degrees, as Flickr's ``bbox``."""
-        if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
-            raise ValidationError(
-                "--bbox must be MIN_LON,MIN_LAT,MAX_LON,MAX_LAT with min < max "
-                f"within [-180, 180] x [-90, 90], got {min_lon},{min_lat},{max_lon},{max_lat}")
-        return cls(bbox=(float(min_lon), float(min_lat), float(max_lon), float(max_lat)))
-
-    def params(self):
-        """Flickr search parameters for this area."""
-        if self.bbox is not None:
-            return {"bbox": ",".join(repr(v) for v in self.bbox)}
-        return {"lat": repr(self.lat), "lon": repr(self.lon),
-                "radius": repr(self.radius_km), "radius_units": "km"}
-
-    def to_dict(self):
-        """``{"bbox": [...]}`` or ``{"lat":, "lon":, "radius_km":}`` (see :meth:`from_dict`)."""
-        if self.bbox is not None:
-            return {"bbox": list(self.bbox)}
-        return {"lat": self.lat, "lon": self.lon, "radius_km": self.radius_km}
-
-    @classmethod
-    def from_dict(cls, data):
-        """The area :meth:`to_dict` described (validated)."""
-        if "bbox" in data:
-            return cls.box(*data["bbox"])
-        return cls.circle(data["lat"], data["lon"], data["radius_km"])
-
-    def describe(self):
-        if self.bbox is not None:
-            return "box " + ",".join(f"{v:g}" for v in self.bbox)
-        return f"circle of {self.radius_km:g} km around ({self.lat:g}, {self.lon:g})"
-
-    def _box(self):
-        if self.bbox is not None:
-            return self.bbox
-        dlat = self.radius_km / (_EARTH_KM * math.pi / 180)
-        dlon = dlat / max(math.cos(math.radians(self.lat)), 1e-6)
-        return (self.lon - dlon, self.lat - dlat, self.lon + dlon, self.lat + dlat)
-
-    def split(self):
-        """Four quarter boxes covering this area, or ``[]`` if it is tiny."""
-        w, s, e, n = self._box()
-        if e - w < _MIN_BOX_DEG or n - s < _MIN_BOX_DEG:
-            return []
-        mx, my = (w + e) / 2, (s + n) / 2
-        root = self.within or (self if self.bbox is None else None)
-        return [Area(bbox=b, within=root) for b in
-                ((w, s, mx, my), (mx, s, e, my), (w, my, mx, n), (mx, my, e, n))]
-
-    def keeps(self, lat, lon):
-        """Whether a photo from a sub-box belongs to the original circle.
-
-        Photos without a real geotag (0, 0) are kept: the raw table stays
-        honest and the postprocessor drops them.
-        """
-        if self.within is None or (lat == 0 and lon == 0):
-            return True
-        c = self.within
-        p1, p2 = math.radians(lat), math.radians(c.lat)
-        a = (math.sin((p1 - p2) / 2) ** 2 + math.cos(p1) * math.cos(p2)
-             * math.sin(math.radians(lon - c.lon) / 2) ** 2)
-        return 2 * _EARTH_KM * math.asin(math.sqrt(min(a, 1.0))) <= c.radius_km
-
-
-def default_area():
-    """The 2018 scrape area: 25 km around (43.68641, -79.489219)."""
-    return Area.circle(config.SCRAPE_CENTER_LAT, config.SCRAPE_CENTER_LON,
-                       config.SCRAPE_RADIUS_KM)
+def flickr_area_params(area):
+    """Flickr search parameters for a :class:`~snapassist.geo.Area`."""
+    if area.bbox is not None:
+        return {"bbox": ",".join(repr(v) for v in area.bbox)}
+    return {"lat": repr(area.lat), "lon": repr(area.lon),
+            "radius": repr(area.radius_km), "radius_units": "km"}
 
 
 def to_mysql(seconds):
@@ -153,7 +61,7 @@ def _int(value, default=0):
 
 
 def _search_params(area, start, end, page):
-    return {**area.params(), "min_taken_date": to_mysql(start),
+    return {**flickr_area_params(area), "min_taken_date": to_mysql(start),
             "max_taken_date": to_mysql(end), "has_geo": 1, "content_type": 1,
             "media": "photos", "extras": FLICKR_EXTRAS, "sort": "date-taken-asc",
             "per_page": config.FLICKR_GEO_PER_PAGE, "page": page}
@@ -288,7 +196,7 @@ def scrape_general(client, start_date, end_date, out_path, area=None, progress=N
     first, last = period_bounds(start_date, end_date)
     area = area or default_area()
     signature = {"scraper": "general", "start": start_date.isoformat(),
-                 "end": end_date.isoformat(), "area": area.params()}
+                 "end": end_date.isoformat(), "area": flickr_area_params(area)}
     checkpoint = Checkpoint(out_path, signature)
     units = sorted(checkpoint.open())
     cursor = checkpoint.info(units[-1])["next"] if units else first
@@ -319,5 +227,5 @@ def scrape_general(client, start_date, end_date, out_path, area=None, progress=N
     return table
 
 
-__all__ = ["Area", "default_area", "iter_query", "fetch_segment", "iter_window_photos",
+__all__ = ["flickr_area_params", "iter_query", "fetch_segment", "iter_window_photos",
            "photos_to_frame", "period_bounds", "scrape_general"]

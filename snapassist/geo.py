@@ -1,0 +1,139 @@
+"""Geometry on the Earth: the one great-circle distance, bearing and radius, and areas.
+
+Everything takes degrees (WGS84 latitude and longitude) and works on numpy
+arrays or plain numbers alike. The sphere is the IUGG mean Earth radius, the
+radius our OPTICS distances are scaled by too.
+"""
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import config
+from .errors import ValidationError
+
+#: Mean Earth radius (IUGG), metres.
+EARTH_RADIUS_M = 6371008.8
+EARTH_RADIUS_KM = EARTH_RADIUS_M / 1000.0
+
+#: About a metre: no point splitting an area further.
+_MIN_BOX_DEG = 1e-5
+
+
+def haversine_m(lat1, lon1, lat2, lon2):
+    """Great-circle distance in metres between points given in degrees.
+
+    Arguments broadcast like numpy arrays; a float comes back for scalars.
+    """
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dlmb = np.radians(np.asarray(lon2, dtype=np.float64) - lon1)
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def bearing_deg(lat1, lon1, lat2, lon2):
+    """Initial bearing from point 1 towards point 2, degrees clockwise from north in [0, 360)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dlmb = np.radians(np.asarray(lon2, dtype=np.float64) - lon1)
+    y = np.sin(dlmb) * np.cos(p2)
+    x = np.cos(p1) * np.sin(p2) - np.sin(p1) * np.cos(p2) * np.cos(dlmb)
+    return np.mod(np.degrees(np.arctan2(y, x)), 360.0)
+
+
+@dataclass(frozen=True)
+class Area:
+    """An area of the Earth: a circle (``lat``, ``lon``, ``radius_km``) or a box.
+
+    ``bbox`` is ``(min_lon, min_lat, max_lon, max_lat)``, as Flickr takes it.
+    ``within`` is the circle a box was cut from (see :meth:`split`), so that
+    photos outside that circle can be left out.
+    """
+
+    lat: float = None
+    lon: float = None
+    radius_km: float = None
+    bbox: tuple = None
+    within: "Area" = None
+
+    @classmethod
+    def circle(cls, lat, lon, radius_km):
+        """A circle; Flickr accepts radii in (0, 32) km."""
+        if not -90 <= lat <= 90:
+            raise ValidationError(f"--lat must be within [-90, 90], got {lat}")
+        if not -180 <= lon <= 180:
+            raise ValidationError(f"--lon must be within [-180, 180], got {lon}")
+        if not 0 < radius_km < 32:
+            raise ValidationError(
+                f"--radius must be > 0 and < 32 km (Flickr's limit), got {radius_km}")
+        return cls(lat=float(lat), lon=float(lon), radius_km=float(radius_km))
+
+    @classmethod
+    def box(cls, min_lon, min_lat, max_lon, max_lat):
+        """A box in degrees, as Flickr's ``bbox``."""
+        if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
+            raise ValidationError(
+                "--bbox must be MIN_LON,MIN_LAT,MAX_LON,MAX_LAT with min < max "
+                f"within [-180, 180] x [-90, 90], got {min_lon},{min_lat},{max_lon},{max_lat}")
+        return cls(bbox=(float(min_lon), float(min_lat), float(max_lon), float(max_lat)))
+
+    def to_dict(self):
+        """``{"bbox": [...]}`` or ``{"lat":, "lon":, "radius_km":}`` (see :meth:`from_dict`)."""
+        if self.bbox is not None:
+            return {"bbox": list(self.bbox)}
+        return {"lat": self.lat, "lon": self.lon, "radius_km": self.radius_km}
+
+    @classmethod
+    def from_dict(cls, data):
+        """The area :meth:`to_dict` described (validated)."""
+        if "bbox" in data:
+            return cls.box(*data["bbox"])
+        return cls.circle(data["lat"], data["lon"], data["radius_km"])
+
+    def describe(self):
+        """``"circle of 25 km around (43.7, -79.5)"`` or ``"box w,s,e,n"``."""
+        if self.bbox is not None:
+            return "box " + ",".join(f"{v:g}" for v in self.bbox)
+        return f"circle of {self.radius_km:g} km around ({self.lat:g}, {self.lon:g})"
+
+    def bounds(self):
+        """The area's bounding box ``(min_lon, min_lat, max_lon, max_lat)``."""
+        if self.bbox is not None:
+            return self.bbox
+        dlat = math.degrees(self.radius_km / EARTH_RADIUS_KM)
+        dlon = dlat / max(math.cos(math.radians(self.lat)), 1e-6)
+        return (self.lon - dlon, self.lat - dlat, self.lon + dlon, self.lat + dlat)
+
+    def contains(self, lat, lon):
+        """Boolean mask (or bool) of the points inside the area, borders included."""
+        lat = np.asarray(lat, dtype=np.float64)
+        lon = np.asarray(lon, dtype=np.float64)
+        if self.bbox is not None:
+            w, s, e, n = self.bbox
+            return (lon >= w) & (lon <= e) & (lat >= s) & (lat <= n)
+        return haversine_m(lat, lon, self.lat, self.lon) <= self.radius_km * 1000.0
+
+    def split(self):
+        """Four quarter boxes covering this area, or ``[]`` if it is tiny."""
+        w, s, e, n = self.bounds()
+        if e - w < _MIN_BOX_DEG or n - s < _MIN_BOX_DEG:
+            return []
+        mx, my = (w + e) / 2, (s + n) / 2
+        root = self.within or (self if self.bbox is None else None)
+        return [Area(bbox=b, within=root) for b in
+                ((w, s, mx, my), (mx, s, e, my), (w, my, mx, n), (mx, my, e, n))]
+
+    def keeps(self, lat, lon):
+        """Whether a photo from a sub-box belongs to the circle it was cut from.
+
+        Photos without a real geotag (0, 0) are kept: the raw table stays
+        honest and the preprocessing drops them.
+        """
+        if self.within is None or (lat == 0 and lon == 0):
+            return True
+        return bool(self.within.contains(lat, lon))
+
+
+def default_area():
+    """The 2018 scrape area: 25 km around (43.68641, -79.489219)."""
+    return Area.circle(config.SCRAPE_CENTER_LAT, config.SCRAPE_CENTER_LON,
+                       config.SCRAPE_RADIUS_KM)

@@ -1,0 +1,112 @@
+"""The one great-circle distance, bearing and area of the package."""
+import argparse
+import math
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from snapassist import geo
+from snapassist.cli_options import add_area_options, area_from_args
+from snapassist.errors import ValidationError
+
+METRES_PER_DEGREE = math.pi * geo.EARTH_RADIUS_M / 180
+
+
+def test_distance_along_a_meridian_is_the_arc():
+    assert_allclose(geo.haversine_m(10.0, 20.0, 11.0, 20.0), METRES_PER_DEGREE, rtol=1e-12)
+    assert_allclose(geo.haversine_m(0.0, 0.0, 0.0, 180.0), math.pi * geo.EARTH_RADIUS_M)
+
+
+def test_distance_is_symmetric_broadcasts_and_zero_on_itself():
+    rng = np.random.default_rng(0)
+    lat, lon = rng.uniform(-89, 89, 50), rng.uniform(-180, 180, 50)
+    d = geo.haversine_m(lat[0], lon[0], lat, lon)
+    assert d.shape == (50,) and d[0] == 0
+    assert_allclose(d, geo.haversine_m(lat, lon, lat[0], lon[0]))
+
+
+def test_distance_across_the_antimeridian_is_short():
+    assert geo.haversine_m(0.0, 179.9, 0.0, -179.9) < 0.21 * METRES_PER_DEGREE
+
+
+@pytest.mark.parametrize("dlat, dlon, expected", [
+    (1, 0, 0), (0, 1, 90), (-1, 0, 180), (0, -1, 270), (1, 1, 45), (-1, -1, 225)])
+def test_bearing_at_the_equator(dlat, dlon, expected):
+    assert_allclose(geo.bearing_deg(0.0, 0.0, dlat * 1e-3, dlon * 1e-3), expected, atol=1e-6)
+
+
+def test_bearing_is_in_range_and_vectorised():
+    b = geo.bearing_deg(43.6, -79.4, np.array([44.0, 43.0, 43.6]), np.array([-79.4, -79.4, -80.0]))
+    assert_allclose(b[:2], [0, 180], atol=1e-9)
+    assert 269 < b[2] < 271
+    assert ((b >= 0) & (b < 360)).all()
+
+
+def test_circle_contains_by_great_circle_distance():
+    area = geo.Area.circle(43.7, -79.4, 5)
+    north = 43.7 + 4.99e3 / METRES_PER_DEGREE
+    outside = 43.7 + 5.01e3 / METRES_PER_DEGREE
+    assert area.contains([43.7, north, outside], [-79.4, -79.4, -79.4]).tolist() == [True, True, False]
+
+
+def test_box_contains_its_borders():
+    box = geo.Area.box(-79.5, 43.6, -79.3, 43.7)
+    assert box.contains([43.6, 43.65, 43.71], [-79.5, -79.3, -79.4]).tolist() == [True, True, False]
+
+
+def test_split_covers_the_circle_and_keeps_only_its_photos():
+    circle = geo.Area.circle(43.7, -79.4, 10)
+    quarters = circle.split()
+    w, s, e, n = circle.bounds()
+    assert [q.bbox[0] for q in quarters].count(w) == 2 and max(q.bbox[3] for q in quarters) == n
+    corner = quarters[0]
+    assert corner.within == circle
+    assert corner.keeps(43.7, -79.4) and corner.keeps(0, 0)
+    assert not corner.keeps(s + 1e-4, w + 1e-4)  # the box's corner lies outside the circle
+
+
+def test_area_round_trips_through_a_dict():
+    for area in (geo.Area.circle(1, 2, 3), geo.Area.box(1, 2, 3, 4)):
+        assert geo.Area.from_dict(area.to_dict()) == area
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda: geo.Area.circle(91, 0, 5), r"--lat must be within \[-90, 90\], got 91"),
+    (lambda: geo.Area.circle(0, 181, 5), r"--lon must be within"),
+    (lambda: geo.Area.circle(0, 0, 32), r"--radius must be > 0 and < 32 km.*got 32"),
+    (lambda: geo.Area.box(1, 2, 1, 4), r"--bbox must be .* min < max"),
+])
+def test_bad_areas_are_refused_naming_the_option(make, match):
+    with pytest.raises(ValidationError, match=match):
+        make()
+
+
+def _parse(argv):
+    parser = argparse.ArgumentParser()
+    add_area_options(parser, "test")
+    return area_from_args(parser.parse_args(argv))
+
+
+def test_area_options_give_none_a_box_or_a_circle():
+    assert _parse([]) is None
+    assert _parse(["--bbox=-79.5,43.6,-79.3,43.7"]).bbox == (-79.5, 43.6, -79.3, 43.7)
+    circle = _parse(["--lat", "45", "--lon", "-75"])
+    assert (circle.lat, circle.lon, circle.radius_km) == (45, -75, geo.default_area().radius_km)
+    assert _parse(["--radius", "3"]).radius_km == 3
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["--lat", "45"], "--lat and --lon must be given together"),
+    (["--lon", "-75", "--radius", "3"], "--lat and --lon must be given together"),
+    (["--bbox", "1,2,3,4", "--radius", "3"], "either --bbox or --lat/--lon/--radius"),
+])
+def test_area_options_refuse_half_a_centre_and_mixtures(argv, match):
+    with pytest.raises(ValidationError, match=match):
+        _parse(argv)
+
+
+def test_a_malformed_bbox_is_an_argument_error(capsys):
+    with pytest.raises(SystemExit):
+        _parse(["--bbox", "1,2,3"])
+    assert "four numbers" in capsys.readouterr().err
