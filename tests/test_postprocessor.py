@@ -97,20 +97,25 @@ def test_command_line(tmp_path, capsys):
     assert "master: 2 raw rows -> 2 kept" in capsys.readouterr().err
     assert main([str(tmp_path / "nope")]) == 2
     assert "does not exist" in capsys.readouterr().err
-    assert main([str(tmp_path), "--bbox", "1,2,3"]) == 2
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(tmp_path), "--bbox", "1,2,3"])
+    assert exit_info.value.code == 2
     assert "--bbox must be four numbers" in capsys.readouterr().err
+    # The area options are the scraper's: half a centre is refused, not guessed.
+    assert main([str(tmp_path), "--lat", "45"]) == 2
+    assert "--lat and --lon must be given together" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "title_cleaned" in capsys.readouterr().out
 
 
 def test_the_area_recorded_by_scraper_1_is_the_default(tmp_path, capsys):
-    from snapassist.scrapers._checkpoint import write_hdf_atomic
+    from snapassist.io import write_table
 
     montreal = _photo("m", latitude="45.50", longitude="-73.57")
     raw = _raw([_photo("t"), montreal])
-    write_hdf_atomic(raw, tmp_path / config.MASTER_TABLE_RAW,
-                     attrs={"area": {"bbox": [-74.0, 45.3, -73.3, 45.8]}})
+    write_table(raw, tmp_path / config.MASTER_TABLE_RAW,
+                attrs={"area": {"bbox": [-74.0, 45.3, -73.3, 45.8]}})
     assert read_and_preprocess_tables(tmp_path)["master"]["kept"] == 1
     master = pd.read_hdf(tmp_path / config.MASTER_TABLE_PROCESSED, "table")
     assert list(master["id"]) == ["m"]

@@ -18,7 +18,7 @@ from snapassist import config
 from snapassist.errors import ConfigError, ValidationError
 from snapassist.schema import RAW_MASTER
 from snapassist.scrapers import general
-from snapassist.scrapers._checkpoint import read_table_attrs
+from snapassist.io import read_table_attrs
 from snapassist.scrapers.cli import main_general
 from snapassist.geo import Area, default_area
 from snapassist.scrapers.general import scrape_general

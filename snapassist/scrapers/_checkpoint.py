@@ -9,72 +9,13 @@ and loses at most the unit in flight. HDF5 files are not crash-safe when
 appended to, which is why each unit gets its own file.
 """
 import json
-import os
 import shutil
-import warnings
 from pathlib import Path
 
 import pandas as pd
 
-from .. import config
-from ..errors import ConfigError, TableError
-
-
-def write_hdf_atomic(frame, path, attrs=None):
-    """Write ``frame`` to ``path`` (pandas HDF5, key ``'table'``) via a rename.
-
-    ``attrs`` (a JSON-serialisable dict) is stored beside the table, see
-    :func:`read_table_attrs`.
-    """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with warnings.catch_warnings():
-            # PyTables warns about object columns' pickling; our columns are text.
-            warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
-            # An empty frame cannot be written in table format (a silent no-op).
-            fmt = "table" if len(frame) else "fixed"
-            frame.to_hdf(tmp, key=config.HDF_KEY, format=fmt, mode="w")
-            if attrs:
-                with pd.HDFStore(tmp, mode="a") as store:
-                    store.get_storer(config.HDF_KEY).attrs.snapassist = json.dumps(attrs)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise TableError(f"cannot write the table {str(path)!r}: {exc}", path=str(path)) from exc
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def read_table(path):
-    """Read a pandas HDF5 table (key ``'table'``) or raise :class:`TableError`."""
-    path = Path(path)
-    if not path.is_file():
-        raise TableError(f"the table {str(path)!r} does not exist", path=str(path))
-    try:
-        return pd.read_hdf(path, config.HDF_KEY)
-    except (OSError, KeyError, ValueError) as exc:
-        raise TableError(f"cannot read the table {str(path)!r} (key "
-                         f"{config.HDF_KEY!r}): {exc}", path=str(path)) from exc
-
-
-def read_table_attrs(path):
-    """The ``attrs`` stored by :func:`write_hdf_atomic`, or ``{}``."""
-    try:
-        with pd.HDFStore(path, mode="r") as store:
-            text = getattr(store.get_storer(config.HDF_KEY).attrs, "snapassist", None)
-    except (OSError, KeyError, ValueError, AttributeError):
-        return {}
-    try:
-        return json.loads(text) if text else {}
-    except (TypeError, ValueError):
-        return {}
-
-
-def _write_text_atomic(path, text):
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+from ..errors import ConfigError
+from ..io import read_table, write_table, write_text_atomic
 
 
 class Checkpoint:
@@ -127,11 +68,7 @@ class Checkpoint:
 
     def _save_manifest(self):
         state = {"signature": self.signature, "done": self._done}
-        try:
-            _write_text_atomic(self._manifest, json.dumps(state, indent=1, sort_keys=True))
-        except OSError as exc:
-            raise TableError(f"cannot write {str(self._manifest)!r}: {exc}",
-                             path=str(self._manifest)) from exc
+        write_text_atomic(self._manifest, json.dumps(state, indent=1, sort_keys=True))
 
     def _chunk(self, unit):
         return self.dir / f"{unit}.hdf5"
@@ -142,13 +79,13 @@ class Checkpoint:
         ``extra`` (JSON-serialisable) is kept with it, see :meth:`info`.
         """
         if len(frame):
-            write_hdf_atomic(frame, self._chunk(unit))
+            write_table(frame, self._chunk(unit), fmt="table")
         self._done[unit] = {"rows": len(frame), **extra}
         self._save_manifest()
 
     def load(self, units):
         """Concatenate the chunks of ``units`` in that order (empty units skipped)."""
-        frames = [read_table(self._chunk(u)) for u in units
+        frames = [read_table(self._chunk(u), "checkpoint chunk") for u in units
                   if u in self._done and self._done[u]["rows"]]
         if not frames:
             return None
@@ -156,5 +93,5 @@ class Checkpoint:
 
     def finish(self, frame, attrs=None):
         """Write the final table (with ``attrs``), then remove the checkpoint folder."""
-        write_hdf_atomic(frame, self.out_path, attrs)
+        write_table(frame, self.out_path, attrs, fmt="table")
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -18,7 +18,8 @@ import pandas as pd
 from .. import config
 from ..errors import FlickrFinalError, TableError, ValidationError
 from ..schema import EXIF, RAW_POPULAR
-from ._checkpoint import Checkpoint, read_table, read_table_attrs
+from ..io import read_table, read_table_attrs
+from ._checkpoint import Checkpoint
 from ._exif_parse import parse_exif
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ def scrape_exif(client, master_path, divisions, out_path, progress=None):
     if isinstance(divisions, bool) or not isinstance(divisions, (int, np.integer)) \
             or divisions < 1:
         raise ValidationError(f"DIVISIONS must be an integer >= 1, got {divisions!r}")
-    master = read_table(master_path)
+    master = read_table(master_path, "raw master table")
     popular = select_popular(master)
     ids = popular["id"].astype(str).tolist()
     digest = hashlib.sha1("\n".join(ids).encode()).hexdigest()

@@ -9,7 +9,6 @@ reported, never fatal.
 import argparse
 import html
 import logging
-import math
 import re
 import sys
 from pathlib import Path
@@ -18,14 +17,14 @@ import numpy as np
 from unidecode import unidecode
 
 from .. import config
-from ..errors import SnapAssistError, TableError, ValidationError
+from ..errors import SnapAssistError, TableError
+from ..cli_options import add_area_options, area_from_args, setup_logging
+from ..geo import Area, default_area
+from ..io import read_table, read_table_attrs, write_table
 from ..schema import PROCESSED_MASTER, PROCESSED_POPULAR, check_required, coerce_frame
-from ._checkpoint import read_table, read_table_attrs, write_hdf_atomic
-from .general import Area, default_area
 
 log = logging.getLogger(__name__)
 
-_EARTH_KM = 6371.0088
 _NOT_WORD = re.compile(r"[\W_]+")
 _HTML_TAG = re.compile(r"<[^>]*>")
 
@@ -36,20 +35,6 @@ def clean_title(title):
         return ""
     text = unidecode(_HTML_TAG.sub(" ", html.unescape(title)))
     return _NOT_WORD.sub(" ", text).strip()
-
-
-def in_area(lat, lon, area):
-    """Boolean mask of points inside ``area`` (an :class:`~.general.Area`)."""
-    lat = np.asarray(lat, dtype=float)
-    lon = np.asarray(lon, dtype=float)
-    if area.bbox is not None:
-        w, s, e, n = area.bbox
-        return (lon >= w) & (lon <= e) & (lat >= s) & (lat <= n)
-    p1, p2 = np.radians(lat), math.radians(area.lat)
-    a = (np.sin((p1 - p2) / 2) ** 2
-         + np.cos(p1) * math.cos(p2) * np.sin(np.radians(lon - area.lon) / 2) ** 2)
-    dist = 2 * _EARTH_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-    return dist <= area.radius_km
 
 
 def preprocess_table(raw, columns, area=None, name="table"):
@@ -74,7 +59,7 @@ def preprocess_table(raw, columns, area=None, name="table"):
     lat, lon = frame["latitude"].to_numpy(), frame["longitude"].to_numpy()
     no_id = (frame["id"].str.strip() == "").to_numpy()
     untagged = np.isnan(lat) | np.isnan(lon) | ((lat == 0) & (lon == 0))
-    outside = ~untagged & ~in_area(lat, lon, area)
+    outside = ~untagged & ~area.contains(lat, lon)
     keep = ~no_id & ~untagged & ~outside
     report.update(no_id=int(no_id.sum()), no_geotag=int((untagged & ~no_id).sum()),
                   outside_area=int((outside & ~no_id).sum()))
@@ -134,8 +119,9 @@ def read_and_preprocess_tables(table_folder, master_table=config.MASTER_TABLE_RA
         if kind == "popular" and not path.exists():
             log.info("no popular table %s: skipped (scraper 2 has not run)", path)
             continue
-        frame, report = preprocess_table(read_table(path), columns, area, str(path))
-        write_hdf_atomic(frame, folder / dst)
+        frame, report = preprocess_table(read_table(path, f"raw {kind} table"), columns, area,
+                                         str(path))
+        write_table(frame, folder / dst, fmt="table")
         reports[kind] = report
         log.info("%s: %s -> %s", kind, report, folder / dst)
     return reports
@@ -160,51 +146,22 @@ def build_parser():
                         help="processed master table name (default %(default)s)")
     parser.add_argument("--popular-out", default=config.POPULAR_TABLE_PROCESSED,
                         help="processed popular table name (default %(default)s)")
-    area = parser.add_argument_group(
-        "area", "Photos outside the area are dropped. Default: the area scraper 1 "
+    add_area_options(
+        parser, "Photos outside the area are dropped. Default: the area scraper 1 "
         "recorded in the master table, else a circle of %g km around (%g, %g)."
         % (config.SCRAPE_RADIUS_KM, config.SCRAPE_CENTER_LAT, config.SCRAPE_CENTER_LON))
-    area.add_argument("--bbox", metavar="MIN_LON,MIN_LAT,MAX_LON,MAX_LAT",
-                      help="keep photos in this box")
-    area.add_argument("--lat", type=float, help="circle centre latitude, degrees")
-    area.add_argument("--lon", type=float, help="circle centre longitude, degrees")
-    area.add_argument("--radius", type=float, help="circle radius, km")
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     return parser
-
-
-def _area(args):
-    circle = (args.lat, args.lon, args.radius)
-    if args.bbox and any(v is not None for v in circle):
-        raise ValidationError("give either --bbox or --lat/--lon/--radius, not both")
-    if args.bbox:
-        try:
-            values = [float(v) for v in args.bbox.split(",")]
-        except ValueError:
-            values = []
-        if len(values) != 4:
-            raise ValidationError("--bbox must be four numbers MIN_LON,MIN_LAT,MAX_LON,"
-                                  f"MAX_LAT, got {args.bbox!r}")
-        return Area.box(*values)
-    if all(v is None for v in circle):
-        return None  # the recorded area, else the default
-    defaults = (config.SCRAPE_CENTER_LAT, config.SCRAPE_CENTER_LON, config.SCRAPE_RADIUS_KM)
-    return Area.circle(*(d if v is None else v for v, d in zip(circle, defaults)))
 
 
 def main(argv=None):
     """Entry point of ``snapassist-preprocess``; returns the exit status."""
     args = build_parser().parse_args(argv)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-    root = logging.getLogger("snapassist")
-    root.handlers[:] = [handler]
-    root.setLevel(logging.ERROR if args.quiet else logging.WARNING)
-    root.propagate = False
+    setup_logging(quiet=args.quiet)
     try:
         reports = read_and_preprocess_tables(args.folder, args.master, args.popular,
                                              args.master_out, args.popular_out,
-                                             area=_area(args))
+                                             area=area_from_args(args))
     except SnapAssistError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

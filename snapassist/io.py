@@ -1,0 +1,120 @@
+"""Reading and writing SnapAssist's files: the one table reader and the one atomic writer.
+
+Every file we write goes to a unique temporary name beside its target and is
+renamed into place, so a crash or a kill -9 leaves the old file or the new
+one, never half of one, and two processes writing the same target never
+share a temporary file. Every read failure names the file.
+"""
+import json
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from . import config
+from .errors import TableError
+
+
+def write_atomically(path, write):
+    """Create ``path`` through ``write(tmp_path)``, then rename it into place.
+
+    Raises
+    ------
+    TableError
+        If the file cannot be written (the message names ``path``).
+    """
+    path = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise TableError(f"cannot write {str(path)!r}: {exc}", path=str(path)) from exc
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise TableError(f"cannot write {str(path)!r}: {exc}", path=str(path)) from exc
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def write_text_atomic(path, text):
+    """Write UTF-8 ``text`` to ``path`` atomically."""
+    return write_atomically(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def write_table(frame, path, attrs=None, fmt="fixed"):
+    """Write ``frame`` as a pandas HDF5 table (key ``'table'``) atomically.
+
+    Parameters
+    ----------
+    fmt : {"fixed", "table"}
+        Fixed format loads about twice as fast at a million rows and takes
+        half the disk; table format can be queried. An empty frame is always
+        written fixed (table format silently writes nothing for it).
+    attrs : dict, optional
+        JSON-serialisable facts stored with the table, see :func:`read_table_attrs`.
+    """
+    fmt = fmt if len(frame) else "fixed"
+
+    def write(tmp):
+        with warnings.catch_warnings():
+            # PyTables warns about object columns being pickled; ours are text.
+            warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+            frame.to_hdf(tmp, key=config.HDF_KEY, format=fmt, mode="w")
+        if attrs:
+            with pd.HDFStore(tmp, mode="a") as store:
+                store.get_storer(config.HDF_KEY).attrs.snapassist = json.dumps(attrs)
+
+    return write_atomically(path, write)
+
+
+def read_table(path, what="table"):
+    """Read one pandas HDF5 table (fixed or table format) or raise :class:`TableError`.
+
+    The key is ``'table'``, or the only key of a file that has one (tables
+    written by other tools). ``what`` names the table in messages
+    ("photo table", "raw master table"...).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise TableError(f"the {what} {str(path)!r} does not exist", path=str(path))
+    try:
+        with pd.HDFStore(path, mode="r") as store:
+            keys = store.keys()
+            key = config.HDF_KEY if "/" + config.HDF_KEY in keys else None
+            if key is None and len(keys) == 1:
+                key = keys[0]
+            if key is None:
+                raise TableError(
+                    f"the {what} {str(path)!r} has no key {config.HDF_KEY!r} "
+                    f"(keys found: {', '.join(keys) or 'none'})", path=str(path))
+            frame = store.select(key)
+    except TableError:
+        raise
+    except Exception as exc:  # PyTables raises many kinds on a corrupt file
+        raise TableError(
+            f"the {what} {str(path)!r} cannot be read as a pandas HDF5 table: "
+            f"{type(exc).__name__}: {exc}", path=str(path)) from exc
+    if not isinstance(frame, pd.DataFrame):
+        raise TableError(f"the {what} {str(path)!r} holds a {type(frame).__name__}, "
+                         f"not a DataFrame", path=str(path))
+    return frame
+
+
+def read_table_attrs(path):
+    """The ``attrs`` stored by :func:`write_table`, or ``{}`` when there are none."""
+    try:
+        with pd.HDFStore(path, mode="r") as store:
+            text = getattr(store.get_storer(config.HDF_KEY).attrs, "snapassist", None)
+    except (OSError, KeyError, ValueError, AttributeError):
+        return {}
+    try:
+        return json.loads(text) if text else {}
+    except (TypeError, ValueError):
+        return {}
