@@ -32,7 +32,7 @@ from snapassist import config  # noqa: E402
 from snapassist.database import FlickrPhotosDatabase  # noqa: E402
 from snapassist.errors import NotEnoughPhotosError  # noqa: E402
 from snapassist.hotspots import find_hotspots  # noqa: E402
-from snapassist.mapping import render_map  # noqa: E402
+from snapassist.web.map import render_map  # noqa: E402
 from snapassist.web import create_app  # noqa: E402
 
 TARGET_SIZES = (100, 1_000, 10_000)

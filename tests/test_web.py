@@ -247,7 +247,7 @@ def test_run_webapp_bad_folder(tmp_path):
 def test_reachability_plot_bars():
     from types import SimpleNamespace
 
-    from snapassist.mapping import BACKGROUND_COLOUR, rank_colour
+    from snapassist.web.format import BACKGROUND_COLOUR, rank_colour
     from snapassist.web.plots import build_reachability_plot
 
     reach = np.array([np.inf, 400.0, 1.0, 1.0, 100.0, 4.0, 4.0, 4.0])

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..mapping import rank_colour
+from .format import rank_colour
 
 
 @dataclass

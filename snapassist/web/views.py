@@ -6,7 +6,8 @@ from flask import (Blueprint, current_app, jsonify, render_template, request)
 from .. import config
 from ..errors import NotEnoughPhotosError, QueryError, SnapAssistError
 from ..hotspots import USED_COLUMNS, find_hotspots, format_hours, format_months, settings_lines
-from ..mapping import rank_colour, render_map
+from .format import rank_colour
+from .map import render_map
 from .plots import build_reachability_plot
 
 log = logging.getLogger(__name__)

@@ -1,14 +1,17 @@
 """The folium map: one layer for all photos, safe popups, fitted view."""
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 from markupsafe import escape
 
+import snapassist.web
+
 from snapassist.hotspots import Hotspot, HotspotResult
-from snapassist.mapping import (BACKGROUND_COLOUR, PALETTE, js_json, popup_html, rank_colour,
-                                render_map)
+from snapassist.web.format import BACKGROUND_COLOUR, PALETTE, rank_colour
+from snapassist.web.map import js_json, popup_html, render_map
 
 
 def spot(rank, lat, lon, **photo):
@@ -49,8 +52,9 @@ def test_js_json_cannot_close_a_script():
 def test_points_are_one_layer():
     parts = render_map(result(n=3000))
     # One JavaScript array holds every photo; no per-photo Leaflet objects in the page.
-    assert parts.script.count("L.Layer.extend(") == 1 and "circleMarker" not in parts.script
-    match = re.search(r"var data = (\[[^\]]*\])", parts.script)
+    assert parts.header.count("L.Layer.extend(") == 1
+    assert "L.circleMarker(" not in parts.header + parts.script
+    match = re.search(r"SnapAssistMap\.photoPoints\(\w+,\s*(\[[^\]]*\])", parts.script)
     data = json.loads(match.group(1))
     assert len(data) == 3 * 3000
     assert sorted(set(data[2::3])) == [-1, 1, 2]
@@ -65,6 +69,15 @@ def test_map_is_fitted_to_cluster_members():
     (s, w), (n, e) = json.loads(bounds)
     assert s == pytest.approx(res.latitudes[members].min())
     assert e == pytest.approx(res.longitudes[members].max())
+
+
+def test_layers_and_styles_come_from_the_static_files():
+    parts = render_map(result())
+    static = Path(snapassist.web.__file__).parent / "static"
+    assert (static / "map.js").read_text() in parts.header
+    assert (static / "map.css").read_text() in parts.header
+    # The map's own script only calls them with data.
+    assert "SnapAssistMap.clusterMarkers(" in parts.script and "L.Layer" not in parts.script
 
 
 def test_markers_named_for_the_page():

@@ -2,14 +2,20 @@
 
 Thousands of photos stay light: they travel as one compact JSON array and are
 painted on one canvas by one small Leaflet layer, instead of one folium
-object (and one block of JavaScript, and one Leaflet layer) per photo. Cluster centres
-get numbered markers whose popups are built here, with every user-written
-string HTML-escaped, and handed to Leaflet as JSON strings: folium's own
-popups paste HTML into a JavaScript template literal and need jQuery, neither
-of which we want for user text.
+object (and one block of JavaScript, and one Leaflet layer) per photo. Cluster
+centres get numbered markers whose popups are built here, with every
+user-written string HTML-escaped, and handed to Leaflet as JSON strings:
+folium's own popups paste HTML into a JavaScript template literal and need
+jQuery, neither of which we want for user text.
+
+The layers' JavaScript and the popups' CSS live in ``web/static/map.js`` and
+``web/static/map.css``; this module inlines them into each map's page, so a
+rendered map (or a saved HTML file) needs nothing from our server.
 """
 import json
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import folium
 import numpy as np
@@ -17,18 +23,16 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 from markupsafe import Markup
 
-from .hotspots import format_hours, format_months, settings_lines
+from ..hotspots import format_hours, format_months, settings_lines
+from .format import BACKGROUND_COLOUR, PALETTE, rank_colour
 
-#: Colours of ranks 1, 2, ... (cycled); the reachability plot uses the same.
-PALETTE = ("#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd",
-           "#17becf", "#e377c2", "#8c564b", "#bcbd22", "#393b79")
-BACKGROUND_COLOUR = "#8c8c8c"
 TILES = "OpenStreetMap"
+_STATIC = Path(__file__).parent / "static"
 TORONTO = (43.6532, -79.3832)
 
 
 class _RawScript(Element):
-    """JavaScript added to the page exactly as given.
+    """Text (a script, a style sheet) added to the page exactly as given.
 
     branca's ``MacroElement.render`` wraps each rendered macro in an
     ``Element``, which compiles it as a Jinja template a second time: user
@@ -54,11 +58,10 @@ class _ScriptElement(MacroElement):
                                          name=self.get_name())
 
 
-def rank_colour(rank):
-    """The colour of hotspot ``rank`` (1-based); grey for background (-1)."""
-    if rank is None or rank < 1:
-        return BACKGROUND_COLOUR
-    return PALETTE[(rank - 1) % len(PALETTE)]
+@lru_cache(maxsize=None)
+def _static_text(name):
+    """A file of ``web/static`` as text, read once per process."""
+    return (_STATIC / name).read_text(encoding="utf-8")
 
 
 def js_json(value):
@@ -82,51 +85,8 @@ class PhotoPoints(_ScriptElement):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-var {{ this.get_name() }} = (function () {
-    var data = {{ this.data_json }}, colours = {{ this.colours_json }};
-    var background = {{ this.background_json }}, PAD = 0.3;
-    // Background first so that cluster members are drawn on top.
-    var order = [];
-    for (var i = 0; i < data.length; i += 3) { if (data[i + 2] < 1) order.push(i); }
-    for (i = 0; i < data.length; i += 3) { if (data[i + 2] >= 1) order.push(i); }
-    var Layer = L.Layer.extend({
-        onAdd: function (map) {
-            this._canvas = L.DomUtil.create("canvas", "leaflet-zoom-hide sa-points");
-            this._canvas.style.pointerEvents = "none";
-            map.getPanes().overlayPane.appendChild(this._canvas);
-            map.on("moveend resize", this._draw, this);
-            this._draw();
-        },
-        onRemove: function (map) {
-            map.off("moveend resize", this._draw, this);
-            L.DomUtil.remove(this._canvas);
-        },
-        count: function () { return data.length / 3; },
-        _draw: function () {
-            var map = this._map, size = map.getSize(), ratio = window.devicePixelRatio || 1;
-            var pad = size.multiplyBy(PAD).round(), full = size.add(pad.multiplyBy(2));
-            var origin = map.containerPointToLayerPoint(pad.multiplyBy(-1));
-            var canvas = this._canvas, ctx = canvas.getContext("2d");
-            L.DomUtil.setPosition(canvas, origin);
-            canvas.width = full.x * ratio; canvas.height = full.y * ratio;
-            canvas.style.width = full.x + "px"; canvas.style.height = full.y + "px";
-            ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-            ctx.lineWidth = 1; ctx.strokeStyle = "#ffffff";
-            for (var k = 0; k < order.length; k++) {
-                var j = order[k], rank = data[j + 2], member = rank >= 1;
-                var p = map.latLngToLayerPoint([data[j], data[j + 1]]).subtract(origin);
-                if (p.x < -5 || p.y < -5 || p.x > full.x + 5 || p.y > full.y + 5) continue;
-                ctx.beginPath();
-                ctx.arc(p.x, p.y, member ? 4 : 2.5, 0, 2 * Math.PI);
-                ctx.globalAlpha = member ? 0.85 : 0.55;
-                ctx.fillStyle = member ? colours[(rank - 1) % colours.length] : background;
-                ctx.fill();
-                if (member) { ctx.globalAlpha = 1; ctx.stroke(); }
-            }
-        }
-    });
-    return new Layer().addTo({{ this._parent.get_name() }});
-})();
+var {{ this.get_name() }} = SnapAssistMap.photoPoints({{ this._parent.get_name() }},
+    {{ this.data_json }}, {{ this.colours_json }}, {{ this.background_json }});
 {% endmacro %}
 """)
 
@@ -152,21 +112,8 @@ class ClusterMarkers(_ScriptElement):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-var {{ this.get_name() }} = (function () {
-    var spots = {{ this.spots_json }}, markers = {};
-    spots.forEach(function (s) {
-        var icon = L.divIcon({
-            className: "sa-rank-icon", iconSize: [28, 28], iconAnchor: [14, 14],
-            popupAnchor: [0, -12],
-            html: '<span style="background:' + s.colour + '">' + s.rank + '</span>'
-        });
-        markers[s.rank] = L.marker([s.lat, s.lon], {icon: icon, title: s.title,
-                                                   zIndexOffset: 1000 - s.rank})
-            .bindPopup(s.popup, {maxWidth: 320, minWidth: 260})
-            .addTo({{ this._parent.get_name() }});
-    });
-    return markers;
-})();
+var {{ this.get_name() }} = SnapAssistMap.clusterMarkers({{ this._parent.get_name() }},
+    {{ this.spots_json }});
 {% endmacro %}
 """)
 
@@ -177,26 +124,6 @@ var {{ this.get_name() }} = (function () {
                   "colour": rank_colour(h.rank), "title": f"Cluster #{h.rank}",
                   "popup": str(popup_html(h))} for h in hotspots]
         self.spots_json = Markup(js_json(spots))
-
-
-_STYLE = """<style>
-.sa-rank-icon span { display: block; width: 28px; height: 28px; border-radius: 50%;
-  border: 2px solid #fff; box-shadow: 0 1px 4px rgba(0,0,0,.45); color: #fff;
-  font: bold 13px/24px system-ui, sans-serif; text-align: center; box-sizing: border-box; }
-.sa-popup { font: 13px/1.35 system-ui, sans-serif; }
-.sa-popup h3 { margin: 0 0 4px; font-size: 15px; }
-.sa-popup .sa-meta { color: #444; margin: 0 0 6px; }
-.sa-carousel-nav { display: flex; justify-content: flex-end; gap: 4px; margin: 0 0 4px; }
-.sa-carousel-nav button { width: 26px; height: 22px; padding: 0; border: 1px solid #ccc;
-  border-radius: 4px; background: #fff; cursor: pointer; font: bold 15px/18px sans-serif; }
-.sa-carousel { display: flex; gap: 8px; overflow-x: auto; scroll-snap-type: x mandatory;
-  padding-bottom: 4px; }
-.sa-slide { flex: 0 0 100%; scroll-snap-align: start; }
-.sa-slide img { width: 100%; max-height: 180px; object-fit: cover; border-radius: 4px;
-  background: #eee; }
-.sa-slide dl { display: grid; grid-template-columns: auto 1fr; gap: 0 8px; margin: 4px 0 0; }
-.sa-slide dt { color: #666; } .sa-slide dd { margin: 0; }
-</style>"""
 
 
 def popup_html(hotspot):
@@ -261,7 +188,11 @@ def build_map(result):
     no cluster) so that a far-away stray photo does not zoom the map out.
     """
     fmap = folium.Map(location=TORONTO, zoom_start=11, tiles=TILES, control_scale=True)
-    fmap.get_root().header.add_child(Element(_STYLE), name="snapassist_style")
+    header = fmap.get_root().header
+    header.add_child(_RawScript(f"<style>{_static_text('map.css')}</style>"),
+                     name="snapassist_style")
+    header.add_child(_RawScript(f"<script>{_static_text('map.js')}</script>"),
+                     name="snapassist_layers")
     points = PhotoPoints(result.latitudes, result.longitudes, result.photo_rank)
     fmap.add_child(points, name="photos")
     markers = ClusterMarkers(result.hotspots)

@@ -1,0 +1,75 @@
+// SnapAssist's map layers, added to each folium map by snapassist/web/map.py.
+// Defines window.SnapAssistMap; every function takes the Leaflet map and
+// plain JSON data, so no user text is ever compiled as code.
+window.SnapAssistMap = (function () {
+  "use strict";
+  var PAD = 0.3;   // the canvas reaches this share of the view beyond each edge
+
+  // Every photo of the search as a small dot, painted on one canvas after
+  // each move or zoom: 10,000 photos cost one canvas and ~10 ms, where
+  // 10,000 L.circleMarker objects took over a second to create. data is a
+  // flat [lat, lon, rank, lat, lon, rank, ...]; rank < 1 is background.
+  function photoPoints(map, data, colours, background) {
+    var order = [], i;
+    // Background first so that cluster members are drawn on top.
+    for (i = 0; i < data.length; i += 3) { if (data[i + 2] < 1) { order.push(i); } }
+    for (i = 0; i < data.length; i += 3) { if (data[i + 2] >= 1) { order.push(i); } }
+    var Layer = L.Layer.extend({
+      onAdd: function (m) {
+        this._canvas = L.DomUtil.create("canvas", "leaflet-zoom-hide sa-points");
+        this._canvas.style.pointerEvents = "none";
+        m.getPanes().overlayPane.appendChild(this._canvas);
+        m.on("moveend resize", this._draw, this);
+        this._draw();
+      },
+      onRemove: function (m) {
+        m.off("moveend resize", this._draw, this);
+        L.DomUtil.remove(this._canvas);
+      },
+      count: function () { return data.length / 3; },
+      _draw: function () {
+        var m = this._map, size = m.getSize(), ratio = window.devicePixelRatio || 1;
+        var pad = size.multiplyBy(PAD).round(), full = size.add(pad.multiplyBy(2));
+        var origin = m.containerPointToLayerPoint(pad.multiplyBy(-1));
+        var canvas = this._canvas, ctx = canvas.getContext("2d");
+        L.DomUtil.setPosition(canvas, origin);
+        canvas.width = full.x * ratio; canvas.height = full.y * ratio;
+        canvas.style.width = full.x + "px"; canvas.style.height = full.y + "px";
+        ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+        ctx.lineWidth = 1; ctx.strokeStyle = "#ffffff";
+        for (var k = 0; k < order.length; k++) {
+          var j = order[k], rank = data[j + 2], member = rank >= 1;
+          var p = m.latLngToLayerPoint([data[j], data[j + 1]]).subtract(origin);
+          if (p.x < -5 || p.y < -5 || p.x > full.x + 5 || p.y > full.y + 5) { continue; }
+          ctx.beginPath();
+          ctx.arc(p.x, p.y, member ? 4 : 2.5, 0, 2 * Math.PI);
+          ctx.globalAlpha = member ? 0.85 : 0.55;
+          ctx.fillStyle = member ? colours[(rank - 1) % colours.length] : background;
+          ctx.fill();
+          if (member) { ctx.globalAlpha = 1; ctx.stroke(); }
+        }
+      }
+    });
+    return new Layer().addTo(map);
+  }
+
+  // A numbered marker with its popup at each spot centre; returns rank -> marker
+  // so that the page can fly to a spot and open its popup.
+  function clusterMarkers(map, spots) {
+    var markers = {};
+    spots.forEach(function (s) {
+      var icon = L.divIcon({
+        className: "sa-rank-icon", iconSize: [28, 28], iconAnchor: [14, 14],
+        popupAnchor: [0, -12],
+        html: '<span style="background:' + s.colour + '">' + s.rank + "</span>"
+      });
+      markers[s.rank] = L.marker([s.lat, s.lon], {icon: icon, title: s.title,
+                                                 zIndexOffset: 1000 - s.rank})
+        .bindPopup(s.popup, {maxWidth: 320, minWidth: 260})
+        .addTo(map);
+    });
+    return markers;
+  }
+
+  return {photoPoints: photoPoints, clusterMarkers: clusterMarkers};
+})();
