@@ -5,7 +5,7 @@ served from a local copy of the npm ``leaflet@1.9.3`` package (folder in
 ``SNAPASSIST_LEAFLET_DIST``, default ``.cache/npm/node_modules/leaflet/dist``
 as installed by ``.ci/run``); every other outside request gets an empty body.
 Outside CI the test skips when Chromium, Playwright or leaflet is missing;
-with ``CI=true`` it fails instead.
+with ``CI`` set to any true value it fails instead.
 """
 import json
 import os
@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from snapassist.web import create_app
+from snapassist.web.format import BACKGROUND_COLOUR, PALETTE, rank_colour
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -28,10 +29,58 @@ CONTENT_TYPES = {".js": "application/javascript", ".css": "text/css", ".png": "i
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
+def _in_ci(environ=None):
+    """Whether ``CI`` is set to a true value (CI services use true, 1, yes...)."""
+    value = (os.environ if environ is None else environ).get("CI", "").strip().lower()
+    return value not in ("", "0", "false", "no", "off")
+
+
 def _missing(reason):
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"browser test cannot run in CI: {reason}")
+    if _in_ci():
+        pytest.fail(f"browser test cannot run in CI (CI={os.environ['CI']!r}): {reason}")
     pytest.skip(reason)
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("true", True), ("1", True), ("yes", True), ("TRUE", True), ("on", True),
+    ("", False), ("0", False), ("false", False), ("no", False), ("off", False)])
+def test_any_true_ci_value_refuses_to_skip(value, expected):
+    assert _in_ci({"CI": value}) is expected
+
+
+# JavaScript: the colour class of the canvas pixel under each photo of a kind.
+# Returns, for one cluster member and one background photo with no member
+# within 12 px, the RGB of the canvas at its centre.
+_PIXEL_UNDER_PHOTOS = """([mapName, pointsName]) => {
+  const map = window[mapName], layer = window[pointsName];
+  const canvas = document.querySelector("canvas.sa-points");
+  const ctx = canvas.getContext("2d"), box = canvas.getBoundingClientRect();
+  const mapBox = map.getContainer().getBoundingClientRect(), size = map.getSize();
+  const ratio = canvas.width / box.width;
+  const members = [], background = [];
+  for (let i = 0; i < layer.count(); i++) {
+    const [lat, lon, rank] = layer.point(i), p = map.latLngToContainerPoint([lat, lon]);
+    if (p.x < 15 || p.y < 15 || p.x > size.x - 15 || p.y > size.y - 15) continue;
+    (rank >= 1 ? members : background).push({p, rank});
+  }
+  const rgb = (p) => {
+    const x = Math.round((mapBox.left + p.x - box.left) * ratio);
+    const y = Math.round((mapBox.top + p.y - box.top) * ratio);
+    return Array.from(ctx.getImageData(x, y, 1, 1).data.slice(0, 3));
+  };
+  const lonely = background.find(b => members.every(
+    m => Math.hypot(m.p.x - b.p.x, m.p.y - b.p.y) > 12));
+  return {member: members.length ? {rank: members[0].rank, rgb: rgb(members[0].p)} : null,
+          background: lonely ? rgb(lonely.p) : null};
+}"""
+
+
+def _nearest_colour(rgb, colours):
+    """Which of ``colours`` ('#rrggbb') is closest to the pixel ``rgb``."""
+    def distance(colour):
+        ref = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+        return sum((a - b) ** 2 for a, b in zip(rgb, ref, strict=True))
+    return min(colours, key=distance)
 
 
 def _requirements():
@@ -114,6 +163,22 @@ def test_results_page_in_chromium(server, demo_db):
                 " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
                 " let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; }")
             assert painted > 20 * n_spots
+            # And in the right colours: a member's dot in its spot's colour, a
+            # lone background photo's in grey.
+            under = page.evaluate(_PIXEL_UNDER_PHOTOS, [cfg["map"], cfg["points"]])
+            candidates = list(PALETTE) + [BACKGROUND_COLOUR]
+            assert under["member"] and under["background"], under
+            assert _nearest_colour(under["member"]["rgb"], candidates) == \
+                rank_colour(under["member"]["rank"])
+            assert _nearest_colour(under["background"], candidates) == BACKGROUND_COLOUR
+
+            # The reachability plot: one bar (and one band) per photo or group of
+            # photos, every spot's colour among them.
+            bars = page.eval_on_selector_all(".sa-plot svg rect",
+                                             "rs => rs.map(r => r.getAttribute('fill'))")
+            assert len(bars) == 2 * min(expected["n_photos"], 800)
+            assert {rank_colour(c["rank"]) for c in expected["clusters"]} <= set(bars)
+            assert BACKGROUND_COLOUR in bars
 
             # Clicking the second entry (or the first) flies there and opens its popup.
             rank = min(2, n_spots)
