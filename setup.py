@@ -55,6 +55,7 @@ setup(
     extras_require={"test": TEST_REQUIRES},
     entry_points={
         "console_scripts": [
+            "snapassist=snapassist.cli:main",
             "snapassist-preprocess=snapassist.scrapers.postprocessor:main",
         ],
     },

@@ -74,10 +74,10 @@ def _common_options(parser):
     add_noise_options(parser, "say what each step does (-vv: every HTTP call)")
 
 
-def build_general_parser():
+def build_general_parser(prog="run_scraper_1_general.py"):
     """Argument parser of scraper 1."""
     parser = argparse.ArgumentParser(
-        prog="run_scraper_1_general.py",
+        prog=prog,
         description="Scraper 1: fetch every geotagged Flickr photo taken in an area "
                     "between START_DATE and END_DATE into a raw master table "
                     "(pandas HDF5, key 'table'). Busy days are fetched completely "
@@ -101,10 +101,10 @@ def build_general_parser():
     return parser
 
 
-def build_exif_parser():
+def build_exif_parser(prog="run_scraper_2_exif.py"):
     """Argument parser of scraper 2."""
     parser = argparse.ArgumentParser(
-        prog="run_scraper_2_exif.py",
+        prog=prog,
         description="Scraper 2: fetch the EXIF camera settings of the photos of MASTER "
                     "whose views are strictly above the 75th percentile, and write the "
                     "popular table (MASTER's columns + the EXIF columns) to OUTNAME. "
@@ -213,11 +213,11 @@ def _exif_body(args, out):
     return EXIT_OK
 
 
-def main_general(argv=None):
-    """Entry point of ``run_scraper_1_general.py``; returns the exit status."""
-    return _run(build_general_parser(), argv, _general_body)
+def main_general(argv=None, prog="run_scraper_1_general.py"):
+    """Entry point of ``snapassist scrape general``; returns the exit status."""
+    return _run(build_general_parser(prog), argv, _general_body)
 
 
-def main_exif(argv=None):
-    """Entry point of ``run_scraper_2_exif.py``; returns the exit status."""
-    return _run(build_exif_parser(), argv, _exif_body)
+def main_exif(argv=None, prog="run_scraper_2_exif.py"):
+    """Entry point of ``snapassist scrape exif``; returns the exit status."""
+    return _run(build_exif_parser(prog), argv, _exif_body)

@@ -127,10 +127,10 @@ def read_and_preprocess_tables(table_folder, master_table=config.MASTER_TABLE_RA
     return reports
 
 
-def build_parser():
-    """Argument parser of ``snapassist-preprocess``."""
+def build_parser(prog="snapassist-preprocess"):
+    """Argument parser of ``snapassist preprocess``."""
     parser = argparse.ArgumentParser(
-        prog="snapassist-preprocess",
+        prog=prog,
         description="Turn the scrapers' raw tables into the processed tables the web "
                     "app reads: coerce every column to its type, drop photos without a "
                     "real geotag or outside the scrape area, drop duplicate ids, add "
@@ -154,9 +154,9 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
-    """Entry point of ``snapassist-preprocess``; returns the exit status."""
-    args = build_parser().parse_args(argv)
+def main(argv=None, prog="snapassist-preprocess"):
+    """Entry point of ``snapassist preprocess``; returns the exit status."""
+    args = build_parser(prog).parse_args(argv)
     setup_logging(quiet=args.quiet)
     try:
         reports = read_and_preprocess_tables(args.folder, args.master, args.popular,
