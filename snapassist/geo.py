@@ -137,3 +137,87 @@ def default_area():
     """The 2018 scrape area: 25 km around (43.68641, -79.489219)."""
     return Area.circle(config.SCRAPE_CENTER_LAT, config.SCRAPE_CENTER_LON,
                        config.SCRAPE_RADIUS_KM)
+
+
+# --- the sun ---------------------------------------------------------------
+# NOAA's solar position equations (the ones of its solar calculator
+# spreadsheet, after Meeus), vectorised over numpy arrays. Good to about 0.01
+# degrees for years 1800-2100.
+
+#: Sun elevations (degrees) that bound each light, from dark to bright.
+LIGHTS = ("night", "blue", "golden", "day")
+LIGHT_BOUNDS_DEG = (-6.0, -4.0, 6.0)
+
+
+def sun_elevation_deg(lat, lon, utc, refraction=True):
+    """Elevation of the sun's centre above the horizon, in degrees.
+
+    Parameters
+    ----------
+    lat, lon : array_like
+        Position in degrees.
+    utc : array_like of numpy.datetime64
+        Instants in UTC (NaT gives NaN).
+    refraction : bool
+        Add the atmosphere's refraction (the apparent elevation; about half a
+        degree at the horizon), as a photographer sees the sun.
+    """
+    utc = np.asarray(utc, dtype="datetime64[ns]")
+    unknown = np.isnat(utc)
+    seconds = np.where(unknown, 0, utc.astype(np.int64)) / 1e9
+    days = seconds / 86400.0
+    century = (days + 2440587.5 - 2451545.0) / 36525.0
+    mean_long = np.mod(280.46646 + century * (36000.76983 + century * 0.0003032), 360.0)
+    mean_anom = np.radians(357.52911 + century * (35999.05029 - 0.0001537 * century))
+    eccent = 0.016708634 - century * (0.000042037 + 0.0000001267 * century)
+    centre = (np.sin(mean_anom) * (1.914602 - century * (0.004817 + 0.000014 * century))
+              + np.sin(2 * mean_anom) * (0.019993 - 0.000101 * century)
+              + np.sin(3 * mean_anom) * 0.000289)
+    omega = np.radians(125.04 - 1934.136 * century)
+    apparent_long = np.radians(mean_long + centre - 0.00569 - 0.00478 * np.sin(omega))
+    obliquity = np.radians(
+        23.0 + (26.0 + (21.448 - century * (46.815 + century * (0.00059 - century * 0.001813)))
+                / 60.0) / 60.0 + 0.00256 * np.cos(omega))
+    declination = np.arcsin(np.sin(obliquity) * np.sin(apparent_long))
+    y = np.tan(obliquity / 2) ** 2
+    l0 = np.radians(mean_long)
+    eq_time_min = 4 * np.degrees(
+        y * np.sin(2 * l0) - 2 * eccent * np.sin(mean_anom)
+        + 4 * eccent * y * np.sin(mean_anom) * np.cos(2 * l0)
+        - 0.5 * y * y * np.sin(4 * l0) - 1.25 * eccent * eccent * np.sin(2 * mean_anom))
+    minutes_utc = np.mod(seconds, 86400.0) / 60.0
+    solar_time = np.mod(minutes_utc + eq_time_min + 4.0 * np.asarray(lon, dtype=np.float64),
+                        1440.0)
+    hour_angle = np.radians(solar_time / 4.0 - 180.0)
+    phi = np.radians(np.asarray(lat, dtype=np.float64))
+    cos_zenith = (np.sin(phi) * np.sin(declination)
+                  + np.cos(phi) * np.cos(declination) * np.cos(hour_angle))
+    elevation = 90.0 - np.degrees(np.arccos(np.clip(cos_zenith, -1.0, 1.0)))
+    if refraction:
+        elevation = elevation + _refraction_deg(elevation)
+    return np.where(unknown, np.nan, elevation)
+
+
+def _refraction_deg(elevation):
+    """Atmospheric refraction at a geometric elevation (NOAA's piecewise fit), degrees."""
+    e = np.asarray(elevation, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.tan(np.radians(e))
+        arcsec = np.select(
+            [e > 85.0, e > 5.0, e > -0.575],
+            [0.0, 58.1 / t - 0.07 / t ** 3 + 0.000086 / t ** 5,
+             1735.0 + e * (-518.2 + e * (103.4 + e * (-12.79 + e * 0.711)))],
+            -20.772 / t)
+    return arcsec / 3600.0
+
+
+def light_of(elevation_deg):
+    """The light of each sun elevation, ``""`` where it is unknown (NaN).
+
+    ``"night"`` below -6 degrees, ``"blue"`` from -6 to -4, ``"golden"`` from
+    -4 to 6, ``"day"`` from 6 up; each light includes its lower bound.
+    """
+    e = np.asarray(elevation_deg, dtype=np.float64)
+    names = np.asarray(LIGHTS, dtype=object)[np.searchsorted(LIGHT_BOUNDS_DEG, np.nan_to_num(e),
+                                                             side="right")]
+    return np.where(np.isnan(e), "", names).astype(object)

@@ -110,3 +110,57 @@ def test_a_malformed_bbox_is_an_argument_error(capsys):
     with pytest.raises(SystemExit):
         _parse(["--bbox", "1,2,3"])
     assert "four numbers" in capsys.readouterr().err
+
+
+# --- the sun -----------------------------------------------------------------
+
+def _random_instants(rng, n):
+    """Random places anywhere and instants 1950-2050, as numpy datetime64 UTC."""
+    lat = rng.uniform(-89.5, 89.5, n)
+    lon = rng.uniform(-180, 180, n)
+    start = np.datetime64("1950-01-01T00:00:00", "s").astype(np.int64)
+    end = np.datetime64("2050-01-01T00:00:00", "s").astype(np.int64)
+    utc = rng.integers(start, end, n).astype("datetime64[s]")
+    return lat, lon, utc
+
+
+@pytest.mark.parametrize("refraction", [True, False])
+def test_sun_elevation_agrees_with_astral(refraction):
+    import datetime as dt
+
+    from astral import Observer
+    from astral.sun import elevation
+
+    lat, lon, utc = _random_instants(np.random.default_rng(42), 3000)
+    ours = geo.sun_elevation_deg(lat, lon, utc, refraction=refraction)
+    theirs = np.array([
+        elevation(Observer(la, lo), dt.datetime.fromtimestamp(int(t.astype(np.int64)),
+                                                              dt.timezone.utc),
+                  with_refraction=refraction)
+        for la, lo, t in zip(lat, lon, utc, strict=True)])
+    assert np.abs(ours - theirs).max() < 0.05
+    # The sample covers day and night everywhere, not one kind of case.
+    assert (theirs < -6).sum() > 500 and (theirs > 6).sum() > 500
+
+
+def test_sun_elevation_by_hand_at_an_equinox_noon():
+    # Around 12:07 UTC on the March equinox the sun stands over (0, 0)-ish:
+    # the elevation at latitude L on the Greenwich meridian is about 90 - |L|.
+    noon = np.datetime64("2024-03-20T12:07:00")
+    e = geo.sun_elevation_deg(np.array([0.0, 45.0, -60.0]), 0.0, noon, refraction=False)
+    assert_allclose(e, [90 - 0, 90 - 45, 90 - 60], atol=0.6)
+    midnight = geo.sun_elevation_deg(45.0, 0.0, np.datetime64("2024-03-21T00:07:00"))
+    assert midnight < -40
+
+
+def test_unknown_instants_have_no_elevation_and_no_light():
+    e = geo.sun_elevation_deg([43.6, 43.6], [-79.4, -79.4],
+                              np.array(["2020-06-01T12:00", "NaT"], dtype="datetime64[s]"))
+    assert np.isfinite(e[0]) and np.isnan(e[1])
+    assert geo.light_of(e)[1] == ""
+
+
+def test_light_bounds():
+    e = [-30, -6.01, -6, -5, -4, 0, 5.99, 6, 40, np.nan]
+    assert geo.light_of(e).tolist() == ["night", "night", "blue", "blue", "golden", "golden",
+                                        "golden", "day", "day", ""]
