@@ -1,0 +1,241 @@
+"""What a photographer needs at each spot, derived from its photos (pure data).
+
+Each function takes plain arrays of one spot's photos (or the spots of one
+search) and returns JSON-ready values: when the light is good there, which
+way it faces from the search's anchor, the lenses people use, whether it is
+an event, a season or a place for all year, and how much of it is one
+person's work. The sun's times come from ``astral``; everything else from
+the photos themselves.
+"""
+import datetime as dt
+
+import numpy as np
+
+from . import geo
+
+#: The most viewed share of a spot's photos that counts as its "admired" photos.
+ADMIRED_SHARE = 0.25
+#: A spot is an event when this share of its dated photos fall on at most
+#: EVENT_MAX_DAYS consecutive days of the year (any year).
+EVENT_SHARE = 0.6
+EVENT_MAX_DAYS = 3
+#: A spot is seasonal when more than this share of its dated photos fall in
+#: at most SEASON_MAX_MONTHS consecutive months.
+SEASON_SHARE = 0.6
+SEASON_MAX_MONTHS = 3
+#: Fewer dated photos than this say nothing about when.
+MIN_DATED_PHOTOS = 10
+
+_COMPASS = ("north", "north-east", "east", "south-east",
+            "south", "south-west", "west", "north-west")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
+           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def light_shares(lights, views):
+    """Share of photos in each light, over all photos and over the most viewed quarter.
+
+    Parameters
+    ----------
+    lights : array of str
+        Each photo's light (``geo.LIGHTS``), ``""`` where unknown.
+    views : array of float
+
+    Returns
+    -------
+    dict
+        ``{"all": {light: share}, "admired": {light: share}, "n_known": int}``;
+        shares are over the photos whose light is known, ``{}`` when none is.
+    """
+    lights = np.asarray(lights, dtype=object)
+    views = np.asarray(views, dtype=np.float64)
+    known = lights != ""
+    order = np.argsort(-views, kind="stable")
+    admired = np.zeros(len(lights), dtype=bool)
+    admired[order[:max(1, int(np.ceil(ADMIRED_SHARE * len(lights))))]] = True
+    return {"all": _shares(lights[known]), "admired": _shares(lights[known & admired]),
+            "n_known": int(known.sum())}
+
+
+def _shares(values):
+    if len(values) == 0:
+        return {}
+    return {light: float(np.mean(values == light)) for light in geo.LIGHTS}
+
+
+def focal_range_mm(focal_35mm):
+    """``[p25, p75]`` of the 35 mm equivalent focal lengths, or ``None`` with fewer than 3."""
+    f = np.asarray(focal_35mm, dtype=np.float64)
+    f = f[np.isfinite(f) & (f > 0)]
+    if len(f) < 3:
+        return None
+    low, high = np.percentile(f, [25, 75])
+    return [float(round(low)), float(round(high))]
+
+
+def one_photographer_share(owners):
+    """Share of the photos taken by the spot's most prolific photographer."""
+    owners = np.asarray(owners)
+    if len(owners) == 0:
+        return 0.0
+    _, counts = np.unique(owners, return_counts=True)
+    return float(counts.max() / len(owners))
+
+
+def when(taken):
+    """Event, season or all year, from the dates the photos were taken.
+
+    Parameters
+    ----------
+    taken : array of numpy.datetime64
+        Local dates taken of photos whose day is known (NaT ignored).
+
+    Returns
+    -------
+    dict
+        ``{"kind": "event", "days": ["Oct 5", ...], "share"}`` when at least
+        ``EVENT_SHARE`` of the photos fall on ``EVENT_MAX_DAYS`` consecutive
+        days of the year (the same days in any year: a festival each October
+        is an event); ``{"kind": "seasonal", "months": ["Apr", "May"], "share"}``
+        when more than ``SEASON_SHARE`` fall in ``SEASON_MAX_MONTHS``
+        consecutive months; else ``{"kind": "year-round"}``. ``None`` with
+        fewer than ``MIN_DATED_PHOTOS`` dated photos.
+    """
+    taken = np.asarray(taken, dtype="datetime64[D]")
+    taken = taken[~np.isnat(taken)]
+    if len(taken) < MIN_DATED_PHOTOS:
+        return None
+    # Day of a 366-day year (Feb 29 kept apart), so a date falls on the same
+    # day in every year.
+    months = taken.astype("datetime64[M]").astype(np.int64) % 12
+    days = (taken - taken.astype("datetime64[M]")).astype(np.int64)
+    day_of_year = _MONTH_STARTS[months] + days
+    start, share = _best_window(np.bincount(day_of_year, minlength=366), EVENT_MAX_DAYS)
+    if share >= EVENT_SHARE:
+        window = [(start + k) % 366 for k in range(EVENT_MAX_DAYS)]
+        per_day = np.bincount(day_of_year, minlength=366)
+        return {"kind": "event", "share": share,
+                "days": [_day_name(d) for d in window if per_day[d] > 0]}
+    start, share = _best_window(np.bincount(months, minlength=12), SEASON_MAX_MONTHS)
+    if share > SEASON_SHARE:
+        per_month = np.bincount(months, minlength=12)
+        window = [(start + k) % 12 for k in range(SEASON_MAX_MONTHS)]
+        return {"kind": "seasonal", "share": share,
+                "months": [_MONTHS[m] for m in window if per_month[m] > 0]}
+    return {"kind": "year-round"}
+
+
+_MONTH_STARTS = np.cumsum([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30])
+
+
+def _best_window(counts, width):
+    """Start and share of the ``width`` consecutive bins (wrapping) holding the most."""
+    total = counts.sum()
+    wrapped = np.concatenate([counts, counts[:width - 1]])
+    sums = np.convolve(wrapped, np.ones(width, dtype=np.int64), mode="valid")[:len(counts)]
+    start = int(np.argmax(sums))
+    return start, float(sums[start] / total) if total else 0.0
+
+
+def _day_name(day_of_year):
+    month = int(np.searchsorted(_MONTH_STARTS, day_of_year, side="right") - 1)
+    return f"{_MONTHS[month]} {day_of_year - _MONTH_STARTS[month] + 1}"
+
+
+def directions(latitudes, longitudes, n_owners):
+    """Bearing and distance from each spot to the search's anchor.
+
+    The anchor is the spot with the most distinct photographers (for a
+    landmark, usually the landmark itself; ties go to the first).
+
+    Returns
+    -------
+    list of dict
+        Per spot ``{"anchor_index", "bearing_deg", "distance_m", "side"}``:
+        ``bearing_deg`` is the direction from the spot towards the anchor (the
+        way a photographer there faces it), ``side`` where the spot lies seen
+        from the anchor (``"south-west"``: "1.9 km south-west of spot #3");
+        all three are ``None`` for the anchor itself.
+    """
+    if len(n_owners) == 0:
+        return []
+    anchor = int(np.argmax(np.asarray(n_owners)))
+    lat, lon = np.asarray(latitudes, dtype=float), np.asarray(longitudes, dtype=float)
+    # From the spot towards the anchor: the way a photographer there faces it.
+    bearing = geo.bearing_deg(lat, lon, lat[anchor], lon[anchor])
+    distance = geo.haversine_m(lat, lon, lat[anchor], lon[anchor])
+    out = []
+    for i in range(len(lat)):
+        if i == anchor:
+            out.append({"anchor_index": anchor, "bearing_deg": None, "distance_m": None,
+                        "side": None})
+        else:
+            out.append({"anchor_index": anchor, "bearing_deg": float(bearing[i]),
+                        "distance_m": float(distance[i]),
+                        "side": compass(bearing[i] + 180.0)})
+    return out
+
+
+def compass(bearing_deg):
+    """The eight-point compass name of a bearing (``"south-west"``)."""
+    return _COMPASS[int(((float(bearing_deg) % 360) + 22.5) // 45) % 8]
+
+
+def sun_times(lat, lon, date, tz):
+    """The sun at a spot on a date, as local ``"HH:MM"`` times.
+
+    Returns
+    -------
+    dict
+        ``sunrise``, ``sunset``, ``golden_morning``/``golden_evening`` and
+        ``blue_morning``/``blue_evening`` as ``[start, end]``, and
+        ``sunset_azimuth_deg``; a value is ``None`` when the sun does not
+        reach that height that day (polar summer or winter).
+    """
+    from astral import Observer, SunDirection
+    from astral.sun import azimuth, blue_hour, golden_hour, sunrise, sunset
+
+    observer = Observer(latitude=float(lat), longitude=float(lon))
+
+    def attempt(compute):
+        try:
+            return compute()
+        except ValueError:  # astral: the sun never reaches that elevation that day
+            return None
+
+    def hhmm(moment):
+        return None if moment is None else moment.strftime("%H:%M")
+
+    def span(compute):
+        pair = attempt(compute)
+        return None if pair is None else [hhmm(pair[0]), hhmm(pair[1])]
+
+    rise = attempt(lambda: sunrise(observer, date, tzinfo=tz))
+    set_ = attempt(lambda: sunset(observer, date, tzinfo=tz))
+    return {
+        "date": date.isoformat(),
+        "sunrise": hhmm(rise), "sunset": hhmm(set_),
+        "golden_morning": span(lambda: golden_hour(observer, date, SunDirection.RISING, tz)),
+        "golden_evening": span(lambda: golden_hour(observer, date, SunDirection.SETTING, tz)),
+        "blue_morning": span(lambda: blue_hour(observer, date, SunDirection.RISING, tz)),
+        "blue_evening": span(lambda: blue_hour(observer, date, SunDirection.SETTING, tz)),
+        "sunset_azimuth_deg": None if set_ is None else float(azimuth(observer, set_)),
+    }
+
+
+def sun_behind(bearing_to_anchor_deg, sun_azimuth_deg):
+    """Whether the sun is at the photographer's back when facing the anchor.
+
+    The sun is behind when it stands within 60 degrees of the opposite of the
+    direction faced.
+    """
+    if bearing_to_anchor_deg is None or sun_azimuth_deg is None:
+        return None
+    back = (float(bearing_to_anchor_deg) + 180.0) % 360.0
+    gap = abs((float(sun_azimuth_deg) - back + 180.0) % 360.0 - 180.0)
+    return bool(gap <= 60.0)
+
+
+def today_in(tz):
+    """Today's date in time zone ``tz`` (a ``zoneinfo.ZoneInfo``)."""
+    return dt.datetime.now(tz).date()
