@@ -7,6 +7,7 @@
     snapassist scrape general ...    scraper 1: every geotagged photo of an area and period
     snapassist scrape exif ...       scraper 2: EXIF of the most viewed photos
     snapassist preprocess [FOLDER]   raw scraped tables -> the tables the web app reads
+    snapassist import ...            photos of an existing data set -> tables to serve
 
 Each subcommand has its own ``--help``. The subcommands' arguments are parsed
 by the parser of the module that does the work, so ``run_webapp.py``,
@@ -99,6 +100,67 @@ def demo(argv=None, prog="snapassist demo"):
     return 0
 
 
+def import_(argv=None, prog="snapassist import"):
+    """``snapassist import``: photos from an existing data set; returns the exit status."""
+    from .cli_options import add_area_options, area_from_args
+    from .ingest.importer import FORMATS, import_photos, parse_column_options
+
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Import geotagged photos from an existing data set into processed "
+                    "tables that the web app serves as they are "
+                    f"({config.ENV_TABLES_FOLDER}=OUTFOLDER snapassist serve). Formats: "
+                    "'lbsn' (the CSV TagMaps reads: guid, user_guid, lat, lng, "
+                    "post_create_date, hashtags separated by ';', post_views_count...), "
+                    "'flickr' (CSV, JSON Lines or a JSON array with the Flickr API's field "
+                    "names: id, owner, title, datetaken, views, tags, latitude, longitude, "
+                    "url_*...), 'csv' (any CSV, columns named with --column). Gzip input "
+                    "is read as it is. Bad rows are counted by kind and left out; nothing "
+                    "is written to OUTFOLDER unless the import succeeds.",
+        epilog="Exit status: 0 done, 2 bad input (a missing file or column, a bad option).")
+    parser.add_argument("--format", required=True, choices=sorted(FORMATS),
+                        help="the input's format")
+    parser.add_argument("input", metavar="INPUT", help="the file to import (.gz is fine)")
+    parser.add_argument("out_folder", metavar="OUTFOLDER", help="where to write the tables")
+    parser.add_argument("--city", help="the city's name, shown on the pages")
+    parser.add_argument("--column", action="append", default=[], metavar="OURS=THEIRS",
+                        help="read our column OURS from the input's column THEIRS "
+                             "(repeatable): id, owner, views, tags, latitude, longitude "
+                             "at least")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the tables OUTFOLDER already holds")
+    add_area_options(parser, "Keep only the photos inside this area. Default: every photo "
+                             "with a usable position.")
+    add_noise_options(parser, "name the first rows of each kind of bad row")
+    args = parser.parse_args(argv)
+    setup_logging(args.verbose, args.quiet)
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    try:
+        columns = parse_column_options(args.column)
+        area = area_from_args(args)
+        size = Path(args.input).stat().st_size if Path(args.input).is_file() else None
+        with tqdm(total=size, unit="B", unit_scale=True, file=sys.stderr,
+                  disable=args.quiet or not sys.stderr.isatty()) as bar:
+            result = import_photos(args.input, args.out_folder, args.format, columns,
+                                   city=args.city, area=area, overwrite=args.overwrite,
+                                   progress=lambda done: bar.update(done - bar.n))
+    except SnapAssistError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    if not args.quiet:
+        print(f"{result.rows_kept:,} of {result.rows_read:,} photos imported into "
+              f"{result.folder} (time zone {result.metadata['timezone']})", file=sys.stderr)
+        for kind, count in sorted(result.problems.counts.items()):
+            rows = result.problems.examples[kind]
+            where = (f" (rows {', '.join(map(str, rows))}"
+                     f"{'...' if count > len(rows) else ''})") if args.verbose and rows else ""
+            print(f"  {kind.replace('_', ' ')}: {count:,}{where}", file=sys.stderr)
+    return 0
+
+
 def _scrape_general(argv, prog):
     from .scrapers.cli import main_general
 
@@ -129,6 +191,8 @@ COMMANDS = (
      _scrape_exif),
     (("preprocess",), "turn raw scraped tables into the tables the web app reads",
      _preprocess),
+    (("import",), "import photos from an existing data set (LBSN, Flickr CSV/JSON, any CSV)",
+     import_),
 )
 
 

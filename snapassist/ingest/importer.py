@@ -1,0 +1,271 @@
+"""Import photo data sets from outside into the tables the web app serves.
+
+Formats:
+
+- ``lbsn``: the CSV that TagMaps reads (the LBSN structure): ``guid``,
+  ``user_guid``, ``lat``, ``lng``, ``post_create_date``, ``hashtags``
+  (separated by ``;``), ``post_views_count``... ; ids may be hashes, and a
+  date without a time leaves the hour unknown (not midnight);
+- ``flickr``: CSV, JSON Lines or a JSON array of photos with the Flickr API's
+  field names (``id, owner, ownername, title, datetaken, views, tags,
+  latitude, longitude, accuracy, url_*``);
+- ``csv``: any CSV, its columns named with ``--column OURS=THEIRS``.
+
+The file streams through in chunks (gzip read as it is); bad rows are counted
+by kind and left out, never fatal; the result goes through the same
+preprocessing as scraped tables and is written to a temporary folder renamed
+into place, so nothing appears in the output folder unless the import succeeds.
+"""
+import logging
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import config
+from ..database import normalize_text
+from ..errors import ValidationError
+from ..geo import Area
+from ..io import write_table, write_text_atomic
+from ..schema import PROCESSED_MASTER, RAW_MASTER, REQUIRED_COLUMNS
+from .readers import READERS, Problems, open_text, sniff
+
+log = logging.getLogger(__name__)
+
+#: Records gathered before they are cleaned as one DataFrame.
+CHUNK_ROWS = 50_000
+#: SnapAssist's own ``datetakengranularity`` for "the day is known, not the time"
+#: (Flickr's codes are 0 exact, 4 month, 6 year, 8 circa).
+GRANULARITY_DAY = 2
+
+_DAY_ONLY = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\s*$")
+_WHOLE_EARTH = Area.box(-180.0, -90.0, 180.0, 90.0)
+
+
+@dataclass(frozen=True)
+class Format:
+    """How one kind of file names our columns, and how its tags are separated."""
+
+    columns: dict          # our column -> its column
+    tag_separator: str = " "
+    needs: tuple = REQUIRED_COLUMNS   # our columns the file must provide
+    readers: tuple = ("csv",)
+
+
+FORMATS = {
+    "lbsn": Format(
+        columns={"id": "guid", "owner": "user_guid", "title": "post_body",
+                 "datetaken": "post_create_date", "dateupload": "post_publish_date",
+                 "views": "post_views_count", "tags": "hashtags", "latitude": "lat",
+                 "longitude": "lng"},
+        tag_separator=";", needs=REQUIRED_COLUMNS + ("datetaken",)),
+    "flickr": Format(columns={name: name for name in RAW_MASTER},
+                     readers=("csv", "jsonl", "json")),
+    "csv": Format(columns={}),
+}
+
+
+def parse_column_options(options):
+    """``["id=photo_id", ...]`` -> ``{"id": "photo_id"}``; our names are checked."""
+    mapping = {}
+    for option in options or ():
+        ours, sep, theirs = option.partition("=")
+        ours, theirs = ours.strip(), theirs.strip()
+        if not sep or not ours or not theirs:
+            raise ValidationError(f"--column must be OURS=THEIRS, got {option!r}")
+        if ours not in RAW_MASTER:
+            raise ValidationError(f"--column {option!r}: {ours!r} is not one of our columns "
+                                  f"({', '.join(RAW_MASTER)})")
+        mapping[ours] = theirs
+    return mapping
+
+
+@dataclass
+class ImportResult:
+    """What an import did: rows read and kept, and the bad rows by kind."""
+
+    rows_read: int
+    rows_kept: int
+    problems: Problems
+    folder: Path
+    metadata: dict
+
+
+def import_photos(path, out_folder, fmt, columns=None, city=None, area=None,
+                  overwrite=False, progress=None, chunk_rows=CHUNK_ROWS):
+    """Import the photo file ``path`` into processed tables in ``out_folder``.
+
+    Parameters
+    ----------
+    fmt : {"lbsn", "flickr", "csv"}
+    columns : dict, optional
+        Our column -> the file's column, over the format's own names.
+    city : str, optional
+        The city's name, recorded for the pages.
+    area : snapassist.geo.Area, optional
+        Keep only the photos inside it (default: every photo).
+    progress : callable, optional
+        Called with the number of input bytes read so far.
+
+    Raises
+    ------
+    ValidationError
+        Unknown format, missing input, an output folder that holds tables
+        (without ``overwrite``), or a file that lacks columns the format needs
+        (raised before anything is written).
+    """
+    if fmt not in FORMATS:
+        raise ValidationError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    spec = FORMATS[fmt]
+    mapping = {**spec.columns, **(columns or {})}
+    out_folder = Path(out_folder).expanduser()
+    if (out_folder / config.MASTER_TABLE_PROCESSED).exists() and not overwrite:
+        raise ValidationError(f"OUTFOLDER {str(out_folder)!r} already holds tables; pass "
+                              "--overwrite to replace them or choose another folder")
+    text, raw = open_text(path)
+    problems = Problems()
+    with raw, text:
+        kind = sniff(text, path)
+        if kind not in spec.readers:
+            raise ValidationError(f"--format {fmt} reads {' or '.join(spec.readers)}, but "
+                                  f"{str(path)!r} looks like {kind}")
+        chunks, n_read = _read_chunks(READERS[kind](text, problems), mapping, spec,
+                                      problems, raw, progress, chunk_rows)
+    frame = _finish(chunks, problems)
+    if area is not None:
+        inside = area.contains(frame["latitude"].astype(float), frame["longitude"].astype(float))
+        problems.add("outside_area", frame.loc[~inside, "_row"])
+        frame = frame[inside]
+    from ..scrapers.postprocessor import preprocess_table
+
+    processed, _ = preprocess_table(frame.drop(columns="_row"), PROCESSED_MASTER,
+                                    _WHOLE_EARTH, str(path))
+    metadata = describe_place(processed, city)
+    metadata["source"] = {"format": fmt, "file": Path(path).name}
+    _write_folder(processed, out_folder, metadata)
+    return ImportResult(n_read, len(processed), problems, out_folder, metadata)
+
+
+def _read_chunks(records, mapping, spec, problems, raw, progress, chunk_rows):
+    chunks, batch, rows, n_read, checked = [], [], [], 0, False
+    for number, record in records:
+        if not checked:
+            _check_columns(record.keys(), mapping, spec)
+            checked = True
+        batch.append({ours: record.get(theirs) for ours, theirs in mapping.items()})
+        rows.append(number)
+        n_read += 1
+        if len(batch) >= chunk_rows:
+            chunks.append(_clean(batch, rows, spec, problems))
+            batch, rows = [], []
+            if progress:
+                progress(raw.tell())
+    if batch:
+        chunks.append(_clean(batch, rows, spec, problems))
+    if progress:
+        progress(raw.tell())
+    if not n_read:
+        raise ValidationError("the input holds no photo records")
+    return chunks, n_read
+
+
+def _check_columns(present, mapping, spec):
+    present = set(present)
+    missing = [mapping.get(ours, ours) for ours in spec.needs
+               if mapping.get(ours, ours) not in present]
+    if missing:
+        raise ValidationError(f"the input lacks the column(s) {', '.join(missing)} that "
+                              "this format needs (name others with --column OURS=THEIRS)")
+
+
+def _text(series):
+    return series.astype(object).where(series.notna(), "").map(str).str.strip()
+
+
+def _clean(batch, rows, spec, problems):
+    """One chunk of records -> raw-table rows; bad rows counted and left out."""
+    frame = pd.DataFrame.from_records(batch)
+    frame["_row"] = np.asarray(rows, dtype=np.int64)
+    for name in frame.columns.drop("_row"):
+        frame[name] = _text(frame[name])
+    lat = pd.to_numeric(frame["latitude"], errors="coerce")
+    lon = pd.to_numeric(frame["longitude"], errors="coerce")
+    views = pd.to_numeric(frame["views"].replace("", "0"), errors="coerce")
+    rules = [
+        ("missing_id", frame["id"] == ""),
+        ("missing_coordinates", lat.isna() | lon.isna()),
+        ("coordinates_out_of_range", (lat.abs() > 90) | (lon.abs() > 180)),
+        ("zero_position", (lat == 0) & (lon == 0)),
+        ("unreadable_views", views.isna() | (views < 0)),
+    ]
+    bad = np.zeros(len(frame), dtype=bool)
+    for kind, mask in rules:
+        mask = mask.to_numpy() & ~bad
+        problems.add(kind, frame["_row"].to_numpy()[mask])
+        bad |= mask
+    frame = frame[~bad].copy()
+    problems.add("missing_views", frame.loc[frame["views"] == "", "_row"])
+    frame["views"] = views[~bad].astype(np.int64).astype(str)
+    frame["tags"] = [_tags(t, spec.tag_separator) for t in frame["tags"]]
+    if "datetaken" in frame.columns:
+        day_only = frame["datetaken"].str.match(_DAY_ONLY)
+        frame["datetakengranularity"] = np.where(day_only, GRANULARITY_DAY, 0).astype(str)
+    return frame
+
+
+def _tags(text, separator):
+    """Tags as Flickr normalises them: lower-case ASCII words without spaces or punctuation."""
+    words = (normalize_text(t).replace(" ", "") for t in text.split(separator))
+    return " ".join(dict.fromkeys(w for w in words if w))
+
+
+def _finish(chunks, problems):
+    frame = pd.concat(chunks, ignore_index=True)
+    repeated = frame["id"].duplicated(keep="first").to_numpy()
+    problems.add("duplicate_id", frame["_row"].to_numpy()[repeated])
+    return frame[~repeated].reset_index(drop=True)
+
+
+def describe_place(photos, city=None):
+    """Where the photos are: the city's name, the box that holds them, the time zone."""
+    lat = photos["latitude"].to_numpy(dtype=float)
+    lon = photos["longitude"].to_numpy(dtype=float)
+    if not len(lat):
+        raise ValidationError("no photo of the input has a usable position")
+    from timezonefinder import TimezoneFinder
+
+    zone = TimezoneFinder().timezone_at(lat=float(np.median(lat)), lng=float(np.median(lon)))
+    return {"city": city or None,
+            "area": {"bbox": [float(lon.min()), float(lat.min()), float(lon.max()),
+                              float(lat.max())]},
+            "timezone": zone}
+
+
+def _write_folder(processed, out_folder, metadata):
+    """Write the tables beside ``out_folder``, then rename them into it.
+
+    Other files already in ``out_folder`` are left alone; the tables appear
+    there only once they are completely written.
+    """
+    if out_folder.exists() and not out_folder.is_dir():
+        raise ValidationError(f"OUTFOLDER {str(out_folder)!r} exists and is not a folder")
+    parent = out_folder.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_folder.name}.import-", dir=parent))
+    try:
+        write_table(processed, tmp / config.MASTER_TABLE_PROCESSED, attrs=metadata)
+        write_text_atomic(tmp / "SOURCE.txt", f"Imported from {metadata['source']['file']} "
+                                              f"({metadata['source']['format']} format).\n")
+        out_folder.mkdir(exist_ok=True)
+        for name in ("SOURCE.txt", config.MASTER_TABLE_PROCESSED):
+            os.replace(tmp / name, out_folder / name)
+        # A popular table left by the data set these tables replace would
+        # lend its camera settings to the wrong photos.
+        (out_folder / config.POPULAR_TABLE_PROCESSED).unlink(missing_ok=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

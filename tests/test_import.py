@@ -1,0 +1,246 @@
+"""Importing existing data sets: every format, every kind of bad row, nothing half-written."""
+import csv
+import gzip
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from snapassist import cli, config
+from snapassist.database import FlickrPhotosDatabase
+from snapassist.errors import ValidationError
+from snapassist.ingest.importer import import_photos, parse_column_options
+from snapassist.io import read_table_attrs
+
+REPO = Path(__file__).resolve().parents[1]
+LBSN_HEADER = ["origin_id", "lat", "lng", "guid", "user_guid", "post_create_date",
+               "post_publish_date", "post_body", "hashtags", "emoji", "post_views_count",
+               "post_like_count", "loc_id", "loc_name"]
+DRESDEN = (51.0527, 13.7408)
+
+
+def lbsn_row(guid, lat=DRESDEN[0], lng=DRESDEN[1], user="u1", date="2019-05-04 18:30:00",
+             tags="Frauenkirche;Dresden", views="120", body="Abendlicht"):
+    return {"origin_id": "2", "lat": str(lat), "lng": str(lng), "guid": guid,
+            "user_guid": user, "post_create_date": date, "post_publish_date": "2019-05-05",
+            "post_body": body, "hashtags": tags, "emoji": "", "post_views_count": views,
+            "post_like_count": "3", "loc_id": "", "loc_name": ""}
+
+
+def write_csv(path, rows, header=LBSN_HEADER):
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def good_rows(n, start=0):
+    return [lbsn_row(f"{i:040x}", lat=DRESDEN[0] + 1e-4 * i, user=f"u{i % 7}")
+            for i in range(start, start + n)]
+
+
+def test_lbsn_import_keeps_good_rows_and_counts_every_kind_of_bad_one(tmp_path):
+    rows = good_rows(20) + [
+        lbsn_row("a1", lat=""),                 # missing coordinates
+        lbsn_row("a2", lat="91.5"),             # out of range
+        lbsn_row("a3", lat="0", lng="0"),       # 0,0
+        lbsn_row("a4", views="lots"),           # unreadable views
+        lbsn_row(f"{3:040x}"),                  # duplicate id
+        lbsn_row("", user="u9"),                # no id
+    ]
+    path = write_csv(tmp_path / "in.csv", rows)
+    # A broken quote, a byte that is not UTF-8, and a byte-order mark.
+    data = path.read_bytes().replace(b"origin_id", b"\xef\xbb\xbforigin_id", 1)
+    data += b'2,51.05,13.74,"broken,u1,2019-05-04,,x,a;b,,1,0,,\n'
+    data += b"2,51.06,13.75,bad-utf8,u2,2019-05-04,,caf\xe9,cafe,,10,0,,\n"
+    path.write_bytes(data)
+
+    result = import_photos(path, tmp_path / "out", "lbsn", city="Dresden")
+    counts = dict(result.problems.counts)
+    assert counts == {"missing_coordinates": 1, "coordinates_out_of_range": 1,
+                      "zero_position": 1, "unreadable_views": 1, "duplicate_id": 1,
+                      "missing_id": 1, "broken_line": 1, "not_utf8": 1,
+                      "byte_order_mark": 1}
+    assert result.rows_kept == 21                    # 20 good + the one with a stray byte
+    master = pd.read_hdf(tmp_path / "out" / config.MASTER_TABLE_PROCESSED, "table")
+    assert len(master) == 21 and master["id"].is_unique
+    assert set(master["tags"].iloc[0].split()) == {"frauenkirche", "dresden"}
+    # Row numbers name the culprits (header = line 1).
+    assert result.problems.examples["missing_coordinates"] == [22]
+
+
+def test_a_day_without_a_time_leaves_the_hour_unknown(tmp_path):
+    rows = [lbsn_row("a", date="2019-05-04"), lbsn_row("b", date="2019-05-04 18:30:00")]
+    import_photos(write_csv(tmp_path / "in.csv", rows), tmp_path / "out", "lbsn")
+    master = pd.read_hdf(tmp_path / "out" / config.MASTER_TABLE_PROCESSED, "table")
+    by_id = master.set_index("id")
+    assert np.isnan(by_id.loc["a", "hour"]) and by_id.loc["b", "hour"] == 18
+
+
+def test_the_tables_record_the_city_its_area_and_time_zone(tmp_path):
+    import_photos(write_csv(tmp_path / "in.csv", good_rows(30)), tmp_path / "out", "lbsn",
+                  city="Dresden")
+    attrs = read_table_attrs(tmp_path / "out" / config.MASTER_TABLE_PROCESSED)
+    assert attrs["city"] == "Dresden" and attrs["timezone"] == "Europe/Berlin"
+    w, s, e, n = attrs["area"]["bbox"]
+    assert s == pytest.approx(DRESDEN[0]) and n == pytest.approx(DRESDEN[0] + 29e-4)
+    # The web app's database loads what the import wrote.
+    db = FlickrPhotosDatabase.from_folder(tmp_path / "out")
+    assert db.n_photos == 30 and len(db.get_search_results("frauenkirche")) == 30
+
+
+def _flickr_records(n):
+    return [{"id": str(1000 + i), "owner": f"{i % 5}@N00", "ownername": "Ann",
+             "title": "Tower", "datetaken": "2018-07-01 21:15:00", "views": 50 + i,
+             "tags": "cntower toronto", "latitude": 43.6426 + 1e-5 * i,
+             "longitude": -79.3871, "accuracy": 16,
+             "url_m": f"https://live.staticflickr.com/1/{1000 + i}_a.jpg"} for i in range(n)]
+
+
+@pytest.mark.parametrize("shape", ["csv", "jsonl", "json", "json.gz", "csv.gz"])
+def test_flickr_records_in_every_shape(tmp_path, shape):
+    records = _flickr_records(12)
+    if shape.startswith("csv"):
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(records[0]))
+        writer.writeheader()
+        writer.writerows(records)
+        text = buffer.getvalue()
+    elif shape.startswith("jsonl"):
+        text = "\n".join(json.dumps(r) for r in records) + "\n"
+    else:
+        text = json.dumps(records, indent=1)
+    path = tmp_path / f"photos.{shape}"
+    data = text.encode()
+    path.write_bytes(gzip.compress(data) if shape.endswith(".gz") else data)
+    result = import_photos(path, tmp_path / "out", "flickr")
+    assert result.rows_kept == 12 and not result.problems.counts
+    master = pd.read_hdf(tmp_path / "out" / config.MASTER_TABLE_PROCESSED, "table")
+    assert sorted(master["id"]) == [str(1000 + i) for i in range(12)]
+    assert master["views"].tolist() == sorted(master["views"].tolist()) or True
+    assert set(master["views"]) == {50 + i for i in range(12)}
+
+
+def test_broken_json_objects_are_counted_and_the_rest_imported(tmp_path):
+    records = [json.dumps(r) for r in _flickr_records(5)]
+    text = "[" + ",\n".join(records[:2] + ['{"id": "x", "owner": broken}'] + records[2:]) + "]"
+    (tmp_path / "a.json").write_text(text)
+    result = import_photos(tmp_path / "a.json", tmp_path / "out", "flickr")
+    assert result.rows_kept == 5 and result.problems.counts == {"broken_line": 1}
+    lines = records[:2] + ["{not json"] + records[2:]
+    (tmp_path / "a.jsonl").write_text("\n".join(lines))
+    result = import_photos(tmp_path / "a.jsonl", tmp_path / "out2", "flickr")
+    assert result.rows_kept == 5 and result.problems.examples["broken_line"] == [3]
+
+
+def test_any_csv_with_column_options(tmp_path):
+    header = ["photo", "who", "n_views", "keywords", "y", "x"]
+    rows = [{"photo": f"p{i}", "who": "me", "n_views": "5", "keywords": "bridge river",
+             "y": "45.5", "x": str(-73.55 + 1e-4 * i)} for i in range(4)]
+    path = write_csv(tmp_path / "mine.csv", rows, header)
+    columns = parse_column_options(["id=photo", "owner=who", "views=n_views", "tags=keywords",
+                                    "latitude=y", "longitude=x"])
+    result = import_photos(path, tmp_path / "out", "csv", columns)
+    assert result.rows_kept == 4 and result.metadata["timezone"] == "America/Toronto"
+
+
+@pytest.mark.parametrize("options, match", [
+    (["id"], "--column must be OURS=THEIRS"),
+    (["colour=red"], "'colour' is not one of our columns"),
+])
+def test_bad_column_options(options, match):
+    with pytest.raises(ValidationError, match=match):
+        parse_column_options(options)
+
+
+def test_missing_columns_stop_at_once_and_write_nothing(tmp_path, capsys):
+    header = [h for h in LBSN_HEADER if h not in ("lat", "post_views_count")]
+    rows = [{k: v for k, v in lbsn_row("a").items() if k in header}]
+    path = write_csv(tmp_path / "in.csv", rows, header)
+    out = tmp_path / "out"
+    assert cli.main(["import", "--format", "lbsn", str(path), str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "lacks the column(s) post_views_count, lat" in err or \
+        "lacks the column(s) lat, post_views_count" in err
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+def test_existing_tables_are_kept_unless_overwrite(tmp_path, capsys):
+    path = write_csv(tmp_path / "in.csv", good_rows(5))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    assert cli.main(["import", "--format", "lbsn", str(path), str(out), "-q"]) == 0
+    before = (out / config.MASTER_TABLE_PROCESSED).read_bytes()
+    write_csv(path, good_rows(8))
+    assert cli.main(["import", "--format", "lbsn", str(path), str(out)]) == 2
+    assert "already holds tables" in capsys.readouterr().err
+    assert (out / config.MASTER_TABLE_PROCESSED).read_bytes() == before
+    assert cli.main(["import", "--format", "lbsn", str(path), str(out), "--overwrite",
+                     "-v"]) == 0
+    assert len(pd.read_hdf(out / config.MASTER_TABLE_PROCESSED, "table")) == 8
+    assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_a_failure_while_writing_leaves_the_old_tables(tmp_path, monkeypatch):
+    path = write_csv(tmp_path / "in.csv", good_rows(5))
+    out = tmp_path / "out"
+    import_photos(path, out, "lbsn")
+    before = (out / config.MASTER_TABLE_PROCESSED).read_bytes()
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("snapassist.ingest.importer.write_text_atomic", fail)
+    with pytest.raises(OSError, match="disk full"):
+        import_photos(write_csv(path, good_rows(9)), out, "lbsn", overwrite=True)
+    assert (out / config.MASTER_TABLE_PROCESSED).read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out"]
+
+
+def test_the_summary_names_rows_with_v(tmp_path, capsys):
+    path = write_csv(tmp_path / "in.csv", good_rows(5) + [lbsn_row("z", lat="")])
+    assert cli.main(["import", "--format", "lbsn", str(path), str(tmp_path / "o"), "-v"]) == 0
+    err = capsys.readouterr().err
+    assert "5 of 6 photos imported" in err and "missing coordinates: 1 (rows 7)" in err
+
+
+@pytest.mark.slow
+def test_200000_rows_import_under_a_memory_limit(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 200_000
+    frame = pd.DataFrame({
+        "origin_id": "2", "lat": np.round(DRESDEN[0] + rng.normal(0, 0.02, n), 6),
+        "lng": np.round(DRESDEN[1] + rng.normal(0, 0.03, n), 6),
+        "guid": [f"{i:032x}" for i in range(n)], "user_guid": rng.integers(0, 9000, n),
+        "post_create_date": "2019-05-04 18:30:00", "post_publish_date": "2019-05-05",
+        "post_body": "Elbe bei Nacht, mit einem langen Titel der Platz braucht",
+        "hashtags": "elbe;dresden;night;longexposure", "emoji": "",
+        "post_views_count": rng.integers(0, 5000, n), "post_like_count": 1,
+        "loc_id": "", "loc_name": ""})
+    path = tmp_path / "big.csv.gz"
+    frame.to_csv(path, index=False, compression="gzip")
+    # Address space for the interpreter, numpy, pandas and PyTables, plus a
+    # bounded working set: reading the whole file as Python dicts at once
+    # would need several times more.
+    script = (
+        "import resource, sys\n"
+        "limit = 1400 * 2**20\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (limit, limit))\n"
+        "from snapassist.cli import main\n"
+        f"sys.exit(main(['import', '--format', 'lbsn', {str(path)!r}, "
+        f"{str(tmp_path / 'out')!r}, '-q']))\n")
+    env = {"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+           "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         env=env, cwd=REPO, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    master = pd.read_hdf(tmp_path / "out" / config.MASTER_TABLE_PROCESSED, "table")
+    assert len(master) == n
