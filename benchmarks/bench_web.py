@@ -173,8 +173,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_gunicorn(folder, port, workers, log_path):
+def start_gunicorn(folder, port, workers, log_path, preload=True):
     env = {**os.environ, config.ENV_TABLES_FOLDER: str(folder),
+           "SNAPASSIST_PRELOAD": "1" if preload else "0",
            "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     with open(log_path, "w") as log:
         # The README's line; no control socket, whose default path every
@@ -282,12 +283,13 @@ def percentile(values, q):
     return values[min(len(values) - 1, int(q / 100 * len(values)))] if values else float("nan")
 
 
-def run_load(folder, subjects, workers, n_clients, duration_s, timeout_s):
+def run_load(folder, subjects, workers, n_clients, duration_s, timeout_s, preload=True):
     port = free_port()
     log_path = Path(tempfile.mkdtemp(prefix="bench-web-")) / "gunicorn.log"
     print(f"\ngunicorn -c python:snapassist.web.gunicorn_conf --workers {workers} "
-          f"(log: {log_path}); {n_clients} clients for {duration_s:.0f} s")
-    proc = start_gunicorn(folder, port, workers, log_path)
+          f"({'preloaded' if preload else 'SNAPASSIST_PRELOAD=0'}, log: {log_path}); "
+          f"{n_clients} clients for {duration_s:.0f} s")
+    proc = start_gunicorn(folder, port, workers, log_path, preload)
     failures = []
     try:
         start = time.perf_counter()
@@ -313,6 +315,7 @@ def run_load(folder, subjects, workers, n_clients, duration_s, timeout_s):
     finally:
         stop_gunicorn(proc)
     log = log_path.read_text()
+    print(f"load average after the load test: {os.getloadavg()[0]:.1f}")
 
     ok_times = [s for _, status, s in results if status == 200]
     errors = [status for _, status, _ in results if status != 200]
@@ -397,6 +400,9 @@ def main(argv=None):
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--duration", type=float, help="seconds of load (default 60; quick 15)")
     parser.add_argument("--no-load", action="store_true", help="skip the load test")
+    parser.add_argument("--load-only", action="store_true", help="only the load test")
+    parser.add_argument("--no-preload", action="store_true",
+                        help="load test with SNAPASSIST_PRELOAD=0 (tables in each worker)")
     parser.add_argument("--browser", action="store_true",
                         help="also time drawing each page in headless Chromium")
     args = parser.parse_args(argv)
@@ -416,10 +422,13 @@ def main(argv=None):
         print(f"demo tables ({N_PHOTOS:,} photos) ready in {time.perf_counter() - start:.1f} s")
     subjects = QUICK_SUBJECTS if args.quick else SUBJECTS + RARE_SUBJECTS
     duration = args.duration or (15.0 if args.quick else 60.0)
-    print(f"tables: {folder}")
+    # The machine may be shared: say how busy it was, since the times depend on it.
+    print(f"tables: {folder}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
-    app, failures = run_single_searches(folder, subjects, args.cap)
-    if args.browser:
+    app, failures = None, []
+    if not args.load_only:
+        app, failures = run_single_searches(folder, subjects, args.cap)
+    if args.browser and app is not None:
         drawable = [q for q in subjects if q not in failures]
         for query, seconds in browser_draw_times(app, drawable).items():
             ok = seconds < 1.0
@@ -429,7 +438,8 @@ def main(argv=None):
     if not args.no_load:
         del app                 # free the in-process tables before gunicorn loads its own
         gc.collect()
-        failures += run_load(folder, subjects, args.workers, args.clients, duration, args.cap)
+        failures += run_load(folder, subjects, args.workers, args.clients, duration, args.cap,
+                             preload=not args.no_preload)
     print(f"\n{'all targets met' if not failures else 'MISSED: ' + ', '.join(failures)}")
     return 1 if failures else 0
 
