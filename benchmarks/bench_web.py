@@ -44,7 +44,6 @@ import multiprocessing
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -229,6 +228,31 @@ def wait_until_up(proc, port, log_path, seconds=300):
     raise SystemExit(f"gunicorn did not answer /healthz in {seconds} s")
 
 
+def load_in_workers(port, workers, query, timeout_s):
+    """Without preload, make every worker load its tables before the load starts."""
+    path = "/search?" + urllib.parse.urlencode({"q": query})
+    # Which worker takes a connection is the kernel's choice: send a few at
+    # once, then check that /healthz keeps saying loaded.
+    threads = [threading.Thread(target=get, args=([None], port, path, 10 * timeout_s))
+               for _ in range(4 * workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    loaded = [get_json(port, "/healthz").get("tables_loaded") for _ in range(20)]
+    if not all(loaded):
+        print(f"warning: a worker had not loaded its tables ({loaded.count(False)}/20 said so)")
+
+
+def get_json(port, path):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path)
+        return json.loads(conn.getresponse().read())
+    finally:
+        conn.close()
+
+
 def _load_clients(port, subjects, n_clients, duration_s, timeout_s, pipe):
     """Child process: ``n_clients`` threads searching until ``duration_s`` is over."""
     results, lock = [], threading.Lock()
@@ -266,6 +290,16 @@ def memory_of(pid):
     return fields.get("Rss"), fields.get("Pss")
 
 
+def print_memory(when, master_pid):
+    """Each gunicorn process's RSS and PSS, and the PSS total (all it holds)."""
+    pids = [master_pid] + children_of(master_pid)
+    memory = [(pid, *memory_of(pid)) for pid in pids]
+    parts = [f"{'master' if pid == master_pid else 'worker'} {rss:,.0f}/{pss:,.0f}"
+             for pid, rss, pss in memory if rss is not None]
+    total = sum(pss for _, rss, pss in memory if pss is not None)
+    print(f"memory {when}, RSS/PSS MB: {', '.join(parts)}; PSS total {total:,.0f} MB")
+
+
 def children_of(pid):
     kids = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -294,7 +328,10 @@ def run_load(folder, subjects, workers, n_clients, duration_s, timeout_s, preloa
     try:
         start = time.perf_counter()
         wait_until_up(proc, port, log_path)
+        if not preload:
+            load_in_workers(port, workers, subjects[-1], timeout_s)
         print(f"up (tables loaded) in {time.perf_counter() - start:.1f} s")
+        print_memory("before the load", proc.pid)
         ctx = multiprocessing.get_context("fork")
         receive, send = ctx.Pipe(duplex=False)
         clients = ctx.Process(target=_load_clients, daemon=True,
@@ -306,8 +343,7 @@ def run_load(folder, subjects, workers, n_clients, duration_s, timeout_s, preloa
         while time.monotonic() < stop_at:
             health.append(get(conn, port, "/healthz", timeout_s))
             time.sleep(0.25)
-        memory = {"master": memory_of(proc.pid)}
-        memory.update({f"worker {pid}": memory_of(pid) for pid in children_of(proc.pid)})
+        print_memory("at the end of the load", proc.pid)
         results = receive.recv() if receive.poll(timeout_s + 30) else []
         clients.join(timeout=10)
         if clients.is_alive():
@@ -334,9 +370,6 @@ def run_load(folder, subjects, workers, n_clients, duration_s, timeout_s, preloa
     print(f"/healthz under load: {len(health_ok)}/{len(health)} ok, p50 "
           f"{percentile(health_ok, 50) * 1000:.0f} ms, p99 {percentile(health_ok, 99) * 1000:.0f} ms,"
           f" max {max(health_ok, default=float('nan')) * 1000:.0f} ms (target < 100 ms)")
-    for name, (rss, pss) in memory.items():
-        if rss is not None:
-            print(f"  memory {name}: RSS {rss:,.0f} MB, PSS {pss:,.0f} MB")
     if errors or timeouts or not ok_times or p[99] >= P99_TARGET_S:
         failures.append("load")
     if len(health_ok) < len(health) or percentile(health_ok, 99) >= HEALTHZ_TARGET_S:

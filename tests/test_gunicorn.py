@@ -6,10 +6,10 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -263,3 +263,23 @@ def test_gthread_config_answers_healthz_while_every_worker_searches(demo_folder,
         (gate / "go").touch()
         pool.shutdown(wait=False, cancel_futures=True)
         stop(proc)
+
+
+@pytest.mark.slow
+def test_gunicorn_config_loads_the_tables_before_listening(tmp_path):
+    # An HDF5 signature passes the cheap start-up check; only loading finds
+    # the file unreadable, and with the config's preload that is at start-up.
+    folder = tmp_path / "bad-tables"
+    folder.mkdir()
+    (folder / config.MASTER_TABLE_PROCESSED).write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 600)
+    log_path = tmp_path / "gunicorn.log"
+    proc = start_gunicorn(folder, free_port(), log_path,
+                          "-c", "python:snapassist.web.gunicorn_conf")
+    try:
+        code = proc.wait(timeout=60)
+    finally:
+        stop(proc)
+    log = log_path.read_text()
+    assert code != 0
+    assert "TableError" in log and str(folder / config.MASTER_TABLE_PROCESSED) in log
+    assert "Booting worker" not in log

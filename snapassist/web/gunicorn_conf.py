@@ -30,13 +30,10 @@ variables change the defaults: ``SNAPASSIST_WORKERS`` (else gunicorn's
 They live here rather than in :mod:`snapassist.config` because only this
 deployment reads them.
 """
-import logging
 import os
 import threading
 
 from ..errors import ConfigError
-
-log = logging.getLogger(__name__)
 
 #: Threads per worker: above the concurrent connections a worker is expected
 #: to hold (50 clients over 2 workers in the benchmark), so none waits for one.
