@@ -64,7 +64,7 @@ SUBJECTS = ("graffiti", "cn tower", "sunset", "night", "high park", "cherry blos
             "skyline", "casa loma", "toronto")
 # The demo generator's viewpoint tags (each names one place a landmark is shot
 # from) that match the fewest photos at 1,000,000 photos: 1,314-1,934 photos,
-# 5 spots each with the code of December 2026.
+# 5-7 spots each with the code of December 2026 (benchmarks before the city-scale work).
 RARE_SUBJECTS = ("princesgates", "trilliumpark", "polsonpier", "ontarioplace", "grangepark")
 QUICK_SUBJECTS = ("graffiti", "cn tower", "sunset", "toronto", "polsonpier")
 WARM_UP = "lighthouse"          # not in the lists: warms the process, not the subject
