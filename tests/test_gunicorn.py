@@ -4,15 +4,19 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from snapassist import config
+from snapassist.errors import ConfigError
+from snapassist.web import gunicorn_conf
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -32,16 +36,29 @@ def fetch(url, timeout=60):
         return err.code, err.read().decode("utf-8")
 
 
-def start_gunicorn(folder, port, log_path, *extra):
-    env = {**os.environ, config.ENV_TABLES_FOLDER: str(folder),
+def start_gunicorn(folder, port, log_path, *extra, env=None):
+    env = {**os.environ, config.ENV_TABLES_FOLDER: str(folder), **(env or {}),
            "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     log = open(log_path, "w")
+    # No control socket: its default path is shared by every gunicorn of the user.
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--timeout", "120", *extra, "snapassist.web:app"],
+         "--timeout", "120", "--no-control-socket", *extra, "snapassist.web:app"],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     log.close()
     return proc
+
+
+def wait_until_up(proc, base, log_path, seconds=60):
+    """The first ``/healthz`` answer ``(status, body)``, once gunicorn listens."""
+    deadline = time.monotonic() + seconds
+    while True:
+        assert proc.poll() is None, log_path.read_text()
+        try:
+            return fetch(base + "/healthz", timeout=10)
+        except OSError:  # refused, reset or timed out while workers boot
+            assert time.monotonic() < deadline, f"gunicorn did not answer in {seconds} s"
+            time.sleep(0.3)
 
 
 def stop(proc):
@@ -62,15 +79,7 @@ def test_gunicorn_serves_the_app(demo_folder, tmp_path, preload):
     extra = ["--preload"] if preload else []
     proc = start_gunicorn(demo_folder, port, tmp_path / "gunicorn.log", *extra)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, (tmp_path / "gunicorn.log").read_text()
-            try:
-                status, body = fetch(base + "/healthz", timeout=10)
-                break
-            except OSError:  # refused, reset or timed out while workers boot
-                assert time.monotonic() < deadline, "gunicorn did not answer in 60 s"
-                time.sleep(0.3)
+        status, body = wait_until_up(proc, base, tmp_path / "gunicorn.log")
         assert status == 200 and json.loads(body)["status"] == "ok"
         # Preloaded: the master loaded the tables before forking the workers.
         assert json.loads(body)["tables_loaded"] is preload
@@ -105,3 +114,172 @@ def test_gunicorn_refuses_a_missing_folder(tmp_path):
     log = (tmp_path / "gunicorn.log").read_text()
     assert code != 0
     assert "ConfigError" in log and str(missing) in log
+
+
+# --- the README's deployment: gunicorn -c python:snapassist.web.gunicorn_conf ---
+
+def test_settings_follow_the_cores_unless_overridden():
+    cores = len(os.sched_getaffinity(0))
+    settings = gunicorn_conf.build_settings({})
+    assert settings["worker_class"] == "gthread" and settings["preload_app"] is True
+    assert settings["workers"] == cores
+    assert settings["threads"] == gunicorn_conf.DEFAULT_THREADS
+    assert settings["search_slots"] == gunicorn_conf.DEFAULT_SEARCH_SLOTS
+    assert gunicorn_conf.build_settings({"WEB_CONCURRENCY": "3"})["workers"] == 3
+    settings = gunicorn_conf.build_settings({
+        "WEB_CONCURRENCY": "3", "SNAPASSIST_WORKERS": "5", "SNAPASSIST_THREADS": "7",
+        "SNAPASSIST_SEARCH_SLOTS": "1", "SNAPASSIST_TIMEOUT": "90", "SNAPASSIST_PRELOAD": "no"})
+    assert (settings["workers"], settings["threads"], settings["search_slots"],
+            settings["timeout"], settings["preload_app"]) == (5, 7, 1, 90, False)
+
+
+@pytest.mark.parametrize("name, value, rule", [
+    ("SNAPASSIST_THREADS", "many", "a whole number of at least 1"),
+    ("SNAPASSIST_WORKERS", "0", "a whole number of at least 1"),
+    ("SNAPASSIST_SEARCH_SLOTS", "-2", "a whole number of at least 1"),
+    ("SNAPASSIST_TIMEOUT", "1.5", "a whole number of at least 1"),
+    ("SNAPASSIST_PRELOAD", "maybe", "1/true/yes/on or 0/false/no/off"),
+])
+def test_bad_settings_name_the_variable_and_value(name, value, rule):
+    with pytest.raises(ConfigError, match=f"{name} must be {rule}, got '{value}'"):
+        gunicorn_conf.build_settings({name: value})
+
+
+def test_search_slots_hold_searches_back_and_let_the_rest_pass():
+    inside, release = threading.Semaphore(0), threading.Event()
+
+    def app(environ, start_response):
+        if environ["PATH_INFO"] != "/healthz":
+            inside.release()
+            assert release.wait(30)
+        return [environ["PATH_INFO"].encode()]
+
+    slots = gunicorn_conf.SearchSlots(app, 1)
+    with ThreadPoolExecutor(3) as pool:
+        first = pool.submit(slots, {"PATH_INFO": "/search"}, None)
+        assert inside.acquire(timeout=30)            # the first search holds the slot
+        second = pool.submit(slots, {"PATH_INFO": "/api/search"}, None)
+        # Not a search: answered while the slot is taken.
+        assert slots({"PATH_INFO": "/healthz"}, None) == [b"/healthz"]
+        assert not inside.acquire(timeout=0.2)       # the second search is held back
+        assert not first.done() and not second.done()
+        release.set()
+        assert first.result(30) == [b"/search"] and second.result(30) == [b"/api/search"]
+    with pytest.raises(ConfigError, match="search slots must be at least 1, got 0"):
+        gunicorn_conf.SearchSlots(app, 0)
+
+
+# A config file of the test's own: ours, plus a gate in front of the app that
+# records each search entering it and holds it until the test says go. Searches
+# then stay busy for as long as the test needs, without any timing.
+GATED_CONF = '''
+import os
+import threading
+import time
+
+from snapassist.web import gunicorn_conf as _ours
+from snapassist.web.gunicorn_conf import *  # noqa: F401,F403
+
+_GATE = {gate!r}
+
+
+def _gated(app):
+    def gated(environ, start_response):
+        if environ.get("PATH_INFO") in _ours.SEARCH_PATHS:
+            name = f"entered-{{os.getpid()}}-{{threading.get_ident()}}-{{time.monotonic_ns()}}"
+            open(os.path.join(_GATE, name), "w").close()
+            deadline = time.monotonic() + 120
+            while not os.path.exists(os.path.join(_GATE, "go")) and time.monotonic() < deadline:
+                time.sleep(0.05)
+        return app(environ, start_response)
+    return gated
+
+
+def post_worker_init(worker):
+    worker.wsgi = _gated(worker.wsgi)
+    _ours.post_worker_init(worker)      # the slots in front of the gate
+'''
+
+
+@pytest.mark.slow
+def test_gthread_config_answers_healthz_while_every_worker_searches(demo_folder, tmp_path):
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    (tmp_path / "gated_conf.py").write_text(GATED_CONF.format(gate=str(gate)))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log_path = tmp_path / "gunicorn.log"
+    slots, threads = 2, 16
+    # The README's line, with the gated copy of the config module.
+    proc = start_gunicorn(demo_folder, port, log_path, "-c", str(tmp_path / "gated_conf.py"),
+                          env={"SNAPASSIST_SEARCH_SLOTS": str(slots),
+                               "SNAPASSIST_THREADS": str(threads)})
+    pool = ThreadPoolExecutor(threads)
+    try:
+        status, body = wait_until_up(proc, base, log_path)
+        # Preloaded by the config file alone: the master loaded the tables.
+        assert status == 200 and json.loads(body) == {"status": "ok", "tables_loaded": True}
+        assert "Using worker: gthread" in log_path.read_text()
+
+        def entered():
+            """Searches inside the gate, per worker pid."""
+            counts = {}
+            for path in gate.glob("entered-*"):
+                pid = path.name.split("-")[1]
+                counts[pid] = counts.get(pid, 0) + 1
+            return counts
+
+        url = base + "/api/search?" + urllib.parse.urlencode({"q": "cn tower"})
+        searches = []
+        # Which worker accepts a connection is the kernel's choice: send
+        # searches until both workers hold a full set of slots and two more
+        # searches wait for one, well below the threads either worker has.
+        while not (len(entered()) == 2 and all(n >= slots for n in entered().values())
+                   and len(searches) >= 2 * slots + 2):
+            assert len(searches) < threads - 2, f"workers never all busy: {entered()}"
+            before = sum(entered().values())
+            searches.append(pool.submit(fetch, url, 150))
+            # Pacing only (a search sent to a full worker never enters): give
+            # it a moment to enter before deciding whether to send another.
+            deadline = time.monotonic() + 3
+            while sum(entered().values()) == before and time.monotonic() < deadline:
+                time.sleep(0.05)
+
+        status, body = fetch(base + "/healthz", timeout=30)
+        assert status == 200 and json.loads(body)["status"] == "ok"
+        status, body = fetch(base + "/")
+        assert status == 200 and "What are you looking to photograph" in body
+        assert not any(s.done() for s in searches)   # every search still held
+        # No worker ran more searches at once than its slots: the others wait.
+        assert entered() == {pid: slots for pid in entered()}, entered()
+
+        (gate / "go").touch()
+        for search in searches:
+            status, body = search.result(timeout=150)
+            assert status == 200 and json.loads(body)["clusters"][0]["rank"] == 1
+        assert sum(entered().values()) == len(searches)
+        assert "WORKER TIMEOUT" not in log_path.read_text()
+    finally:
+        (gate / "go").touch()
+        pool.shutdown(wait=False, cancel_futures=True)
+        stop(proc)
+
+
+@pytest.mark.slow
+def test_gunicorn_config_loads_the_tables_before_listening(tmp_path):
+    # An HDF5 signature passes the cheap start-up check; only loading finds
+    # the file unreadable, and with the config's preload that is at start-up.
+    folder = tmp_path / "bad-tables"
+    folder.mkdir()
+    (folder / config.MASTER_TABLE_PROCESSED).write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 600)
+    log_path = tmp_path / "gunicorn.log"
+    proc = start_gunicorn(folder, free_port(), log_path,
+                          "-c", "python:snapassist.web.gunicorn_conf")
+    try:
+        code = proc.wait(timeout=60)
+    finally:
+        stop(proc)
+    log = log_path.read_text()
+    assert code != 0
+    assert "TableError" in log and str(folder / config.MASTER_TABLE_PROCESSED) in log
+    assert "Booting worker" not in log

@@ -1,0 +1,173 @@
+"""Gunicorn settings for SnapAssist, sized for the machine it runs on.
+
+Use it as::
+
+    gunicorn -c python:snapassist.web.gunicorn_conf --bind 0.0.0.0:8000 snapassist.web:app
+
+What it sets, and why:
+
+- ``worker_class = "gthread"``: each worker answers from a pool of threads,
+  so a long search no longer holds the whole worker. Gunicorn's timeout
+  then only fires when a worker's main thread stops beating (a hung
+  process), never because one request is slow.
+- ``workers``: one process per usable core (searches are CPU work; more
+  processes than cores only share the same cores and multiply memory).
+- ``threads``: enough that every open connection of a busy worker has a
+  thread at once. Gthread hands connections to its pool in arrival order,
+  so with too few threads ``/healthz`` waits behind every queued search.
+- at most ``SEARCH_SLOTS`` searches compute at once in a worker (see
+  :class:`SearchSlots`); the other threads wait without holding the GIL,
+  so ``/healthz``, the home page and static files stay fast under load.
+- ``preload_app = True``: the master loads the photo tables once, before
+  forking, and the workers share them copy-on-write (see :func:`on_starting`).
+
+Every default can be overridden: gunicorn's own flags (``--workers``,
+``--threads``, ``--timeout``...) win over this file, and these environment
+variables change the defaults: ``SNAPASSIST_WORKERS`` (else gunicorn's
+``WEB_CONCURRENCY``, else the cores), ``SNAPASSIST_THREADS``,
+``SNAPASSIST_SEARCH_SLOTS``, ``SNAPASSIST_TIMEOUT`` and
+``SNAPASSIST_PRELOAD`` (``0`` to load the tables in each worker instead).
+They live here rather than in :mod:`snapassist.config` because only this
+deployment reads them.
+"""
+import os
+import threading
+
+from ..errors import ConfigError
+
+#: Threads per worker: above the concurrent connections a worker is expected
+#: to hold (50 clients over 2 workers in the benchmark), so none waits for one.
+DEFAULT_THREADS = 32
+#: Searches computing at once per worker: two lets a worker use both cores of
+#: a small machine while the OPTICS kernels run without the GIL.
+DEFAULT_SEARCH_SLOTS = 2
+#: Seconds without a heartbeat from a worker's main thread before the master
+#: kills it. Searches run in other threads, so this is a hang detector.
+DEFAULT_TIMEOUT_S = 60
+#: The paths that run a search; every other request skips the slots.
+SEARCH_PATHS = frozenset({"/search", "/output", "/api/search"})
+
+
+def _usable_cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:          # not on Linux
+        return os.cpu_count() or 1
+
+
+def _positive_int(environ, name, default):
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ConfigError(f"{name} must be a whole number of at least 1, got {value!r}")
+    return number
+
+
+def _flag(environ, name, default):
+    value = environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1/true/yes/on or 0/false/no/off, got {value!r}")
+
+
+def build_settings(environ=None):
+    """The settings this module gives gunicorn, from the environment.
+
+    Parameters
+    ----------
+    environ : mapping, optional
+        The environment to read (default ``os.environ``).
+
+    Returns
+    -------
+    dict
+        ``worker_class``, ``workers``, ``threads``, ``timeout``,
+        ``graceful_timeout``, ``keepalive``, ``preload_app`` and
+        ``search_slots``.
+
+    Raises
+    ------
+    ConfigError
+        If a variable is set to something unusable, naming it and its value.
+    """
+    environ = os.environ if environ is None else environ
+    workers = _positive_int(environ, "SNAPASSIST_WORKERS",
+                            _positive_int(environ, "WEB_CONCURRENCY", _usable_cores()))
+    return {
+        "worker_class": "gthread",
+        "workers": workers,
+        "threads": _positive_int(environ, "SNAPASSIST_THREADS", DEFAULT_THREADS),
+        "timeout": _positive_int(environ, "SNAPASSIST_TIMEOUT", DEFAULT_TIMEOUT_S),
+        "graceful_timeout": 30,
+        # Browsers reuse a connection for the page's static files within seconds.
+        "keepalive": 5,
+        "preload_app": _flag(environ, "SNAPASSIST_PRELOAD", True),
+        "search_slots": _positive_int(environ, "SNAPASSIST_SEARCH_SLOTS", DEFAULT_SEARCH_SLOTS),
+    }
+
+
+class SearchSlots:
+    """WSGI middleware: at most ``n`` searches run at once in this process.
+
+    A search is CPU work; more of them at once than there are cores only
+    share the cores and the GIL, which also starves the cheap requests of the
+    same process. Threads over the limit wait on a semaphore (without the
+    GIL) in arrival order; requests outside ``paths`` pass straight through.
+    Flask builds the whole response inside the call, so holding the slot for
+    the call covers the work.
+    """
+
+    def __init__(self, app, n, paths=SEARCH_PATHS):
+        if n < 1:
+            raise ConfigError(f"search slots must be at least 1, got {n!r}")
+        self.app = app
+        self.n = n
+        self.paths = frozenset(paths)
+        self._slots = threading.BoundedSemaphore(n)
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO", "") not in self.paths:
+            return self.app(environ, start_response)
+        with self._slots:
+            return self.app(environ, start_response)
+
+
+def on_starting(server):
+    """Load the tables in the master when the app was preloaded.
+
+    ``snapassist.web:app`` loads them itself only when ``--preload`` is on
+    gunicorn's command line; ``preload_app`` set here would otherwise leave
+    each worker to load its own copy on its first search. Running before the
+    master binds its port means a server that answers has its tables.
+    """
+    if not server.cfg.preload_app:
+        return
+    app = server.app.wsgi()         # the app gunicorn already preloaded
+    holder = getattr(app, "extensions", {}).get("snapassist_tables")
+    if holder is not None and not holder.loaded:
+        holder.get()
+
+
+def post_worker_init(worker):
+    """Put this worker's app behind its search slots."""
+    worker.wsgi = SearchSlots(worker.wsgi, search_slots)
+
+
+_settings = build_settings()
+worker_class = _settings["worker_class"]
+workers = _settings["workers"]
+threads = _settings["threads"]
+timeout = _settings["timeout"]
+graceful_timeout = _settings["graceful_timeout"]
+keepalive = _settings["keepalive"]
+preload_app = _settings["preload_app"]
+search_slots = _settings["search_slots"]
