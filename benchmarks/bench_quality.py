@@ -40,7 +40,7 @@ def _fmt(x, digits=2):
 
 def print_table(rows, totals, out=sys.stdout):
     head = (f"{'subject':<16} {'phrase':<22} {'photos':>6} {'true':>4} {'found':>5} "
-            f"{'spots':>5} {'real':>4}  recall  prec  dup  compl  spread  rare top3")
+            f"{'spots':>5} {'real':>4}  recall  prec  dup  compl  pure  spread  rare top3")
     print(head, file=out)
     for row in rows + [totals]:
         s = summary(row)
@@ -48,7 +48,7 @@ def print_table(rows, totals, out=sys.stdout):
         print(f"{row['subject']:<16} {row['phrase'][:22]:<22} {row['n_photos']:>6} "
               f"{row['n_true']:>4} {row['n_found']:>5} {row['n_spots']:>5} {row['n_real']:>4}  "
               f"{_fmt(s['recall']):>6} {_fmt(s['precision']):>5} {_fmt(s['duplication']):>4} "
-              f"{_fmt(s['completeness']):>6} {_fmt(s['spread_m'], 0):>6}  {rare:>9}", file=out)
+              f"{_fmt(s['completeness']):>6} {_fmt(s['purity']):>5} {_fmt(s['spread_m'], 0):>6}  {rare:>9}", file=out)
     checks = meets(totals)
     print("targets: " + ", ".join(f"{k} {op} {v:g}: {'met' if checks[k] else 'MISSED'}"
                                   for k, (op, v) in TARGETS.items()), file=out)

@@ -14,6 +14,8 @@ the true viewpoints:
   real spots over the viewpoints given at least one (1.0: one spot a place);
 - **completeness** of a found viewpoint: the photos generated there that its
   nearest spot holds, over the matching photos generated there;
+- **purity** of a real spot: the share of its photos generated at the true
+  viewpoints within ``RADIUS_M`` of its centre (strays from elsewhere lower it);
 - **spread**: each spot's ``spread_m`` (68th percentile distance, metres);
 - **rare admired** viewpoints: see :func:`rare_admired`; the share of them
   whose nearest spot (within ``RADIUS_M``) ranks in the top 3.
@@ -161,6 +163,10 @@ def score_search(subject, phrase, photos, source, spots, viewpoints):
     complete = []
     rare = rare_admired(subject)
     n_rare = n_rare_top = 0
+    purity = []
+    for j in np.flatnonzero(real):
+        members = np.array([row_of_id[p] for p in spots[j].photo_ids], dtype=np.intp)
+        purity.append(float(np.mean(np.isin(source[members], true[near[:, j]]))))
     for i, vp in enumerate(true.tolist()):
         label = viewpoints["label"].iloc[vp]
         is_rare = viewpoints["subject"].iloc[vp] == subject.key and label in rare
@@ -175,7 +181,7 @@ def score_search(subject, phrase, photos, source, spots, viewpoints):
         "subject": subject.key, "phrase": phrase, "n_photos": len(photos),
         "n_true": len(true), "n_found": int(found.sum()),
         "n_spots": len(spots), "n_real": int(real.sum()), "n_given": len(given),
-        "completeness": complete,
+        "completeness": complete, "purity": purity,
         "spreads": [float(s.spread_m) for s in spots],
         "n_rare": int(n_rare), "n_rare_top": int(n_rare_top),
     }
@@ -193,6 +199,7 @@ def summary(row):
         "precision": _ratio(row["n_real"], row["n_spots"]),
         "duplication": _ratio(row["n_real"], row["n_given"]),
         "completeness": float(np.median(complete)) if complete else float("nan"),
+        "purity": float(np.median(row["purity"])) if row["purity"] else float("nan"),
         "spread_m": float(np.median(spreads)) if spreads else float("nan"),
         "rare_top3": _ratio(row["n_rare_top"], row["n_rare"]),
     }
@@ -200,11 +207,12 @@ def summary(row):
 
 def pool(rows):
     """Every subject's counts added up, lists joined: the totals' raw form."""
-    out = {"subject": "TOTAL", "phrase": "", "completeness": [], "spreads": []}
+    out = {"subject": "TOTAL", "phrase": "", "completeness": [], "purity": [], "spreads": []}
     for key in ("n_photos", "n_true", "n_found", "n_spots", "n_real", "n_given",
                 "n_rare", "n_rare_top"):
         out[key] = sum(r[key] for r in rows)
     for r in rows:
         out["completeness"] += r["completeness"]
         out["spreads"] += r["spreads"]
+        out["purity"] += r["purity"]
     return out
