@@ -20,18 +20,8 @@ import time
 from pathlib import Path
 
 from snapassist import config
-from snapassist._spot_quality import evaluate, summary
+from snapassist._spot_quality import TARGETS, evaluate, meets, summary
 from snapassist.demo import build_demo_tables
-
-TARGETS = {"recall": (">=", 0.8), "precision": (">=", 0.8), "duplication": ("<=", 1.2),
-           "completeness": (">=", 0.7), "spread_m": ("<", 150.0), "rare_top3": (">=", 0.5)}
-
-
-def meets(totals):
-    """``{measure: bool}``: whether the pooled summary meets each target."""
-    s = summary(totals)
-    ops = {">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b, "<": lambda a, b: a < b}
-    return {k: (not math.isnan(s[k])) and ops[op](s[k], v) for k, (op, v) in TARGETS.items()}
 
 
 def _fmt(x, digits=2):

@@ -22,6 +22,7 @@ the true viewpoints:
 
 Used by ``benchmarks/bench_quality.py`` and by the tests.
 """
+import math
 import re
 from pathlib import Path
 
@@ -40,6 +41,11 @@ TOP = 3
 RARE_WEIGHT_SHARE = 0.25
 #: ...and admired when its views are at least this multiple of the subject's mean.
 ADMIRED_VIEWS_RATIO = 1.5
+
+#: The issue's targets on the 60,000-photo demo: measure -> (comparison, value).
+TARGETS = {"recall": (">=", 0.8), "precision": (">=", 0.8), "duplication": ("<=", 1.2),
+           "completeness": (">=", 0.7), "spread_m": ("<", 150.0), "rare_top3": (">=", 0.5)}
+_OPS = {">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b, "<": lambda a, b: a < b}
 
 _MARKER = re.compile(r"n_photos=(\d+), seed=(\d+)")
 
@@ -203,6 +209,12 @@ def summary(row):
         "spread_m": float(np.median(spreads)) if spreads else float("nan"),
         "rare_top3": _ratio(row["n_rare_top"], row["n_rare"]),
     }
+
+
+def meets(totals):
+    """``{measure: bool}``: whether pooled rows meet each of ``TARGETS``."""
+    s = summary(totals)
+    return {k: (not math.isnan(s[k])) and _OPS[op](s[k], v) for k, (op, v) in TARGETS.items()}
 
 
 def pool(rows):
