@@ -1,8 +1,9 @@
 """From the photos matching a search to ranked photo hotspots (pure data).
 
-The method is the 2018 one with its bugs fixed: OPTICS on great-circle
-distances (haversine on radians, not degrees mis-scaled by a sine), clusters
-trimmed of outliers, clusters too spread out or without one popular photo
+The 2018 method with its bugs fixed: OPTICS on great-circle distances
+(haversine on radians, not degrees mis-scaled by a sine); from its cluster
+hierarchy, the largest clusters that are still one place to stand
+(``_spot_selection``), strays dropped, spots without one popular photo
 dropped, and the rest ranked by *mean views per photo / number of photos*.
 Nothing here knows about Flask or folium; the web layer renders the result.
 """
