@@ -60,7 +60,7 @@ OPTICS_XI = 0.01
 #: Smallest xi cluster (None: min_samples).
 MIN_SPOT_PHOTOS = None
 #: Widest spot: the largest cluster whose spread is within this is one place.
-MAX_SPOT_SPREAD_M = 200.0
+MAX_SPOT_SPREAD_M = 250.0
 #: A spot's end photos reached this many times farther than its core are cut off.
 SPOT_TAIL_FACTOR = 10.0
 #: A spot must lie this many times farther from the rest than its core's spacing.
