@@ -4,7 +4,8 @@ For every landmark of the demo world, the phrase a photographer would type
 is searched as the web app searches it, and the spots are scored
 (``snapassist/_spot_quality.py`` defines each measure): recall, precision,
 duplication, completeness, spread and how often the rare admired viewpoints
-rank in the top 3. One line per subject, then the totals; ``--json`` writes
+rank in the top 3 (and purity: the share of a real spot's photos taken at
+the viewpoints it stands on). One line per subject, then the totals; ``--json`` writes
 them all to compare versions.
 
 Run ``python benchmarks/bench_quality.py`` (60,000 photos),
@@ -38,7 +39,8 @@ def print_table(rows, totals, out=sys.stdout):
         print(f"{row['subject']:<16} {row['phrase'][:22]:<22} {row['n_photos']:>6} "
               f"{row['n_true']:>4} {row['n_found']:>5} {row['n_spots']:>5} {row['n_real']:>4}  "
               f"{_fmt(s['recall']):>6} {_fmt(s['precision']):>5} {_fmt(s['duplication']):>4} "
-              f"{_fmt(s['completeness']):>6} {_fmt(s['purity']):>5} {_fmt(s['spread_m'], 0):>6}  {rare:>9}", file=out)
+              f"{_fmt(s['completeness']):>6} {_fmt(s['purity']):>5} {_fmt(s['spread_m'], 0):>6}  "
+              f"{rare:>9}", file=out)
     checks = meets(totals)
     print("targets: " + ", ".join(f"{k} {op} {v:g}: {'met' if checks[k] else 'MISSED'}"
                                   for k, (op, v) in TARGETS.items()), file=out)
