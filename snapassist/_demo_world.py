@@ -36,6 +36,18 @@ def _sources():
     return out
 
 
+def source_list():
+    """What each value of ``scene["source"]`` stands for.
+
+    Returns
+    -------
+    list of tuple
+        ``(subject, viewpoint)`` per source: the landmarks' viewpoints first,
+        then the background themes with ``viewpoint`` None.
+    """
+    return [(subject, viewpoint) for subject, viewpoint, _ in _sources()]
+
+
 def _on_land(rng, lat, lon):
     shore = np.interp(lon, places.SHORE_LON, places.SHORE_LAT)
     s, w, n, e = places.ISLANDS_BOX

@@ -49,15 +49,28 @@ EXIF_PERCENTILE = 75              # scraper 2 takes views strictly above this
 MAX_QUERY_CHARS = 100
 MAX_QUERY_TERMS = 8
 
-# --- OPTICS and hotspots (defaults of the 2018 method) -----------------------
+# --- OPTICS and hotspots ------------------------------------------------------
+# Chosen with benchmarks/bench_quality.py on the demo's true viewpoints (README).
 MIN_PHOTOS_TO_CLUSTER = 15
 MIN_SAMPLES_FLOOR = 15
 MIN_SAMPLES_FRACTION = 0.005
-OPTICS_XI = 0.05
+# A low xi keeps the gentle levels of the hierarchy (a place around its
+# crumbs); 0.05, the 2018 value, skips them and left only crumbs to choose.
+OPTICS_XI = 0.01
+#: Smallest xi cluster (None: min_samples).
+MIN_SPOT_PHOTOS = None
+#: Widest spot: the largest cluster whose spread is within this is one place.
+MAX_SPOT_SPREAD_M = 250.0
+#: A spot's end photos reached this many times farther than its core are cut off.
+SPOT_TAIL_FACTOR = 10.0
+#: A spot must lie this many times farther from the rest than its core's spacing.
+SPOT_MIN_CONTRAST = 1.3
+#: Fewest distinct photographers of a spot: one person's series is no spot.
+MIN_SPOT_OWNERS = 3
 VIEWS_PERCENTILE = 75
 TRIM_PERCENTILE = 68
-TRIM_FACTOR = 2.5
-MAX_CLUSTER_SPREAD_M = 5500.0
+# Drops only strays (xi's up-slope can drag in a far point), not a spot's tail.
+TRIM_FACTOR = 5.0
 N_BEST_PHOTOS = 5
 EARTH_RADIUS_M = 6371008.8
 

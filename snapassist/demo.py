@@ -24,7 +24,7 @@ from unidecode import unidecode
 from . import config, schema
 from . import _demo_places as places
 from ._demo_exif import generate_exif, pick_owner_cameras
-from ._demo_world import draw_scenes, draw_tags, draw_titles
+from ._demo_world import draw_scenes, draw_tags, draw_titles, source_list
 from .errors import ValidationError
 
 MAX_DEMO_PHOTOS = 5_000_000
@@ -103,6 +103,43 @@ def generate_demo_photos(n_photos=config.DEMO_N_PHOTOS, seed=config.DEMO_SEED):
     popular_cols.update(exif)
     popular = _frame(popular_cols, schema.PROCESSED_POPULAR)
     return master, popular
+
+
+def generate_demo_truth(n_photos=config.DEMO_N_PHOTOS, seed=config.DEMO_SEED):
+    """The generator's ground truth: where each demo photo was really taken from.
+
+    Replays only the first step of :func:`generate_demo_photos` (the scenes
+    are the first draw from the seeded generator), so it is deterministic and
+    leaves the tables exactly as they were.
+
+    Parameters
+    ----------
+    n_photos, seed : int
+        As given to :func:`generate_demo_photos` or :func:`build_demo_tables`.
+
+    Returns
+    -------
+    photos : pandas.DataFrame
+        Aligned with the master table's rows: ``subject`` (the subject's key,
+        e.g. ``"cntower"``, or a background theme's) and ``viewpoint`` (row of
+        ``viewpoints``, -1 for background photos).
+    viewpoints : pandas.DataFrame
+        One row per landmark viewpoint: ``subject``, ``name`` (the subject's),
+        ``label``, ``latitude``, ``longitude``, ``weight`` (relative photo
+        density within the subject), ``views`` (multiplier of typical views)
+        and ``spread_m`` (standard deviation of the photos' positions).
+    """
+    n, seed = _check_arguments(n_photos, seed)
+    source = draw_scenes(np.random.default_rng(seed), n)["source"]
+    sources = source_list()
+    viewpoints = pd.DataFrame(
+        [(s.key, s.name, v.label, v.lat, v.lon, v.weight, v.views, v.spread_m)
+         for s, v in sources if v is not None],
+        columns=["subject", "name", "label", "latitude", "longitude", "weight", "views", "spread_m"])
+    keys = np.array([s.key for s, _ in sources], dtype=object)
+    # The landmarks' viewpoints are the first sources, in the same order.
+    viewpoint = np.where(source < len(viewpoints), source, -1)
+    return pd.DataFrame({"subject": keys[source], "viewpoint": viewpoint}), viewpoints
 
 
 def build_demo_tables(folder, n_photos=config.DEMO_N_PHOTOS, seed=config.DEMO_SEED):

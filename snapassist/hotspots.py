@@ -1,8 +1,9 @@
 """From the photos matching a search to ranked photo hotspots (pure data).
 
-The method is the 2018 one with its bugs fixed: OPTICS on great-circle
-distances (haversine on radians, not degrees mis-scaled by a sine), clusters
-trimmed of outliers, clusters too spread out or without one popular photo
+The 2018 method with its bugs fixed: OPTICS on great-circle distances
+(haversine on radians, not degrees mis-scaled by a sine); from its cluster
+hierarchy, the largest clusters that are still one place to stand
+(``_spot_selection``), strays dropped, spots without one popular photo
 dropped, and the rest ranked by *mean views per photo / number of photos*.
 Nothing here knows about Flask or folium; the web layer renders the result.
 """
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import config
+from ._spot_selection import choose_spots, haversine_m
 from .clustering import OPTICS
 from .errors import NotEnoughPhotosError
 
@@ -113,16 +115,19 @@ def find_hotspots(photos, views_threshold, query=""):
     # brute-force haversine search finds no neighbours, so searches of 15-29
     # photos could never form a cluster.
     optics = OPTICS(min_samples=min_samples, max_eps=math.pi, metric="haversine",
-                    cluster_method="xi", xi=config.OPTICS_XI)
+                    cluster_method="xi", xi=config.OPTICS_XI,
+                    min_cluster_size=config.MIN_SPOT_PHOTOS)
     optics.fit(np.radians(np.column_stack([lat, lon])))
-    labels = np.asarray(optics.labels_)
 
+    owner = pd.factorize(photos["owner"])[0]
     candidates = []
-    for label in np.unique(labels[labels >= 0]):
-        members = np.flatnonzero(labels == label)
+    for members, spread in choose_spots(
+            lat, lon, owner, optics.reachability_, optics.ordering_,
+            optics.cluster_hierarchy_, config.MAX_SPOT_SPREAD_M, config.MIN_SPOT_OWNERS,
+            config.TRIM_PERCENTILE, config.SPOT_TAIL_FACTOR, config.SPOT_MIN_CONTRAST):
         kept, spread = trim_cluster(lat[members], lon[members])
         members = members[kept]
-        if spread > config.MAX_CLUSTER_SPREAD_M or views[members].max() < views_threshold:
+        if views[members].max() < views_threshold:
             continue
         score = views[members].mean() / len(members)
         candidates.append((score, members, spread))
@@ -157,15 +162,6 @@ def _check_enough(query, n, views, views_threshold):
             f"None of the {n} photos matching {what} is among the most viewed "
             f"(more than {views_threshold:,.0f} views), so no spot stands out. "
             f"Try another subject.", n_photos=n)
-
-
-def haversine_m(lat1, lon1, lat2, lon2):
-    """Great-circle distance in metres between points given in degrees."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi = p2 - p1
-    dlmb = np.radians(lon2) - np.radians(lon1)
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * config.EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 def trim_cluster(lat, lon):

@@ -55,21 +55,38 @@ def make_group(label, n, north_m, east_m, radius_m, views, owners=None, seed=0):
 
 
 class FakeOptics:
-    """Stands in for OPTICS: labels come from the data, chosen by the test."""
+    """Stands in for OPTICS: one flat cluster per label, chosen by the test.
+
+    Photos come in reverse order and each label's photos must be consecutive
+    rows, so that every label is one run of the ordering.
+    """
 
     labels = None
     seen = {}
+    last = None
 
     def __init__(self, **params):
         FakeOptics.seen = dict(params)
+        FakeOptics.last = self
 
     def fit(self, X):
         FakeOptics.seen["X"] = X
         n = len(X)
         self.labels_ = np.asarray(FakeOptics.labels)
         self.ordering_ = np.arange(n)[::-1]
-        self.reachability_ = np.linspace(0.0, 1e-4, n)
-        self.reachability_[self.ordering_[0]] = np.inf
+        # Close within a label, far between labels and for noise: clear places.
+        in_order = self.labels_[self.ordering_]
+        inside = (in_order >= 0) & (in_order == np.roll(in_order, 1))
+        plot = np.where(inside, 1e-6 * (1 + np.arange(n) % 3), 1e-3)
+        plot[0] = np.inf
+        self.reachability_ = np.empty(n)
+        self.reachability_[self.ordering_] = plot
+        hierarchy = []
+        for label in np.unique(self.labels_[self.labels_ >= 0]):
+            pos = np.flatnonzero(self.labels_[self.ordering_] == label)
+            assert len(pos) == pos[-1] - pos[0] + 1, "a label's rows must be consecutive"
+            hierarchy.append([pos[0], pos[-1]])
+        self.cluster_hierarchy_ = np.array(hierarchy, dtype=np.intp).reshape(-1, 2)
         return self
 
 
@@ -126,26 +143,27 @@ def test_trim_cluster_drops_far_members():
     dist = np.array([great_circle_m(mlat, mlon, a, b) for a, b in zip(lat, lon)])
     expected_spread = np.percentile(dist, 68)
     assert spread == pytest.approx(expected_spread, rel=1e-9)
-    assert_array_equal(keep, dist <= 2.5 * expected_spread)
+    assert_array_equal(keep, dist <= config.TRIM_FACTOR * expected_spread)
     assert not keep[-1] and keep[:-1].all()
 
 
-def test_trimmed_members_become_background(fake_optics):
+def test_every_photo_of_a_spot_counts_but_strays(fake_optics):
+    # The spot's tail stays; a stray far beyond TRIM_FACTOR spreads becomes background.
     rows = make_group(0, 30, 0, 0, 40, 1000, seed=1)
-    dlat, dlon = metres_to_degrees(0, 800)
-    rows.append({**rows[0], "id": "far", "latitude": LAT0 + dlat, "longitude": LON0 + dlon})
+    for name, east in (("tail", 110), ("far", 800)):
+        dlat, dlon = metres_to_degrees(0, east)
+        rows.append({**rows[0], "id": name, "latitude": LAT0 + dlat, "longitude": LON0 + dlon})
     frame = pd.DataFrame(rows)
     result = search(frame, fake_optics)
     (spot,) = result.hotspots
-    assert "far" not in spot.photo_ids and spot.n_photos == 30
-    assert result.photo_rank[-1] == -1
-    assert (result.photo_rank[:-1] == 1).all()
+    assert "tail" in spot.photo_ids and "far" not in spot.photo_ids and spot.n_photos == 31
+    assert result.photo_rank[-1] == -1 and (result.photo_rank[:-1] == 1).all()
 
 
 # --- rejection ----------------------------------------------------------------
 
 def test_spread_out_cluster_is_dropped(fake_optics):
-    wide = make_group(0, 30, 0, 0, 9000, 1000, seed=2)       # ~7 km 68th percentile
+    wide = make_group(0, 30, 0, 0, 9000, 1000, seed=2)       # a district, not a place
     tight = make_group(1, 30, 20_000, 0, 50, 1000, seed=4)
     result = search(pd.DataFrame(wide + tight), fake_optics)
     assert [h.n_photos for h in result.hotspots] == [30]
@@ -167,7 +185,7 @@ def test_cluster_without_popular_photo_is_dropped(fake_optics):
 
 def test_statistics_score_and_rank(fake_optics):
     a = make_group(0, 20, 0, 0, 60, [100, 3000, 50, 700], owners=["u1", "u2", "u3"], seed=8)
-    b = make_group(1, 40, 4000, 0, 60, [900, 1200], owners=["u4"], seed=9)
+    b = make_group(1, 40, 4000, 0, 60, [900, 1200], owners=["u4", "u5", "u6"], seed=9)
     noise = make_group(-1, 15, -9000, 0, 3000, 10, seed=10)
     frame = pd.DataFrame(a + b + noise)
     result = search(frame, fake_optics)
@@ -197,8 +215,7 @@ def test_statistics_score_and_rank(fake_optics):
     # The plot data follow OPTICS' ordering, in metres.
     order = np.arange(len(frame))[::-1]
     assert_array_equal(result.reachability_rank, result.photo_rank[order])
-    reach = np.linspace(0.0, 1e-4, len(frame))
-    reach[order[0]] = np.inf
+    reach = fake_optics.last.reachability_
     assert_allclose(result.reachability, reach[order] * config.EARTH_RADIUS_M)
 
 

@@ -1,0 +1,230 @@
+"""Spot quality: SnapAssist's spots scored against the demo generator's truth.
+
+The demo generator knows where every landmark photo was taken from (its
+subject's viewpoints). For each landmark, the search a photographer would
+type is run exactly as the web app runs it, and its spots are compared with
+the true viewpoints:
+
+- a **true viewpoint** of a search is a viewpoint (of any subject) from which
+  at least ``MIN_TRUE_PHOTOS`` of the matching photos were generated;
+- a viewpoint is **found** when a spot's centre lies within ``RADIUS_M``;
+- a spot is **real** (precise) when its centre lies within ``RADIUS_M`` of a
+  true viewpoint;
+- **duplication**: each real spot is given to its nearest true viewpoint; the
+  real spots over the viewpoints given at least one (1.0: one spot a place);
+- **completeness** of a found viewpoint: the photos generated there that its
+  nearest spot holds, over the matching photos generated there;
+- **purity** of a real spot: the share of its photos generated at the true
+  viewpoints within ``RADIUS_M`` of its centre (strays from elsewhere lower it);
+- **spread**: each spot's ``spread_m`` (68th percentile distance, metres);
+- **rare admired** viewpoints: see :func:`rare_admired`; the share of them
+  whose nearest spot (within ``RADIUS_M``) ranks in the top 3.
+
+Used by ``benchmarks/bench_quality.py`` and by the tests.
+"""
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+
+from . import _demo_places as places
+from . import config, hotspots
+from .database import FlickrPhotosDatabase, normalize_text
+from .demo import generate_demo_truth
+from .errors import NotEnoughPhotosError, ValidationError
+
+RADIUS_M = 150.0
+MIN_TRUE_PHOTOS = 15
+TOP = 3
+#: A viewpoint is rare when it has at most this share of its subject's photos...
+RARE_WEIGHT_SHARE = 0.25
+#: ...and admired when its views are at least this multiple of the subject's mean.
+ADMIRED_VIEWS_RATIO = 1.5
+
+#: The issue's targets on the 60,000-photo demo: measure -> (comparison, value).
+TARGETS = {"recall": (">=", 0.8), "precision": (">=", 0.8), "duplication": ("<=", 1.2),
+           "completeness": (">=", 0.7), "spread_m": ("<", 150.0), "rare_top3": (">=", 0.5)}
+_OPS = {">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b, "<": lambda a, b: a < b}
+
+_MARKER = re.compile(r"n_photos=(\d+), seed=(\d+)")
+
+
+def subject_phrase(subject):
+    """What a photographer would type for ``subject``.
+
+    Its name ("CN Tower", "Queen's Park") when that finds the subject's own
+    tag (the name's words joined are one of its tags), else the tag people
+    use for it ("cne", "caribana", "tiff", "trinitybellwoods").
+    """
+    if normalize_text(subject.name).replace(" ", "") in subject.joined:
+        return subject.name
+    return subject.joined[0]
+
+
+def rare_admired(subject):
+    """Labels of the subject's rare but admired viewpoints.
+
+    Rare: at most ``RARE_WEIGHT_SHARE`` of the subject's photos (its share of
+    the viewpoints' weights). Admired: a views multiplier at least
+    ``ADMIRED_VIEWS_RATIO`` times the subject's photo-weighted mean one. A
+    subject with a single viewpoint has none.
+    """
+    weights = np.array([v.weight for v in subject.viewpoints], dtype=float)
+    views = np.array([v.views for v in subject.viewpoints], dtype=float)
+    if len(weights) < 2:
+        return set()
+    mean = np.average(views, weights=weights)
+    share = weights / weights.sum()
+    return {v.label for v, s, m in zip(subject.viewpoints, share, views)
+            if s <= RARE_WEIGHT_SHARE and m >= ADMIRED_VIEWS_RATIO * mean}
+
+
+def demo_parameters(folder):
+    """``(n_photos, seed)`` of the demo tables in ``folder``, read from their marker."""
+    marker = Path(folder) / config.DEMO_MARKER
+    if not marker.is_file():
+        raise ValidationError(f"{str(folder)!r} holds no demo tables: no {config.DEMO_MARKER}")
+    found = _MARKER.search(marker.read_text(encoding="utf-8"))
+    if not found:
+        raise ValidationError(f"{str(marker)!r} does not name n_photos and seed")
+    return int(found.group(1)), int(found.group(2))
+
+
+def evaluate(folder, subjects=None, find=None):
+    """Score every landmark's search on the demo tables in ``folder``.
+
+    Parameters
+    ----------
+    folder : path
+        Demo tables (with their marker, which gives ``n_photos`` and ``seed``).
+    subjects : iterable of str, optional
+        Subject keys to score (default: every landmark).
+    find : callable, optional
+        Stand-in for :func:`snapassist.hotspots.find_hotspots` (same
+        signature), to score another selection rule.
+
+    Returns
+    -------
+    rows : list of dict
+        One per subject (see :func:`score_search`).
+    totals : dict
+        The rows pooled (see :func:`pool`).
+    """
+    n, seed = demo_parameters(folder)
+    truth, viewpoints = generate_demo_truth(n, seed)
+    db = FlickrPhotosDatabase.from_folder(folder)
+    if len(truth) != db.n_photos:
+        raise ValidationError(f"{str(folder)!r} holds {db.n_photos} photos, its marker says {n}")
+    find = hotspots.find_hotspots if find is None else find
+    columns = [c for c in hotspots.USED_COLUMNS if c in db.photos.columns]
+    wanted = None if subjects is None else set(subjects)
+    rows = []
+    for subject in places.LANDMARKS:
+        if wanted is not None and subject.key not in wanted:
+            continue
+        phrase = subject_phrase(subject)
+        photos = db.get_search_results(phrase, columns=columns)
+        try:
+            spots = find(photos, db.views_percentile, query=phrase).hotspots
+        except NotEnoughPhotosError:
+            spots = []
+        source = truth["viewpoint"].to_numpy()[photos.index.to_numpy()]
+        rows.append(score_search(subject, phrase, photos, source, spots, viewpoints))
+    return rows, pool(rows)
+
+
+def score_search(subject, phrase, photos, source, spots, viewpoints):
+    """One search's spots against its true viewpoints.
+
+    Parameters
+    ----------
+    subject : Subject
+    phrase : str
+    photos : DataFrame
+        The search result (``id`` column).
+    source : ndarray of int
+        Per photo of ``photos``, its row in ``viewpoints`` (-1: background).
+    spots : list of Hotspot
+    viewpoints : DataFrame
+        From :func:`snapassist.demo.generate_demo_truth`.
+    """
+    vp_ids, counts = np.unique(source[source >= 0], return_counts=True)
+    true = vp_ids[counts >= MIN_TRUE_PHOTOS]
+    n_at = dict(zip(vp_ids.tolist(), counts.tolist()))
+    vlat = viewpoints["latitude"].to_numpy()[true]
+    vlon = viewpoints["longitude"].to_numpy()[true]
+    slat = np.array([s.latitude for s in spots])
+    slon = np.array([s.longitude for s in spots])
+    # dist[i, j]: true viewpoint i to spot j, metres.
+    dist = hotspots.haversine_m(vlat[:, None], vlon[:, None], slat[None, :], slon[None, :]) \
+        if len(spots) else np.empty((len(true), 0))
+    near = dist <= RADIUS_M
+    found = near.any(axis=1)
+    real = near.any(axis=0)
+    owners = np.argmin(dist, axis=0) if len(true) else np.zeros(0, dtype=int)
+    given = set(owners[real].tolist())
+
+    row_of_id = {pid: i for i, pid in enumerate(photos["id"].astype(str))}
+    complete = []
+    rare = rare_admired(subject)
+    n_rare = n_rare_top = 0
+    purity = []
+    for j in np.flatnonzero(real):
+        members = np.array([row_of_id[p] for p in spots[j].photo_ids], dtype=np.intp)
+        purity.append(float(np.mean(np.isin(source[members], true[near[:, j]]))))
+    for i, vp in enumerate(true.tolist()):
+        label = viewpoints["label"].iloc[vp]
+        is_rare = viewpoints["subject"].iloc[vp] == subject.key and label in rare
+        n_rare += is_rare
+        if not found[i]:
+            continue
+        spot = spots[int(np.argmin(dist[i]))]
+        members = np.array([row_of_id[p] for p in spot.photo_ids], dtype=np.intp)
+        complete.append(float(np.sum(source[members] == vp)) / n_at[vp])
+        n_rare_top += is_rare and spot.rank <= TOP
+    return {
+        "subject": subject.key, "phrase": phrase, "n_photos": len(photos),
+        "n_true": len(true), "n_found": int(found.sum()),
+        "n_spots": len(spots), "n_real": int(real.sum()), "n_given": len(given),
+        "completeness": complete, "purity": purity,
+        "spreads": [float(s.spread_m) for s in spots],
+        "n_rare": int(n_rare), "n_rare_top": int(n_rare_top),
+    }
+
+
+def _ratio(a, b):
+    return a / b if b else float("nan")
+
+
+def summary(row):
+    """The headline numbers of one row, or of pooled rows (see :func:`pool`)."""
+    complete, spreads = row["completeness"], row["spreads"]
+    return {
+        "recall": _ratio(row["n_found"], row["n_true"]),
+        "precision": _ratio(row["n_real"], row["n_spots"]),
+        "duplication": _ratio(row["n_real"], row["n_given"]),
+        "completeness": float(np.median(complete)) if complete else float("nan"),
+        "purity": float(np.median(row["purity"])) if row["purity"] else float("nan"),
+        "spread_m": float(np.median(spreads)) if spreads else float("nan"),
+        "rare_top3": _ratio(row["n_rare_top"], row["n_rare"]),
+    }
+
+
+def meets(totals):
+    """``{measure: bool}``: whether pooled rows meet each of ``TARGETS``."""
+    s = summary(totals)
+    return {k: (not math.isnan(s[k])) and _OPS[op](s[k], v) for k, (op, v) in TARGETS.items()}
+
+
+def pool(rows):
+    """Every subject's counts added up, lists joined: the totals' raw form."""
+    out = {"subject": "TOTAL", "phrase": "", "completeness": [], "purity": [], "spreads": []}
+    for key in ("n_photos", "n_true", "n_found", "n_spots", "n_real", "n_given",
+                "n_rare", "n_rare_top"):
+        out[key] = sum(r[key] for r in rows)
+    for r in rows:
+        out["completeness"] += r["completeness"]
+        out["spreads"] += r["spreads"]
+        out["purity"] += r["purity"]
+    return out

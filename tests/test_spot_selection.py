@@ -1,0 +1,151 @@
+"""Which clusters become spots, on hand-made photos whose right answer is known.
+
+The first tests check the rule itself on a hand-written hierarchy; the last
+ones run the real OPTICS through ``find_hotspots``.
+"""
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_array_equal
+
+from snapassist import config
+from snapassist._spot_selection import choose_spots, cluster_tree
+from snapassist.hotspots import find_hotspots
+
+LAT0, LON0 = 43.6426, -79.3871
+M_PER_DEG = math.pi * config.EARTH_RADIUS_M / 180
+THRESHOLD = 500.0
+RULE = {"max_spread_m": 200.0, "min_owners": 3, "percentile": 68, "tail_factor": 10.0,
+        "min_contrast": 1.3}
+
+
+def disc(rng, n, east_m, north_m, radius_m):
+    """``n`` positions (degrees) uniform over a disc around an offset from LAT0/LON0."""
+    r = radius_m * np.sqrt(rng.random(n))
+    t = rng.random(n) * 2 * np.pi
+    lat = LAT0 + (north_m + r * np.sin(t)) / M_PER_DEG
+    lon = LON0 + (east_m + r * np.cos(t)) / (M_PER_DEG * math.cos(math.radians(LAT0)))
+    return lat, lon
+
+
+def photos(groups, seed=0):
+    """A search result from ``(name, n, east_m, north_m, radius_m, owners)`` groups."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for name, n, east, north, radius, owners in groups:
+        lat, lon = disc(rng, n, east, north, radius)
+        frames.append(pd.DataFrame({
+            "id": [f"{name}-{i}" for i in range(n)],
+            "owner": [f"{name}-owner{i % owners}" for i in range(n)],
+            "views": rng.integers(100, 5000, n), "latitude": lat, "longitude": lon,
+            "group": name}))
+    return pd.DataFrame(pd.concat(frames, ignore_index=True))
+
+
+def spots_of(frame):
+    result = find_hotspots(frame.drop(columns="group"), THRESHOLD, query="test")
+    return [set(h.photo_ids) for h in result.hotspots]
+
+
+def ids(frame, *names):
+    return set(frame.loc[frame["group"].isin(names), "id"])
+
+
+# --- the rule on a hand-written hierarchy ---------------------------------------
+
+def test_cluster_tree_parents():
+    # 0 holds 1 and 2; 1 holds 3; 4 stands alone; 5 overlaps 4 without holding it.
+    clusters = np.array([[0, 99], [0, 49], [50, 99], [10, 20], [100, 149], [120, 170]])
+    assert_array_equal(cluster_tree(clusters), [-1, 0, 0, 1, -1, -1])
+    assert_array_equal(cluster_tree(np.empty((0, 2))), [])
+
+
+def test_largest_cluster_within_the_spread_is_chosen():
+    rng = np.random.default_rng(1)
+    # Ordering positions 0-99: place A (60 m disc); 100-199: place B, 400 m east.
+    lat_a, lon_a = disc(rng, 100, 0, 0, 60)
+    lat_b, lon_b = disc(rng, 100, 400, 0, 60)
+    lat, lon = np.concatenate([lat_a, lat_b]), np.concatenate([lon_a, lon_b])
+    owner = np.arange(200) % 10
+    ordering = np.arange(200)
+    # Both places, each place, and dense crumbs inside each.
+    clusters = np.array([[0, 199], [0, 99], [100, 199], [5, 25], [40, 60], [150, 170]])
+    # Photos 1 m apart within a place, the places 400 m apart (in radians).
+    reach = np.full(200, 1 / config.EARTH_RADIUS_M)
+    reach[0], reach[100] = np.inf, 400 / config.EARTH_RADIUS_M
+    chosen = choose_spots(lat, lon, owner, reach, ordering, clusters, **RULE)
+    assert [sorted(m.tolist()) for m, _ in chosen] == [list(range(100)), list(range(100, 200))]
+    for members, spread in chosen:
+        assert 0 < spread < 60
+
+
+def test_too_few_photographers_is_no_spot():
+    rng = np.random.default_rng(2)
+    lat, lon = disc(rng, 50, 0, 0, 40)
+    clusters = np.array([[0, 49]])
+    reach = np.append(np.inf, np.full(49, 1e-6))
+    for owners, expected in ((2, 0), (3, 1)):
+        owner = np.arange(50) % owners
+        assert len(choose_spots(lat, lon, owner, reach, np.arange(50), clusters, **RULE)) == expected
+
+
+def test_a_wide_cluster_without_children_is_no_spot():
+    rng = np.random.default_rng(3)
+    lat, lon = disc(rng, 80, 0, 0, 2000)
+    reach = np.append(np.inf, np.full(79, 1e-6))
+    assert choose_spots(lat, lon, np.arange(80), reach, np.arange(80), np.array([[0, 79]]),
+                        **RULE) == []
+
+
+def test_a_clump_that_does_not_stand_out_is_no_spot():
+    rng = np.random.default_rng(4)
+    lat, lon = disc(rng, 40, 0, 0, 30)
+    # Inside, photos 10 m apart; the next photo only 12 m farther: no contrast.
+    reach = np.append(np.full(40, 10.0), 12.0) / config.EARTH_RADIUS_M
+    reach[0] = 12.0 / config.EARTH_RADIUS_M
+    args = (lat, lon, np.arange(40), reach[:40], np.arange(40), np.array([[0, 39]]))
+    assert choose_spots(*args, **RULE) == []
+    assert len(choose_spots(*args, **{**RULE, "min_contrast": 1.1})) == 1
+
+
+def test_a_trail_leading_away_is_cut_off():
+    rng = np.random.default_rng(5)
+    lat, lon = disc(rng, 50, 0, 0, 30)
+    # The last five photos lead away, each farther than the last.
+    reach = np.append(np.inf, np.full(49, 2.0))
+    reach[45:] = [50.0, 80.0, 120.0, 200.0, 400.0]
+    (members, _), = choose_spots(lat, lon, np.arange(50), reach, np.arange(50),
+                                 np.array([[0, 49]]), **RULE)
+    assert_array_equal(members, np.arange(45))
+
+
+# --- the real OPTICS ------------------------------------------------------------
+
+def test_two_places_with_nested_crumbs_are_two_whole_spots():
+    # Each place: photos over a 60 m disc, with denser crumbs inside it.
+    frame = photos([
+        ("a", 150, 0, 0, 60, 40), ("a-crumb1", 30, 20, 10, 4, 10), ("a-crumb2", 30, -25, -5, 4, 10),
+        ("b", 100, 400, 0, 60, 40), ("b-crumb", 30, 410, 15, 4, 10),
+        ("noise", 40, 0, 0, 8000, 40)], seed=4)
+    found = spots_of(frame)
+    assert len(found) == 2
+    assert sorted(found, key=len) == [ids(frame, "b", "b-crumb"),
+                                      ids(frame, "a", "a-crumb1", "a-crumb2")]
+
+
+def test_one_photographers_series_is_no_spot():
+    frame = photos([("series", 60, 0, 0, 30, 1), ("noise", 60, 0, 0, 8000, 60)], seed=5)
+    assert spots_of(frame) == []
+
+
+def test_a_two_km_scatter_is_no_spot():
+    frame = photos([("scatter", 300, 0, 0, 1000, 300)], seed=6)
+    assert spots_of(frame) == []
+
+
+@pytest.mark.parametrize("owners", [3, 20])
+def test_enough_photographers_make_a_spot(owners):
+    frame = photos([("place", 60, 0, 0, 30, owners), ("noise", 60, 0, 0, 8000, 60)], seed=7)
+    assert spots_of(frame) == [ids(frame, "place")]
