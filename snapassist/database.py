@@ -374,7 +374,12 @@ class FlickrPhotosDatabase:
             if col is None:
                 raise TableError("write_search_file needs a database built from tables")
             if schema.is_text_dtype(col.dtype):
-                arrays.update(PackedText.from_series(col).to_arrays(f"col:{name}:"))
+                try:
+                    arrays.update(PackedText.from_series(col).to_arrays(f"col:{name}:"))
+                except ValueError as exc:
+                    log.warning("column %r is not stored for searching (%s): searches "
+                                "that read it will read the whole table", name, exc)
+                    continue
                 stored[name] = "text"
             else:
                 arrays[f"col:{name}"] = col.to_numpy()
@@ -387,15 +392,17 @@ class FlickrPhotosDatabase:
 def write_search_file(folder, master=None, popular=None):
     """Build and store the search file of the processed tables in ``folder``.
 
-    ``master`` and ``popular`` may be the tables just written there (saves
-    reading them back); by default they are read from ``folder``.
+    ``master`` and ``popular`` may be the DataFrames just written there as
+    the tables (saves reading them back; they must be what was written). By
+    default both are read from ``folder``. Returns the file's path.
     """
     folder = Path(folder)
+    popular_path = _existing(folder / config.POPULAR_TABLE_PROCESSED)
     if master is None:
-        database = FlickrPhotosDatabase(folder / config.MASTER_TABLE_PROCESSED,
-                                        _existing(folder / config.POPULAR_TABLE_PROCESSED))
+        database = FlickrPhotosDatabase(folder / config.MASTER_TABLE_PROCESSED, popular_path)
     else:
-        database = FlickrPhotosDatabase(master, popular, is_demo=False)
+        database = FlickrPhotosDatabase(master, popular if popular is not None else popular_path,
+                                        is_demo=False)
     return database.write_search_file(folder)
 
 

@@ -152,10 +152,16 @@ class TagIndex:
         machine : ndarray of bool
             Whether each tag was written as a Flickr machine tag.
         """
-        mask = np.zeros(self.n_rows, dtype=bool)
-        mask[rows] = True
-        hits = np.concatenate(([0], np.cumsum(mask[self._rows], dtype=np.int64)))
-        return hits[self._offsets[1:]] - hits[self._offsets[:-1]], self._tags, self._machine
+        mask = np.zeros(self.n_rows, dtype=np.uint8)
+        mask[rows] = 1
+        counts = np.zeros(len(self._tags), dtype=np.int64)
+        # reduceat sums from each start to the next; a tag without rows
+        # would wrongly get one value, so only non-empty tags take part.
+        filled = np.flatnonzero(np.diff(self._offsets) > 0)
+        if len(filled):
+            counts[filled] = np.add.reduceat(mask[self._rows], self._offsets[filled],
+                                             dtype=np.int64)
+        return counts, self._tags, self._machine
 
 
 def _row_dtype(n_rows):
