@@ -163,7 +163,7 @@ def ensure_demo_tables(cache_dir, n_photos=DEMO_N_PHOTOS, seed=DEMO_SEED):
 #: A search matching more photos is not clustered inside a request (unless a
 #: stored answer exists): the page offers narrower searches instead.
 #: From benchmarks/bench_budget.py on the 1M demo (search + find_hotspots).
-LIVE_MAX_PHOTOS = 30000
+LIVE_MAX_PHOTOS = 13000
 #: How many narrower searches a too-broad answer suggests.
 N_SUGGESTIONS = 12
 #: Tags on more than this share of a search's photos narrow nothing: not suggested.
