@@ -54,8 +54,9 @@ def memory_mb():
     values = {}
     with open("/proc/self/smaps_rollup") as handle:
         for line in handle:
-            name, value = line.split()[:2]
-            values[name.rstrip(":")] = int(value) / 1024
+            parts = line.split()
+            if parts[0].endswith(":"):       # the first line names the mapping range
+                values[parts[0].rstrip(":")] = int(parts[1]) / 1024
     return values["Rss"], values["Pss"], values.get("Pss_Anon", float("nan"))
 
 
