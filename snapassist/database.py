@@ -17,7 +17,8 @@ from .hotspots import USED_COLUMNS
 from .searchstore import (PackedText, StoreError, fingerprint_files, read_store,
                           write_store)
 # Re-exported: the index used to live here.
-from .tagindex import TagIndex, _intersect_sorted, _union_sorted, normalize_text  # noqa: F401
+from .tagindex import (TagIndex, _intersect_sorted, _union_sorted,  # noqa: F401
+                       narrower_tags, normalize_text)
 
 log = logging.getLogger(__name__)
 
@@ -325,31 +326,15 @@ class FlickrPhotosDatabase:
     def narrower_tags(self, phrase, limit):
         """The commonest useful tags among the photos of ``phrase``.
 
-        Counted on the index alone (no photo is copied). Left out: the
-        phrase's own terms (and the terms joined), machine tags, numbers,
-        tags under three letters, tags on more than
-        ``config.SUGGEST_MAX_SHARE`` of the photos (they narrow nothing) and
-        tags on fewer than ``config.MIN_PHOTOS_TO_CLUSTER`` of them.
+        Counted on the index alone (no photo is copied); see
+        :func:`snapassist.tagindex.narrower_tags` for the tags left out.
 
         Returns
         -------
         list of (str, int)
-            Up to ``limit`` tags with how many of the photos carry each,
-            commonest first (ties alphabetically).
+            Up to ``limit`` tags with how many of the photos carry each.
         """
-        terms = parse_query(phrase)
-        rows = self._index.match(terms)
-        if not len(rows):
-            return []
-        counts, tags, machine = self._index.cotag_counts(rows)
-        useful = ((counts >= config.MIN_PHOTOS_TO_CLUSTER)
-                  & (counts <= config.SUGGEST_MAX_SHARE * len(rows)) & ~machine)
-        own = set(terms) | {"".join(terms)}
-        found = [(str(tags[i]), int(counts[i])) for i in np.flatnonzero(useful)]
-        found = [(tag, n) for tag, n in found
-                 if tag not in own and len(tag) >= 3 and not tag.isdigit()]
-        found.sort(key=lambda item: (-item[1], item[0]))
-        return found[:limit]
+        return narrower_tags(self._index, parse_query(phrase), limit)
 
     def write_search_file(self, folder):
         """Store the index and the searched columns beside the tables in ``folder``.

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 from unidecode import unidecode
 
+from . import config
+
 _NOT_ALNUM = re.compile(r"[^a-z0-9\s]")
 _EMPTY = np.empty(0, dtype=np.int64)
 
@@ -162,6 +164,34 @@ class TagIndex:
             counts[filled] = np.add.reduceat(mask[self._rows], self._offsets[filled],
                                              dtype=np.int64)
         return counts, self._tags, self._machine
+
+
+def narrower_tags(index, terms, limit):
+    """The commonest useful tags among the photos matching ``terms``.
+
+    Left out: the terms themselves (and joined), machine tags, numbers, tags
+    under three letters, tags on more than ``config.SUGGEST_MAX_SHARE`` of
+    the photos (they narrow nothing) and tags on fewer than
+    ``config.MIN_PHOTOS_TO_CLUSTER`` of them (too few to find a spot).
+
+    Returns
+    -------
+    list of (str, int)
+        Up to ``limit`` tags with how many of the photos carry each,
+        commonest first (ties alphabetically).
+    """
+    rows = index.match(terms)
+    if not len(rows):
+        return []
+    counts, tags, machine = index.cotag_counts(rows)
+    useful = ((counts >= config.MIN_PHOTOS_TO_CLUSTER)
+              & (counts <= config.SUGGEST_MAX_SHARE * len(rows)) & ~machine)
+    own = set(terms) | {"".join(terms)}
+    found = [(str(tags[i]), int(counts[i])) for i in np.flatnonzero(useful)]
+    found = [(tag, n) for tag, n in found
+             if tag not in own and len(tag) >= 3 and not tag.isdigit()]
+    found.sort(key=lambda item: (-item[1], item[0]))
+    return found[:limit]
 
 
 def _row_dtype(n_rows):
