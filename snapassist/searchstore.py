@@ -142,7 +142,8 @@ class PackedText:
         """Values at ``rows`` as a pandas ``str`` array (NaN where missing)."""
         rows = np.asarray(rows)
         if self._fixed is not None:
-            return pd.array(self._fixed[rows].astype("U").astype(object), dtype="str")
+            # bytes.decode per value beats numpy's bytes-to-str casts here.
+            return pd.array([v.decode("ascii") for v in self._fixed[rows].tolist()], dtype="str")
         if self.codes is None:
             return pd.array(self._decode(rows), dtype="str")
         if self._values is None:
