@@ -212,6 +212,44 @@ def test_cache_is_safe_across_threads():
     assert len(cache) <= 50 and cache.nbytes == 8 * len(cache)
 
 
+def test_concurrent_identical_searches_compute_once():
+    cache = AnswerCache(max_entries=10, max_bytes=1000)
+    started, release = threading.Event(), threading.Event()
+    calls = []
+
+    def slow():
+        calls.append(1)
+        started.set()
+        release.wait(10)
+        return "answer"
+
+    results = []
+    first = threading.Thread(target=lambda: results.append(cache.get_or_compute("k", slow,
+                                                                                len)))
+    first.start()
+    started.wait(10)
+    others = [threading.Thread(target=lambda: results.append(cache.get_or_compute("k", slow,
+                                                                                  len)))
+              for _ in range(3)]
+    for t in others:
+        t.start()
+    release.set()
+    for t in [first] + others:
+        t.join(10)
+    assert results == ["answer"] * 4 and len(calls) == 1
+
+
+def test_a_failed_computation_is_not_kept():
+    cache = AnswerCache(max_entries=10, max_bytes=1000)
+
+    def fail():
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        cache.get_or_compute("k", fail, len)
+    assert len(cache) == 0 and cache.get_or_compute("k", lambda: "ok", len) == "ok"
+
+
 @pytest.mark.parametrize("bad", [-1, 1.5, "10", True])
 def test_cache_bounds_are_checked(bad):
     with pytest.raises(ValueError, match=r"max_entries must be an integer >= 0, got"):

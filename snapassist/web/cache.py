@@ -33,6 +33,7 @@ class AnswerCache:
         self.max_bytes = max_bytes
         self._entries = OrderedDict()   # key -> (answer, nbytes)
         self._lock = threading.Lock()
+        self._computing = {}            # key -> lock held while one thread computes it
         self.nbytes = 0
         self.hits = 0
         self.misses = 0
@@ -64,6 +65,33 @@ class AnswerCache:
             while len(self._entries) > self.max_entries or self.nbytes > self.max_bytes:
                 _, (_, dropped) = self._entries.popitem(last=False)
                 self.nbytes -= dropped
+
+    def get_or_compute(self, key, compute, size_of):
+        """The answer under ``key``, computing and keeping it if missing.
+
+        Threads asking for the same missing key at once wait for the first
+        one's answer instead of computing it again (a broad search costs up
+        to a second of CPU). If ``compute`` raises, nothing is kept and the
+        exception reaches its caller; a waiting thread then computes itself.
+        """
+        answer = self.get(key)
+        if answer is not None:
+            return answer
+        with self._lock:
+            key_lock = self._computing.setdefault(key, threading.Lock())
+        try:
+            with key_lock:
+                with self._lock:
+                    entry = self._entries.get(key)
+                if entry is not None:
+                    return entry[0]             # computed while we waited
+                answer = compute()
+                self.put(key, answer, size_of(answer))
+                return answer
+        finally:
+            with self._lock:
+                if self._computing.get(key) is key_lock and not key_lock.locked():
+                    del self._computing[key]
 
     def clear(self):
         """Forget every answer."""

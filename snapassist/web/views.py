@@ -55,10 +55,8 @@ def _search(phrase):
     key = (tuple(parse_query(phrase)), database.fingerprint or id(database), live_max,
            config_key())
     cache = current_app.extensions["snapassist_cache"]
-    answer = cache.get(key)
-    if answer is None:
-        answer = _compute(database, phrase, live_max)
-        cache.put(key, answer, estimate_bytes(answer))
+    answer = cache.get_or_compute(key, lambda: _compute(database, phrase, live_max),
+                                  estimate_bytes)
     # The answer is shared; only the phrase as typed this time differs.
     return database, dataclasses.replace(answer, query=phrase.strip())
 
