@@ -107,7 +107,19 @@ def config_key():
     taking them all means a new setting can never be forgotten here.
     """
     return tuple(sorted((name, value) for name, value in vars(config).items()
-                        if name.isupper() and isinstance(value, (bool, int, float, str))))
+                        if name.isupper() and _is_setting(value)))
+
+
+def _is_setting(value):
+    if isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, (tuple, frozenset)):
+        try:
+            hash(value)
+        except TypeError:
+            return False
+        return True
+    return False
 
 
 def estimate_bytes(answer):
