@@ -101,6 +101,14 @@ def test_too_broad_api(client, database):
         assert database.count_search_results(s["query"]) == s["n_photos"]
 
 
+def test_suggestions_answered_live_come_first(database):
+    app = create_app({"TESTING": True, "SNAPASSIST_DATABASE": database,
+                      "SNAPASSIST_LIVE_MAX_PHOTOS": 50})
+    body = app.test_client().get("/api/search?q=city").get_json()
+    # night (60 photos) would itself be too broad at 50: it goes last.
+    assert [s["tag"] for s in body["suggestions"]] == ["skyline", "bridge", "night"]
+
+
 def test_under_the_budget_is_clustered(client):
     body = client.get("/api/search?q=harbour").get_json()
     assert body["n_photos"] == 40 and "clusters" in body

@@ -77,9 +77,14 @@ def _compute(database, phrase, live_max):
 
 
 def _suggestions(answer):
-    """Each narrower search as ``{"tag", "n_photos", "query"}``; only valid phrases."""
+    """Each narrower search as ``{"tag", "n_photos", "query"}``; only valid phrases.
+
+    Those that would be answered live come first (commonest first), then
+    those still too broad, which lead to another page of suggestions.
+    """
+    live_max = current_app.config["SNAPASSIST_LIVE_MAX_PHOTOS"]
     out = []
-    for tag, n_photos in answer.suggestions:
+    for tag, n_photos in sorted(answer.suggestions, key=lambda s: s[1] > live_max):
         query = f"{answer.query} {tag}"
         try:
             parse_query(query)
