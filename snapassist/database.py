@@ -158,9 +158,12 @@ class FlickrPhotosDatabase:
             master = master.drop_duplicates("id").reset_index(drop=True)
         exif = self._load_exif(popular_table)
         self.has_exif = exif is not None
+        # One lookup of the ids for every EXIF column (reindexing each column
+        # looked them all up again: seconds at a million photos).
+        where = exif.index.get_indexer(master["id"]) if exif is not None else None
         for name, kind in schema.EXIF.items():
             if exif is not None and name in exif.columns:
-                master[name] = exif[name].reindex(master["id"]).to_numpy()
+                master[name] = _take_or_nan(exif[name], where)
             else:
                 master[name] = pd.Series(np.nan, index=master.index,
                                          dtype="str" if kind == "str" else "float64")
@@ -389,6 +392,14 @@ def write_search_file(folder, master=None, popular=None):
         database = FlickrPhotosDatabase(master, popular if popular is not None else popular_path,
                                         is_demo=False)
     return database.write_search_file(folder)
+
+
+def _take_or_nan(column, where):
+    """``column`` at positions ``where``, NaN where ``where`` is -1 (as reindex gives)."""
+    if not len(column):
+        return column.reindex(range(len(where))).to_numpy()
+    found = where >= 0
+    return column.take(np.where(found, where, 0)).where(found).to_numpy()
 
 
 def _existing(path):

@@ -155,12 +155,13 @@ class PackedText:
 
 def _pack(strings):
     encoded = [s.encode("utf-8") for s in strings]
-    if any(b"\0" in b for b in encoded):
+    joined = b"".join(encoded)
+    if b"\0" in joined:
         # The separator of PackedText._decode: no real title or tag holds it.
         raise ValueError("a text value holds a NUL character, which cannot be stored")
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum([len(b) for b in encoded], out=offsets[1:])
-    return np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets
+    return np.frombuffer(joined, dtype=np.uint8), offsets
 
 
 def write_store(path, arrays, meta):
