@@ -179,6 +179,7 @@ def write_store(path, arrays, meta):
         offset = -(-offset // _ALIGN) * _ALIGN
         specs[name] = {"dtype": array.dtype.str, "shape": list(array.shape), "offset": offset}
         offset += array.nbytes
+
     def header(sha1):
         return json.dumps({"version": FORMAT_VERSION, "meta": meta, "arrays": specs,
                            "payload_size": offset, "payload_sha1": sha1}).encode()
@@ -258,9 +259,16 @@ def read_store(path, fingerprint):
             arrays[name] = np.frombuffer(mapping, dtype=dtype, count=count,
                                          offset=start + spec["offset"]).reshape(spec["shape"])
     except StoreError:
-        mapping.close()
+        _close(mapping)
         raise
     except (ValueError, KeyError, TypeError, struct.error) as exc:
-        mapping.close()
+        _close(mapping)
         raise fail(f"is corrupt: {type(exc).__name__}: {exc}") from exc
     return arrays, header["meta"]
+
+
+def _close(mapping):
+    try:
+        mapping.close()
+    except BufferError:
+        pass    # arrays made before the failure still view it; they free it
