@@ -1,13 +1,16 @@
 """Benchmark: tag search on a city's worth of photos, ours against 2018's.
 
 Builds (once, cached) the demo tables at 1,000,000 photos, then reports the
-load time, the memory held, and the median time of a one-word and a
+load time and memory (through the stored search file, and with
+``--whole-table`` also reading the whole table and building the index as
+tables without a search file do), and the median time of a one-word and a
 two-word query through ``FlickrPhotosDatabase.get_search_results``, side by
 side with the 2018 approach (a Python function run on every row's tag list)
 on the same table in the same run. Both must return the same photos.
 
-    python benchmarks/bench_search.py            # 1,000,000 photos
-    python benchmarks/bench_search.py --quick    # 100,000 photos
+    python benchmarks/bench_search.py                    # 1,000,000 photos
+    python benchmarks/bench_search.py --tables FOLDER    # tables already built
+    python benchmarks/bench_search.py --quick            # 100,000 photos
 """
 import argparse
 import gc
@@ -46,6 +49,17 @@ def rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def memory_mb():
+    """``(Rss, Pss, Pss_Anon)`` of this process in MB (Linux), from smaps_rollup."""
+    values = {}
+    with open("/proc/self/smaps_rollup") as handle:
+        for line in handle:
+            parts = line.split()
+            if parts[0].endswith(":"):       # the first line names the mapping range
+                values[parts[0].rstrip(":")] = int(parts[1]) / 1024
+    return values["Rss"], values["Pss"], values.get("Pss_Anon", float("nan"))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=int, default=1_000_000,
@@ -53,28 +67,46 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="100,000 photos, fewer repeats")
     parser.add_argument("--cache", type=Path, default=None,
                         help="where to keep the built demo tables (default: SnapAssist's cache)")
+    parser.add_argument("--tables", type=Path, help="use this folder of tables instead")
+    parser.add_argument("--whole-table", action="store_true",
+                        help="also time loading without the search file (old tables)")
     args = parser.parse_args(argv)
     n_photos = 100_000 if args.quick else args.photos
     repeat = 20 if args.quick else 50
     cache = args.cache or config.get_cache_dir()
 
     start = time.perf_counter()
-    folder = config.ensure_demo_tables(cache, n_photos=n_photos, seed=config.DEMO_SEED)
-    print(f"demo tables: {n_photos:,} photos in {folder} "
-          f"(ready in {time.perf_counter() - start:.1f} s)")
+    folder = args.tables or config.ensure_demo_tables(cache, n_photos=n_photos,
+                                                      seed=config.DEMO_SEED)
+    print(f"tables: {folder} (ready in {time.perf_counter() - start:.1f} s)")
 
     gc.collect()
-    rss_before = rss_mb()
+    before = memory_mb()
     start = time.perf_counter()
     db = FlickrPhotosDatabase.from_folder(folder)
     load_s = time.perf_counter() - start
-    table_mb = db.photos.memory_usage(deep=True).sum() / 2**20
-    print(f"load + index: {load_s:.2f} s; table {table_mb:,.0f} MB in memory; "
-          f"peak RSS grew by {rss_mb() - rss_before:,.0f} MB")
+    after = memory_mb()
+    how = "search file" if db.fingerprint else "no search file: whole table + index"
+    print(f"load ({how}): {db.n_photos:,} photos in {load_s:.2f} s; this process grew by "
+          f"Rss {after[0] - before[0]:,.0f} MB, Pss {after[1] - before[1]:,.0f} MB "
+          f"(of which anonymous {after[2] - before[2]:,.0f} MB; the rest is the mapped "
+          f"file, shared by every process)")
+    if args.whole_table:
+        gc.collect()
+        rss_before = rss_mb()
+        start = time.perf_counter()
+        whole = FlickrPhotosDatabase(folder / config.MASTER_TABLE_PROCESSED,
+                                     folder / config.POPULAR_TABLE_PROCESSED)
+        print(f"load (whole table + index, as before): {time.perf_counter() - start:.2f} s; "
+              f"table {whole.photos.memory_usage(deep=True).sum() / 2**20:,.0f} MB in memory;"
+              f" peak RSS grew by {rss_mb() - rss_before:,.0f} MB")
+        del whole
+        gc.collect()
 
-    # The 2018 code split the tag strings once; give it that for free.
+    # The 2018 code split the tag strings once; give it that for free. (This
+    # reads the whole table: "all cols" below needs it too.)
     tag_lists = db.photos["tags"].str.split()
-    web_columns = [c for c in USED_COLUMNS if c in db.photos.columns]
+    web_columns = [c for c in USED_COLUMNS if c in db.columns]
     print(f"\n{'query':<12}{'photos':>9}{'lookup ms':>11}{'web cols ms':>13}"
           f"{'all cols ms':>13}{'2018 ms':>10}{'lookup x':>10}{'all cols x':>12}")
     for phrase in QUERIES:

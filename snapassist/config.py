@@ -171,3 +171,17 @@ def ensure_demo_tables(cache_dir, n_photos=DEMO_N_PHOTOS, seed=DEMO_SEED):
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return target
+
+# --- serving: budget and cache ----------------------------------------------
+#: A search matching more photos is not clustered inside a request (unless a
+#: stored answer exists): the page offers narrower searches instead.
+#: From benchmarks/bench_budget.py on the 1M demo (search + find_hotspots).
+LIVE_MAX_PHOTOS = 13000
+#: How many narrower searches a too-broad answer suggests.
+N_SUGGESTIONS = 12
+#: Tags on more than this share of a search's photos narrow nothing: not suggested.
+SUGGEST_MAX_SHARE = 0.5
+#: Answers kept per web process (a least recently used one is dropped first)...
+CACHE_MAX_ENTRIES = 256
+#: ...and their estimated size in bytes, at most.
+CACHE_MAX_BYTES = 64 * 2**20

@@ -4,31 +4,26 @@ A search costs a few set intersections on an inverted index (normalised tag
 -> sorted row positions) built once at load, instead of a Python function
 run on every row for every query as in 2018.
 """
-import itertools
 import logging
-import re
+import threading
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from unidecode import unidecode
 
 from . import config, schema
 from .errors import QueryError, TableError
+from .hotspots import USED_COLUMNS
+from .searchstore import (PackedText, StoreError, fingerprint_files, read_store,
+                          write_store)
+# Re-exported: the index used to live here.
+from .tagindex import (TagIndex, _intersect_sorted, _union_sorted,  # noqa: F401
+                       narrower_tags, normalize_text)
 
 log = logging.getLogger(__name__)
 
-_NOT_ALNUM = re.compile(r"[^a-z0-9\s]")
-_EMPTY = np.empty(0, dtype=np.int64)
-
-
-def normalize_text(text):
-    """Lower-case ASCII with punctuation dropped: ``"Café-Noir!"`` -> ``"cafenoir"``.
-
-    Non-ASCII letters are transliterated (unidecode); white space is kept so
-    that the caller can split on it.
-    """
-    return _NOT_ALNUM.sub("", unidecode(text).lower())
+#: The stored search file, beside the master table.
+SEARCH_FILE = "master_table_processed.search"
 
 
 def parse_query(phrase):
@@ -62,91 +57,6 @@ def parse_query(phrase):
             f"at most {config.MAX_QUERY_TERMS} are allowed"
         )
     return terms
-
-
-class TagIndex:
-    """Inverted index: normalised tag -> sorted, unique row positions.
-
-    Stored as one array of row positions grouped by tag (CSR layout), so a
-    million photos with ten tags each cost ~80 MB, not a dict of lists.
-    """
-
-    def __init__(self, tags):
-        # Plain str.split over an object array: pandas 3's .str.split on its
-        # string dtype is several times slower on a million rows.
-        texts = pd.Series(tags, copy=False).fillna("").to_numpy(dtype=object)
-        token_lists = [text.split() for text in texts]
-        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(texts))
-        tokens = np.fromiter(itertools.chain.from_iterable(token_lists),
-                             dtype=object, count=int(lengths.sum()))
-        rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
-        raw_codes, raw_tags = pd.factorize(tokens)
-        # Normalise each distinct tag once (there are far fewer than tokens):
-        # old tables or other sources may hold "CN-Tower" or "café".
-        norm_codes, norm_tags = pd.factorize(
-            np.array([normalize_text(t).replace(" ", "") for t in raw_tags], dtype=object))
-        codes = norm_codes[raw_codes] if len(raw_codes) else raw_codes
-        order = np.lexsort((rows, codes))
-        codes, rows = codes[order], rows[order]
-        # A photo tagged both "cafe" and "café" must be listed once.
-        keep = np.ones(len(codes), dtype=bool)
-        keep[1:] = (codes[1:] != codes[:-1]) | (rows[1:] != rows[:-1])
-        codes, rows = codes[keep], rows[keep]
-        counts = np.bincount(codes, minlength=len(norm_tags))
-        self._offsets = np.concatenate(([0], np.cumsum(counts)))
-        self._rows = rows
-        self._code = {tag: i for i, tag in enumerate(norm_tags) if tag}
-
-    def __len__(self):
-        return len(self._code)
-
-    def rows(self, tag):
-        """Sorted row positions of the photos carrying ``tag`` (normalised)."""
-        code = self._code.get(tag)
-        if code is None:
-            return _EMPTY
-        return self._rows[self._offsets[code]:self._offsets[code + 1]]
-
-    def match(self, terms):
-        """Rows where every term is a tag, or the joined terms are one tag."""
-        # Intersect from the rarest tag up: the result only shrinks.
-        postings = sorted((self.rows(term) for term in terms), key=len)
-        every = postings[0]
-        for other in postings[1:]:
-            if not len(every):
-                break
-            every = _intersect_sorted(every, other)
-        if len(terms) == 1:
-            return every
-        joined = self.rows("".join(terms))
-        if not len(joined):
-            return every
-        if not len(every):
-            return joined
-        return _union_sorted(every, joined)
-
-
-def _intersect_sorted(small, large):
-    """Intersection of two sorted unique arrays in O(len(small) log len(large))."""
-    return small[_isin_sorted(small, large)]
-
-
-def _union_sorted(a, b):
-    """Union of two sorted unique arrays.
-
-    A stable sort of two concatenated sorted runs is a linear merge
-    (timsort finds the runs), unlike np.union1d's full sort.
-    """
-    extra = a[~_isin_sorted(a, b)]
-    return np.sort(np.concatenate((b, extra)), kind="stable")
-
-
-def _isin_sorted(values, sorted_unique):
-    if not len(sorted_unique):
-        return np.zeros(len(values), dtype=bool)
-    pos = np.searchsorted(sorted_unique, values)
-    pos[pos == len(sorted_unique)] = 0
-    return sorted_unique[pos] == values
 
 
 def read_table(path, what="photo table"):
@@ -206,6 +116,12 @@ def _normalize_columns(frame, columns, source):
 class FlickrPhotosDatabase:
     """The processed photo tables, loaded once, searchable by tag.
 
+    Built from two tables (paths or DataFrames), everything is held in
+    memory. :meth:`from_folder` instead maps the stored search file beside
+    the tables when there is a valid one (see :mod:`snapassist.searchstore`):
+    only the columns a search reads, compact, shared between processes; the
+    rest of the table is read from the HDF5 file on first use.
+
     Parameters
     ----------
     main_table : path or DataFrame
@@ -222,6 +138,9 @@ class FlickrPhotosDatabase:
         Whether camera settings are available.
     views_percentile : float
         The master table's ``config.VIEWS_PERCENTILE``-th percentile of views.
+    fingerprint : str or None
+        Identifies the tables loaded (their files' hash) when loaded from a
+        folder with a stored search file; ``None`` otherwise.
     """
 
     def __init__(self, main_table, popular_table=None, is_demo=None):
@@ -239,26 +158,71 @@ class FlickrPhotosDatabase:
             master = master.drop_duplicates("id").reset_index(drop=True)
         exif = self._load_exif(popular_table)
         self.has_exif = exif is not None
+        # One lookup of the ids for every EXIF column (reindexing each column
+        # looked them all up again: seconds at a million photos).
+        where = exif.index.get_indexer(master["id"]) if exif is not None else None
         for name, kind in schema.EXIF.items():
             if exif is not None and name in exif.columns:
-                master[name] = exif[name].reindex(master["id"]).to_numpy()
+                master[name] = _take_or_nan(exif[name], where)
             else:
                 master[name] = pd.Series(np.nan, index=master.index,
                                          dtype="str" if kind == "str" else "float64")
         self._photos = master
-        self.views_percentile = (float(np.percentile(master["views"], config.VIEWS_PERCENTILE))
-                                 if len(master) else 0.0)
+        self._columns = list(master.columns)
+        self._stored = {}
+        self._sources = None
+        self._lock = threading.Lock()
+        self.fingerprint = None
+        self.views_percentile = _percentile(master["views"].to_numpy())
         self._index = TagIndex(master["tags"])
 
     @classmethod
     def from_folder(cls, folder):
-        """Load ``master_table_processed.hdf5`` and, if present, the popular table."""
+        """Load the tables of ``folder``, through its stored search file if valid.
+
+        Without a search file (old tables), or with one that is corrupt or was
+        built from other tables, the tables are read whole and the index is
+        built at load; a log line says which and why.
+        """
         folder = Path(folder)
         if not folder.is_dir():
             raise TableError(f"the tables folder {str(folder)!r} does not exist", path=folder)
+        master = folder / config.MASTER_TABLE_PROCESSED
         popular = folder / config.POPULAR_TABLE_PROCESSED
-        return cls(folder / config.MASTER_TABLE_PROCESSED,
-                   popular if popular.exists() else None)
+        popular = popular if popular.exists() else None
+        search_file = folder / SEARCH_FILE
+        if search_file.is_file() and master.is_file():
+            try:
+                arrays, meta = read_store(search_file, fingerprint_files([master, popular]))
+                return cls._from_store(arrays, meta, master, popular)
+            except StoreError as exc:
+                log.warning("%s: ignoring it and building the tag index at load", exc)
+        elif master.is_file():
+            log.info("no stored search file %s: reading the whole table and building the "
+                     "tag index at load (snapassist-preprocess stores one)", search_file)
+        return cls(master, popular)
+
+    @classmethod
+    def _from_store(cls, arrays, meta, master, popular):
+        self = cls.__new__(cls)
+        self.is_demo = (Path(master).parent / config.DEMO_MARKER).is_file()
+        self.has_exif = bool(meta["has_exif"])
+        self.fingerprint = meta["fingerprint"]
+        self._photos = None
+        self._columns = list(meta["columns"])
+        self._sources = (master, popular)
+        self._lock = threading.Lock()
+        self._stored = {}
+        for name, kind in meta["stored"].items():
+            self._stored[name] = (PackedText.from_arrays(arrays, f"col:{name}:")
+                                  if kind == "text" else arrays[f"col:{name}"])
+        tags = PackedText.from_arrays(arrays, "index:tags:")
+        self._index = TagIndex.from_arrays(
+            np.asarray(tags.take(np.arange(len(tags))), dtype=object),
+            arrays["index:offsets"], arrays["index:rows"], arrays["index:machine"],
+            meta["n_rows"])
+        self.views_percentile = _percentile(self._stored["views"])
+        return self
 
     @staticmethod
     def _load_exif(popular_table):
@@ -279,12 +243,35 @@ class FlickrPhotosDatabase:
     @property
     def n_photos(self):
         """Number of photos in the master table."""
-        return len(self._photos)
+        return self._index.n_rows
+
+    @property
+    def columns(self):
+        """Names of the master table's columns, EXIF columns included."""
+        return list(self._columns)
 
     @property
     def photos(self):
-        """The whole master table with the EXIF columns joined (do not modify)."""
+        """The whole master table with the EXIF columns joined (do not modify).
+
+        When loaded through a stored search file, the first access reads the
+        whole table from its HDF5 file (slow and memory-hungry on a large
+        table: searches never need it).
+        """
+        if self._photos is None:
+            with self._lock:
+                if self._photos is None:
+                    log.info("reading the whole table %s (not only the searched columns)",
+                             self._sources[0])
+                    self._photos = type(self)(*self._sources)._photos
         return self._photos
+
+    def match(self, phrase):
+        """Row positions (sorted) of the photos :meth:`get_search_results` returns.
+
+        Costs only index lookups: use it to count a search's photos.
+        """
+        return self._index.match(parse_query(phrase))
 
     def get_search_results(self, phrase, columns=None):
         """The photos tagged with ``phrase``, EXIF columns joined on ``id``.
@@ -301,7 +288,8 @@ class FlickrPhotosDatabase:
         columns : list of str, optional
             Only these columns (default: all). Copying the hits' columns is
             what a search costs on a large table, so callers that need a few
-            columns should name them.
+            columns should name them (``hotspots.USED_COLUMNS`` are always
+            at hand; others may need the whole table read once).
 
         Returns
         -------
@@ -317,18 +305,109 @@ class FlickrPhotosDatabase:
         KeyError
             If a name in ``columns`` is not a column of the table.
         """
-        rows = self._index.match(parse_query(phrase))
+        rows = self.match(phrase)
         if columns is None:
-            return self._photos.iloc[rows]
-        missing = [c for c in columns if c not in self._photos.columns]
+            return self.photos.iloc[rows]
+        missing = [c for c in columns if c not in self._columns]
         if missing:
             raise KeyError(f"no column(s) {', '.join(missing)} in the photo table")
+        index = pd.RangeIndex(self.n_photos)[rows]
         # Column by column: never copies a whole column of the table first.
-        return pd.DataFrame({c: self._photos[c].iloc[rows] for c in columns})
+        return pd.DataFrame({c: self._take(c, rows, index) for c in columns}, index=index)
+
+    def _take(self, name, rows, index):
+        stored = self._stored.get(name)
+        if stored is None:
+            return self.photos[name].iloc[rows]
+        values = stored.take(rows) if isinstance(stored, PackedText) else stored[rows]
+        return pd.Series(values, index=index, name=name)
 
     def count_search_results(self, phrase):
         """How many photos :meth:`get_search_results` would return."""
-        return len(self._index.match(parse_query(phrase)))
+        return len(self.match(phrase))
+
+    def narrower_tags(self, phrase, limit):
+        """The commonest useful tags among the photos of ``phrase``.
+
+        Counted on the index alone (no photo is copied); see
+        :func:`snapassist.tagindex.narrower_tags` for the tags left out.
+
+        Returns
+        -------
+        list of (str, int)
+            Up to ``limit`` tags with how many of the photos carry each.
+        """
+        return narrower_tags(self._index, parse_query(phrase), limit)
+
+    def write_search_file(self, folder):
+        """Store the index and the searched columns beside the tables in ``folder``.
+
+        The fingerprint is taken from the table files in ``folder``, which
+        must be the ones this database was built from.
+        """
+        folder = Path(folder)
+        popular = folder / config.POPULAR_TABLE_PROCESSED
+        fingerprint = fingerprint_files([folder / config.MASTER_TABLE_PROCESSED,
+                                         popular if popular.exists() else None])
+        index = self._index.to_arrays()
+        arrays = {"index:offsets": index["offsets"], "index:rows": index["rows"],
+                  "index:machine": index["machine"]}
+        arrays.update(PackedText.from_series(pd.Series(index["tags"], dtype=object))
+                      .to_arrays("index:tags:"))
+        stored = {}
+        for name in dict.fromkeys(schema.REQUIRED_COLUMNS + USED_COLUMNS):
+            if name not in self._columns:
+                continue
+            col = self._photos[name] if self._photos is not None else None
+            if col is None:
+                raise TableError("write_search_file needs a database built from tables")
+            if schema.is_text_dtype(col.dtype):
+                try:
+                    arrays.update(PackedText.from_series(col).to_arrays(f"col:{name}:"))
+                except ValueError as exc:
+                    log.warning("column %r is not stored for searching (%s): searches "
+                                "that read it will read the whole table", name, exc)
+                    continue
+                stored[name] = "text"
+            else:
+                arrays[f"col:{name}"] = col.to_numpy()
+                stored[name] = "array"
+        meta = {"fingerprint": fingerprint, "n_rows": self.n_photos, "has_exif": self.has_exif,
+                "columns": self._columns, "stored": stored}
+        return write_store(folder / SEARCH_FILE, arrays, meta)
+
+
+def write_search_file(folder, master=None, popular=None):
+    """Build and store the search file of the processed tables in ``folder``.
+
+    ``master`` and ``popular`` may be the DataFrames just written there as
+    the tables (saves reading them back; they must be what was written). By
+    default both are read from ``folder``. Returns the file's path.
+    """
+    folder = Path(folder)
+    popular_path = _existing(folder / config.POPULAR_TABLE_PROCESSED)
+    if master is None:
+        database = FlickrPhotosDatabase(folder / config.MASTER_TABLE_PROCESSED, popular_path)
+    else:
+        database = FlickrPhotosDatabase(master, popular if popular is not None else popular_path,
+                                        is_demo=False)
+    return database.write_search_file(folder)
+
+
+def _take_or_nan(column, where):
+    """``column`` at positions ``where``, NaN where ``where`` is -1 (as reindex gives)."""
+    if not len(column):
+        return column.reindex(range(len(where))).to_numpy()
+    found = where >= 0
+    return column.take(np.where(found, where, 0)).where(found).to_numpy()
+
+
+def _existing(path):
+    return path if path.exists() else None
+
+
+def _percentile(views):
+    return float(np.percentile(views, config.VIEWS_PERCENTILE)) if len(views) else 0.0
 
 
 def _normalize_columns_exif(popular, cols):

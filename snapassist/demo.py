@@ -146,7 +146,9 @@ def build_demo_tables(folder, n_photos=config.DEMO_N_PHOTOS, seed=config.DEMO_SE
     """Write the demo tables and the synthetic-data marker into ``folder``.
 
     Writes ``master_table_processed.hdf5`` and ``popular_table_processed.hdf5``
-    (pandas HDF5, fixed format, key ``'table'``) and ``config.DEMO_MARKER``.
+    (pandas HDF5, fixed format, key ``'table'``), ``config.DEMO_MARKER`` and
+    the search file beside them (``database.SEARCH_FILE``: tag index and
+    searched columns).
     Each file is written under a temporary name in ``folder`` and renamed
     into place, so readers never see a half-written table. The folder is
     created if needed.
@@ -177,6 +179,11 @@ def build_demo_tables(folder, n_photos=config.DEMO_N_PHOTOS, seed=config.DEMO_SE
                       lambda p: p.write_text(MARKER_TEXT.format(n=n, seed=seed), encoding="utf-8"))
     _write_atomically(folder / config.POPULAR_TABLE_PROCESSED, lambda p: _write_hdf(popular, p))
     _write_atomically(folder / config.MASTER_TABLE_PROCESSED, lambda p: _write_hdf(master, p))
+    # The search file last: it is fingerprinted with the tables just written
+    # (a build cut short before it only makes the next load slower).
+    from .database import write_search_file
+
+    write_search_file(folder, master, popular)
     return folder
 
 

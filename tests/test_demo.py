@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from snapassist import config, schema
+from snapassist.database import SEARCH_FILE, FlickrPhotosDatabase
 from snapassist.demo import build_demo_tables, clean_titles, generate_demo_photos
 from snapassist.errors import ValidationError
 
@@ -327,7 +328,7 @@ def test_clean_titles(title, cleaned):
 def test_build_writes_tables_and_marker(demo_folder, tables):
     names = sorted(p.name for p in demo_folder.iterdir())
     assert names == sorted([config.MASTER_TABLE_PROCESSED, config.POPULAR_TABLE_PROCESSED,
-                            config.DEMO_MARKER])
+                            config.DEMO_MARKER, SEARCH_FILE])
     assert "synthetic" in (demo_folder / config.DEMO_MARKER).read_text(encoding="utf-8").lower()
     for path, frame in ((config.MASTER_TABLE_PROCESSED, tables[0]),
                         (config.POPULAR_TABLE_PROCESSED, tables[1])):
@@ -343,7 +344,9 @@ def test_build_creates_folders_and_overwrites(tmp_path):
     build_demo_tables(str(folder), n_photos=200, seed=2)
     master = pd.read_hdf(folder / config.MASTER_TABLE_PROCESSED, config.HDF_KEY)
     assert len(master) == 200
-    assert len(list(folder.iterdir())) == 3
+    assert len(list(folder.iterdir())) == 4
+    # The search file was rebuilt for the new tables: it loads, and matches them.
+    assert FlickrPhotosDatabase.from_folder(folder).fingerprint is not None
 
 
 def test_failed_write_leaves_no_partial_files(tmp_path, monkeypatch):

@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from snapassist import config
+from snapassist.database import SEARCH_FILE, FlickrPhotosDatabase
 from snapassist.errors import TableError
 from snapassist.schema import EXIF, PROCESSED_MASTER, PROCESSED_POPULAR, RAW_MASTER
 from snapassist.scrapers.postprocessor import (clean_title, main, preprocess_table,
@@ -82,6 +83,26 @@ def test_tables_in_a_folder(tmp_path):
     reports = read_and_preprocess_tables(tmp_path, popular_table="pop.hdf5")
     out = pd.read_hdf(tmp_path / config.POPULAR_TABLE_PROCESSED, "table")
     assert set(PROCESSED_POPULAR) <= set(out.columns) and out["FNumber"].iloc[0] == 2.5
+
+
+def test_preprocessing_stores_the_search_file(tmp_path):
+    rows = [_photo(str(i), tags="cntower night" if i % 2 else "cntower", views=str(10 * i))
+            for i in range(1, 21)]
+    _write(_raw(rows), tmp_path / config.MASTER_TABLE_RAW)
+    read_and_preprocess_tables(tmp_path)
+    assert (tmp_path / SEARCH_FILE).is_file()
+    db = FlickrPhotosDatabase.from_folder(tmp_path)
+    assert db.fingerprint is not None                     # loaded through the file
+    whole = FlickrPhotosDatabase(tmp_path / config.MASTER_TABLE_PROCESSED)
+    columns = ["id", "views", "tags", "title", "hour"]
+    pd.testing.assert_frame_equal(db.get_search_results("cntower night", columns=columns),
+                                  whole.get_search_results("cntower night", columns=columns))
+
+    # Preprocessing again with other photos replaces it: no stale index.
+    _write(_raw(rows[:5]), tmp_path / config.MASTER_TABLE_RAW)
+    read_and_preprocess_tables(tmp_path)
+    db = FlickrPhotosDatabase.from_folder(tmp_path)
+    assert db.fingerprint is not None and db.count_search_results("cntower") == 5
 
 
 def test_missing_master_is_a_table_error(tmp_path):

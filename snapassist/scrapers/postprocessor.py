@@ -3,7 +3,8 @@
 Coerces every column to the schema's dtype (Flickr sends numbers as strings
 or numbers at random), drops photos without a real geotag and outside the
 scrape area, de-duplicates by id, and adds ``title_cleaned``, ``hour`` and
-``month``. Unparseable values become NaN/NaT; such rows are counted and
+``month``. Then stores the search file beside the processed tables (tag
+index and searched columns, see :mod:`snapassist.searchstore`). Unparseable values become NaN/NaT; such rows are counted and
 reported, never fatal.
 """
 import argparse
@@ -17,8 +18,9 @@ import numpy as np
 from unidecode import unidecode
 
 from .. import config
-from ..errors import SnapAssistError, TableError
 from ..cli_options import add_area_options, area_from_args, setup_logging
+from ..database import write_search_file
+from ..errors import SnapAssistError, TableError
 from ..geo import Area, default_area
 from ..io import read_table, read_table_attrs, write_table
 from ..schema import PROCESSED_MASTER, PROCESSED_POPULAR, check_required, coerce_frame
@@ -124,6 +126,15 @@ def read_and_preprocess_tables(table_folder, master_table=config.MASTER_TABLE_RA
         write_table(frame, folder / dst, fmt="table")
         reports[kind] = report
         log.info("%s: %s -> %s", kind, report, folder / dst)
+    if (master_table_processed, popular_table_processed) == (config.MASTER_TABLE_PROCESSED,
+                                                             config.POPULAR_TABLE_PROCESSED):
+        # Read back rather than reuse the frames: the search file must
+        # describe the tables exactly as the web app will read them.
+        path = write_search_file(folder)
+        log.info("search file (tag index and searched columns) -> %s", path)
+    else:
+        log.info("custom table names: no search file written (the web app reads %s and %s)",
+                 config.MASTER_TABLE_PROCESSED, config.POPULAR_TABLE_PROCESSED)
     return reports
 
 

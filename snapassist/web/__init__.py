@@ -20,6 +20,7 @@ from flask import Flask
 
 from .. import config
 from ..errors import ConfigError
+from .cache import AnswerCache
 from .tables import TablesHolder
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,10 @@ def create_app(test_config=None, load_tables=False):
     test_config : dict, optional
         Flask settings overriding the defaults. ``SNAPASSIST_DATABASE`` may be
         a ready :class:`~snapassist.database.FlickrPhotosDatabase`;
-        ``SNAPASSIST_TABLES_FOLDER`` a folder of processed tables. Without
+        ``SNAPASSIST_TABLES_FOLDER`` a folder of processed tables;
+        ``SNAPASSIST_LIVE_MAX_PHOTOS``, ``SNAPASSIST_CACHE_MAX_ENTRIES`` and
+        ``SNAPASSIST_CACHE_MAX_BYTES`` the search budget and cache bounds
+        (defaults from :mod:`snapassist.config`). Without
         either, the tables come from :func:`snapassist.config.resolve_tables`
         (``FLICKR_TABLES_FOLDER``, the current folder, or the demo tables).
     load_tables : bool
@@ -48,7 +52,10 @@ def create_app(test_config=None, load_tables=False):
         master table.
     """
     app = Flask(__name__)
-    app.config.from_mapping(SNAPASSIST_DATABASE=None, SNAPASSIST_TABLES_FOLDER=None)
+    app.config.from_mapping(SNAPASSIST_DATABASE=None, SNAPASSIST_TABLES_FOLDER=None,
+                            SNAPASSIST_LIVE_MAX_PHOTOS=config.LIVE_MAX_PHOTOS,
+                            SNAPASSIST_CACHE_MAX_ENTRIES=config.CACHE_MAX_ENTRIES,
+                            SNAPASSIST_CACHE_MAX_BYTES=config.CACHE_MAX_BYTES)
     if test_config:
         app.config.update(test_config)
     database = app.config["SNAPASSIST_DATABASE"]
@@ -57,6 +64,9 @@ def create_app(test_config=None, load_tables=False):
         folder = _check_folder(folder)
     holder = TablesHolder(database=database, folder=folder)
     app.extensions["snapassist_tables"] = holder
+    # One cache per app, so per process, shared by a worker's threads.
+    app.extensions["snapassist_cache"] = AnswerCache(app.config["SNAPASSIST_CACHE_MAX_ENTRIES"],
+                                                     app.config["SNAPASSIST_CACHE_MAX_BYTES"])
 
     from . import views
 

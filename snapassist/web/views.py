@@ -1,11 +1,14 @@
 """Routes of the web app, and the one place where errors become responses."""
+import dataclasses
 import logging
 
 from flask import (Blueprint, current_app, jsonify, render_template, request)
 
 from .. import config
+from ..database import parse_query
 from ..errors import NotEnoughPhotosError, QueryError, SnapAssistError
 from ..hotspots import USED_COLUMNS, find_hotspots, format_hours, format_months, settings_lines
+from .cache import config_key, estimate_bytes
 from .format import rank_colour
 from .map import render_map
 from .plots import build_reachability_plot
@@ -29,15 +32,73 @@ def _query_arg():
     return request.args.get("search_keywords") if q is None else q
 
 
+@dataclasses.dataclass
+class TooBroad:
+    """A search with too many photos to cluster within a request.
+
+    ``suggestions`` are ``(tag, n_photos)``: the commonest useful tags
+    among its photos, each a narrower search to offer.
+    """
+
+    query: str
+    n_photos: int
+    suggestions: list
+
+
 def _search(phrase):
+    """``(database, answer)``: a HotspotResult, or a TooBroad too big to cluster live."""
     if phrase is None:
         raise QueryError(_MISSING_QUERY)
     database = _tables()
+    live_max = current_app.config["SNAPASSIST_LIVE_MAX_PHOTOS"]
+    # Everything that changes an answer: what was asked (normalised, so
+    # "CN Tower" and "cn  tower" share one), the tables, every setting.
+    key = (tuple(parse_query(phrase)), database.fingerprint or id(database), live_max,
+           config_key())
+    cache = current_app.extensions["snapassist_cache"]
+    answer = cache.get_or_compute(key, lambda: _compute(database, phrase, live_max),
+                                  estimate_bytes)
+    # The answer is shared; only the phrase as typed this time differs.
+    return database, dataclasses.replace(answer, query=phrase.strip())
+
+
+def _compute(database, phrase, live_max):
+    n_photos = database.count_search_results(phrase)
+    # Stored answers (computed beforehand for broad subjects) are to be looked
+    # up here, before the budget: a subject answered in advance is served
+    # whole, however many photos it has.
+    if n_photos > live_max:
+        return TooBroad(phrase.strip(), n_photos,
+                        database.narrower_tags(phrase, config.N_SUGGESTIONS))
     # Copying the hits is most of a search's cost on a large table: take only
     # what the hotspots read (optional columns may be absent in old tables).
-    columns = [c for c in USED_COLUMNS if c in database.photos.columns]
+    columns = [c for c in USED_COLUMNS if c in database.columns]
     photos = database.get_search_results(phrase, columns=columns)
-    return database, find_hotspots(photos, database.views_percentile, query=phrase.strip())
+    return find_hotspots(photos, database.views_percentile, query=phrase.strip())
+
+
+def _suggestions(answer):
+    """Each narrower search as ``{"tag", "n_photos", "query"}``; only valid phrases.
+
+    Those that would be answered live come first (commonest first), then
+    those still too broad, which lead to another page of suggestions.
+    """
+    live_max = current_app.config["SNAPASSIST_LIVE_MAX_PHOTOS"]
+    out = []
+    for tag, n_photos in sorted(answer.suggestions, key=lambda s: s[1] > live_max):
+        query = f"{answer.query} {tag}"
+        try:
+            parse_query(query)
+        except QueryError:
+            continue   # the phrase is already as long as a phrase may be
+        out.append({"tag": tag, "n_photos": n_photos, "query": query})
+    return out
+
+
+def _too_broad_message(answer):
+    return (f"{answer.n_photos:,} photos matched '{answer.query}': too many to find "
+            f"spots while you wait (at most {current_app.config['SNAPASSIST_LIVE_MAX_PHOTOS']:,}"
+            f"). Narrow it down with one more word.")
 
 
 def _is_demo():
@@ -61,6 +122,10 @@ def search():
     """Results page: ranked list, map and reachability plot."""
     phrase = _query_arg()
     database, result = _search(phrase)
+    if isinstance(result, TooBroad):
+        return render_template("search.html", query=result.query,
+                               message=_too_broad_message(result), n_photos=result.n_photos,
+                               suggestions=_suggestions(result), demo=database.is_demo)
     spots = [_spot_view(h) for h in result.hotspots]
     return render_template("results.html", query=result.query, result=result, spots=spots,
                            map=render_map(result), plot=build_reachability_plot(result),
@@ -77,6 +142,11 @@ def about():
 def api_search():
     """The hotspots of a search as JSON."""
     database, result = _search(_query_arg())
+    if isinstance(result, TooBroad):
+        return jsonify({"error": _too_broad_message(result), "too_broad": True,
+                        "query": result.query, "demo": database.is_demo,
+                        "n_photos": result.n_photos,
+                        "suggestions": _suggestions(result)}), 400
     return jsonify({"query": result.query, "demo": database.is_demo,
                     "n_photos": result.n_photos,
                     "clusters": [h.to_dict() for h in result.hotspots]})

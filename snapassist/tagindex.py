@@ -1,0 +1,222 @@
+"""The inverted tag index: normalised tag -> sorted row positions.
+
+Built once per table (at preprocessing time, stored beside the tables, or at
+load for tables without it). A search intersects a few sorted arrays; the
+tags co-occurring with a search are counted from the same arrays, without
+touching the photo table.
+"""
+import itertools
+import re
+
+import numpy as np
+import pandas as pd
+from unidecode import unidecode
+
+from . import config
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9\s]")
+_EMPTY = np.empty(0, dtype=np.int64)
+
+
+def normalize_text(text):
+    """Lower-case ASCII with punctuation dropped: ``"Café-Noir!"`` -> ``"cafenoir"``.
+
+    Non-ASCII letters are transliterated (unidecode); white space is kept so
+    that the caller can split on it.
+    """
+    return _NOT_ALNUM.sub("", unidecode(text).lower())
+
+
+def _is_machine_tag(raw):
+    # Flickr's machine tags are namespace:predicate=value; normalising strips
+    # the punctuation, so remember which tags were written that way.
+    head, colon, rest = raw.partition(":")
+    return bool(head and colon and "=" in rest)
+
+
+class TagIndex:
+    """Inverted index: normalised tag -> sorted, unique row positions.
+
+    Stored as one array of row positions grouped by tag (CSR layout), so a
+    million photos with ten tags each cost ~40 MB, not a dict of lists.
+
+    Parameters
+    ----------
+    tags : sequence of str
+        Each photo's space-separated tags; missing entries have none.
+    """
+
+    def __init__(self, tags):
+        # Plain str.split over an object array: pandas 3's .str.split on its
+        # string dtype is several times slower on a million rows.
+        texts = pd.Series(tags, copy=False).fillna("").to_numpy(dtype=object)
+        token_lists = [text.split() for text in texts]
+        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(texts))
+        tokens = np.fromiter(itertools.chain.from_iterable(token_lists),
+                             dtype=object, count=int(lengths.sum()))
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        raw_codes, raw_tags = pd.factorize(tokens)
+        # Normalise each distinct tag once (there are far fewer than tokens):
+        # old tables or other sources may hold "CN-Tower" or "café".
+        norm_codes, norm_tags = pd.factorize(
+            np.array([normalize_text(t).replace(" ", "") for t in raw_tags], dtype=object))
+        machine = np.zeros(len(norm_tags), dtype=bool)
+        for raw, code in zip(raw_tags, norm_codes):
+            if _is_machine_tag(raw):
+                machine[code] = True
+        codes = norm_codes[raw_codes] if len(raw_codes) else raw_codes
+        order = np.lexsort((rows, codes))
+        codes, rows = codes[order], rows[order]
+        # A photo tagged both "cafe" and "café" must be listed once.
+        keep = np.ones(len(codes), dtype=bool)
+        keep[1:] = (codes[1:] != codes[:-1]) | (rows[1:] != rows[:-1])
+        codes, rows = codes[keep], rows[keep]
+        counts = np.bincount(codes, minlength=len(norm_tags))
+        self._set(np.asarray(norm_tags, dtype=object),
+                  np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
+                  rows.astype(_row_dtype(len(texts))), machine, len(texts))
+
+    def _set(self, tags, offsets, rows, machine, n_rows):
+        self._tags = tags
+        self._offsets = offsets
+        self._rows = rows
+        self._machine = machine
+        self.n_rows = int(n_rows)
+        self._code = {tag: i for i, tag in enumerate(tags) if tag}
+
+    @classmethod
+    def from_arrays(cls, tags, offsets, rows, machine, n_rows):
+        """Rebuild an index from :meth:`to_arrays`' output (e.g. a stored file).
+
+        Raises
+        ------
+        ValueError
+            If the arrays do not describe a valid index over ``n_rows`` rows.
+        """
+        offsets = np.asarray(offsets)
+        n_tags = len(tags)
+        if (len(offsets) != n_tags + 1 or len(machine) != n_tags or offsets[0] != 0
+                or offsets[-1] != len(rows) or np.any(np.diff(offsets) < 0)):
+            raise ValueError("the tag index's offsets do not match its tags and rows")
+        if len(rows) and (rows.min() < 0 or rows.max() >= n_rows):
+            raise ValueError(f"the tag index points outside the table's {n_rows} rows")
+        index = cls.__new__(cls)
+        index._set(np.asarray(tags, dtype=object), offsets, rows,
+                   np.asarray(machine, dtype=bool), n_rows)
+        return index
+
+    def to_arrays(self):
+        """``dict`` of the arrays :meth:`from_arrays` takes (tags as an object array)."""
+        return {"tags": self._tags, "offsets": self._offsets, "rows": self._rows,
+                "machine": self._machine, "n_rows": self.n_rows}
+
+    def __len__(self):
+        return len(self._code)
+
+    def rows(self, tag):
+        """Sorted row positions of the photos carrying ``tag`` (normalised)."""
+        code = self._code.get(tag)
+        if code is None:
+            return _EMPTY
+        return self._rows[self._offsets[code]:self._offsets[code + 1]]
+
+    def match(self, terms):
+        """Rows where every term is a tag, or the joined terms are one tag."""
+        # Intersect from the rarest tag up: the result only shrinks.
+        postings = sorted((self.rows(term) for term in terms), key=len)
+        every = postings[0]
+        for other in postings[1:]:
+            if not len(every):
+                break
+            every = _intersect_sorted(every, other)
+        if len(terms) == 1:
+            return every
+        joined = self.rows("".join(terms))
+        if not len(joined):
+            return every
+        if not len(every):
+            return joined
+        return _union_sorted(every, joined)
+
+    def cotag_counts(self, rows):
+        """For every tag, how many of the photos at ``rows`` carry it.
+
+        Reads only the index: a mask of the matching rows is gathered over
+        the flat row array and summed per tag, linear in the index size and
+        without copying any photo.
+
+        Returns
+        -------
+        counts : ndarray of int64
+            One count per tag code.
+        tags : ndarray of object
+            The normalised tag of each code.
+        machine : ndarray of bool
+            Whether each tag was written as a Flickr machine tag.
+        """
+        mask = np.zeros(self.n_rows, dtype=np.uint8)
+        mask[rows] = 1
+        counts = np.zeros(len(self._tags), dtype=np.int64)
+        # reduceat sums from each start to the next; a tag without rows
+        # would wrongly get one value, so only non-empty tags take part.
+        filled = np.flatnonzero(np.diff(self._offsets) > 0)
+        if len(filled):
+            counts[filled] = np.add.reduceat(mask[self._rows], self._offsets[filled],
+                                             dtype=np.int64)
+        return counts, self._tags, self._machine
+
+
+def narrower_tags(index, terms, limit):
+    """The commonest useful tags among the photos matching ``terms``.
+
+    Left out: the terms themselves (and joined), machine tags, numbers, tags
+    under three letters, tags on more than ``config.SUGGEST_MAX_SHARE`` of
+    the photos (they narrow nothing) and tags on fewer than
+    ``config.MIN_PHOTOS_TO_CLUSTER`` of them (too few to find a spot).
+
+    Returns
+    -------
+    list of (str, int)
+        Up to ``limit`` tags with how many of the photos carry each,
+        commonest first (ties alphabetically).
+    """
+    rows = index.match(terms)
+    if not len(rows):
+        return []
+    counts, tags, machine = index.cotag_counts(rows)
+    useful = ((counts >= config.MIN_PHOTOS_TO_CLUSTER)
+              & (counts <= config.SUGGEST_MAX_SHARE * len(rows)) & ~machine)
+    own = set(terms) | {"".join(terms)}
+    found = [(str(tags[i]), int(counts[i])) for i in np.flatnonzero(useful)]
+    found = [(tag, n) for tag, n in found
+             if tag not in own and len(tag) >= 3 and not tag.isdigit()]
+    found.sort(key=lambda item: (-item[1], item[0]))
+    return found[:limit]
+
+
+def _row_dtype(n_rows):
+    # Row positions fit in 32 bits below two billion photos: half the memory.
+    return np.int32 if n_rows < 2**31 else np.int64
+
+
+def _intersect_sorted(small, large):
+    """Intersection of two sorted unique arrays in O(len(small) log len(large))."""
+    return small[_isin_sorted(small, large)]
+
+
+def _union_sorted(a, b):
+    """Union of two sorted unique arrays.
+
+    A stable sort of two concatenated sorted runs is a linear merge
+    (timsort finds the runs), unlike np.union1d's full sort.
+    """
+    extra = a[~_isin_sorted(a, b)]
+    return np.sort(np.concatenate((b, extra)), kind="stable")
+
+
+def _isin_sorted(values, sorted_unique):
+    if not len(sorted_unique):
+        return np.zeros(len(values), dtype=bool)
+    pos = np.searchsorted(sorted_unique, values)
+    pos[pos == len(sorted_unique)] = 0
+    return sorted_unique[pos] == values
