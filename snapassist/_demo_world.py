@@ -9,17 +9,10 @@ import numpy as np
 from . import config
 from . import _demo_places as places
 from ._demo_places import DAY, NIGHT, SUNRISE, SUNSET
+from .geo import haversine_m
 
 LANDMARK_SHARE = 0.72
 _M_PER_DEG_LAT = 111_320.0
-
-
-def haversine_m(lat1, lon1, lat2, lon2):
-    """Great-circle distance in metres between points given in degrees."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    a = (np.sin((p2 - p1) / 2) ** 2
-         + np.cos(p1) * np.cos(p2) * np.sin(np.radians(np.asarray(lon2) - lon1) / 2) ** 2)
-    return 2 * config.EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 def _sources():

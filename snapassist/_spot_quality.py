@@ -33,6 +33,7 @@ from . import config, hotspots
 from .database import FlickrPhotosDatabase, normalize_text
 from .demo import generate_demo_truth
 from .errors import NotEnoughPhotosError, ValidationError
+from .geo import haversine_m
 
 RADIUS_M = 150.0
 MIN_TRUE_PHOTOS = 15
@@ -157,7 +158,7 @@ def score_search(subject, phrase, photos, source, spots, viewpoints):
     slat = np.array([s.latitude for s in spots])
     slon = np.array([s.longitude for s in spots])
     # dist[i, j]: true viewpoint i to spot j, metres.
-    dist = hotspots.haversine_m(vlat[:, None], vlon[:, None], slat[None, :], slon[None, :]) \
+    dist = haversine_m(vlat[:, None], vlon[:, None], slat[None, :], slon[None, :]) \
         if len(spots) else np.empty((len(true), 0))
     near = dist <= RADIUS_M
     found = near.any(axis=1)

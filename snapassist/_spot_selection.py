@@ -11,16 +11,7 @@ one person's series of a backyard never passes for a place.
 """
 import numpy as np
 
-from . import config
-
-
-def haversine_m(lat1, lon1, lat2, lon2):
-    """Great-circle distance in metres between points given in degrees."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi = p2 - p1
-    dlmb = np.radians(lon2) - np.radians(lon1)
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * config.EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+from .geo import haversine_m
 
 
 def spread_m(lat, lon, percentile):

@@ -72,7 +72,6 @@ TRIM_PERCENTILE = 68
 # Drops only strays (xi's up-slope can drag in a far point), not a spot's tail.
 TRIM_FACTOR = 5.0
 N_BEST_PHOTOS = 5
-EARTH_RADIUS_M = 6371008.8
 
 # --- demo dataset ---------------------------------------------------------
 DEMO_N_PHOTOS = 60000

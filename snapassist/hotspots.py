@@ -4,27 +4,34 @@ The 2018 method with its bugs fixed: OPTICS on great-circle distances
 (haversine on radians, not degrees mis-scaled by a sine); from its cluster
 hierarchy, the largest clusters that are still one place to stand
 (``_spot_selection``), strays dropped, spots without one popular photo
-dropped, and the rest ranked by *mean views per photo / number of photos*.
+dropped, and the rest ranked by ``spot_score`` (``SCORE_TEXT``).
 Nothing here knows about Flask or folium; the web layer renders the result.
 """
 import math
 from collections import Counter
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
 
 import numpy as np
 import pandas as pd
 
 from . import config
-from ._spot_selection import choose_spots, haversine_m
+from ._spot_selection import choose_spots
 from .clustering import OPTICS
 from .errors import NotEnoughPhotosError
+from .geo import EARTH_RADIUS_M, haversine_m
+from .photos import EXIF_NUMERIC, EXIF_TEXT, SUMMARY_TEXT, photo_summary, text_of
 
-#: Hosts whose images we are willing to show; anything else is dropped.
-FLICKR_HOSTS = ("flickr.com", "staticflickr.com")
+#: The ranking in words, for every page and document that explains it.
+SCORE_TEXT = "mean views per photo divided by the number of photos"
 
-_EXIF_NUMERIC = ("FocalLength", "FocalLengthIn35mmFormat", "FNumber", "ExposureTime", "ISO")
-_EXIF_TEXT = ("Camera", "Lens")
+
+def spot_score(views):
+    """The 2018 score of a spot from its photos' views: ``SCORE_TEXT``.
+
+    High for a place whose photos are admired but that few people have shot.
+    """
+    views = np.asarray(views, dtype=np.float64)
+    return float(views.mean() / len(views))
 
 
 @dataclass
@@ -129,7 +136,7 @@ def find_hotspots(photos, views_threshold, query=""):
         members = members[kept]
         if views[members].max() < views_threshold:
             continue
-        score = views[members].mean() / len(members)
+        score = spot_score(views[members])
         candidates.append((score, members, spread))
 
     # Rank by score; ties broken by size so the order never depends on labels.
@@ -142,7 +149,7 @@ def find_hotspots(photos, views_threshold, query=""):
         hotspots.append(_describe(columns, members, rank, score, spread))
 
     order = np.asarray(optics.ordering_)
-    reach = np.asarray(optics.reachability_, dtype=np.float64)[order] * config.EARTH_RADIUS_M
+    reach = np.asarray(optics.reachability_, dtype=np.float64)[order] * EARTH_RADIUS_M
     return HotspotResult(
         query=query, n_photos=n, hotspots=hotspots, latitudes=lat, longitudes=lon,
         photo_rank=photo_rank, reachability=reach, reachability_rank=photo_rank[order],
@@ -181,12 +188,10 @@ def trim_cluster(lat, lon):
     return dist <= config.TRIM_FACTOR * spread, spread
 
 
-_SUMMARY_TEXT = ("id", "owner", "ownername", "title", "url_q", "url_s", "url_m", "url_l")
-
 #: Every column find_hotspots reads: a search need copy no others.
 USED_COLUMNS = tuple(dict.fromkeys(
     ("views", "latitude", "longitude", "hour", "month")
-    + _SUMMARY_TEXT + _EXIF_TEXT + _EXIF_NUMERIC))
+    + SUMMARY_TEXT + EXIF_TEXT + EXIF_NUMERIC))
 
 
 class _Columns:
@@ -207,16 +212,16 @@ class _Columns:
         n = len(photos)
         self.text = {name: (photos[name].to_numpy(dtype=object) if name in photos.columns
                             else np.full(n, None, dtype=object))
-                     for name in _SUMMARY_TEXT + _EXIF_TEXT}
+                     for name in SUMMARY_TEXT + EXIF_TEXT}
         self.numeric = {name: (pd.to_numeric(photos[name], errors="coerce")
                                .to_numpy(dtype=np.float64) if name in photos.columns
                                else np.full(n, np.nan))
-                        for name in _EXIF_NUMERIC}
+                        for name in EXIF_NUMERIC}
         self.has_exif = np.zeros(n, dtype=bool)
         for values in self.numeric.values():
             self.has_exif |= np.isfinite(values)
-        for name in _EXIF_TEXT:
-            self.has_exif |= np.array([bool(_text(v)) for v in self.text[name]], dtype=bool)
+        for name in EXIF_TEXT:
+            self.has_exif |= np.array([bool(text_of(v)) for v in self.text[name]], dtype=bool)
 
     @staticmethod
     def _bins(photos, column, first, size):
@@ -238,10 +243,10 @@ class _Columns:
         """Most common camera and lens, median numeric settings, over photos with EXIF."""
         exif = members[self.has_exif[members]]
         settings = {"n_with_exif": len(exif)}
-        for name in _EXIF_TEXT:
-            texts = [t for t in map(_text, self.text[name][exif]) if t]
+        for name in EXIF_TEXT:
+            texts = [t for t in map(text_of, self.text[name][exif]) if t]
             settings[name] = Counter(texts).most_common(1)[0][0] if texts else None
-        for name in _EXIF_NUMERIC:
+        for name in EXIF_NUMERIC:
             values = self.numeric[name][exif]
             values = values[np.isfinite(values)]
             settings[name] = float(np.median(values)) if len(values) else None
@@ -271,119 +276,3 @@ def _describe(cols, members, rank, score, spread):
         hours=_counts(cols.hour[members], 24),
         months=_counts(cols.month[members], 12),
     )
-
-
-def photo_summary(row):
-    """One photo as a small JSON-ready dict with safe URLs and its settings."""
-    owner, pid = _text(row.get("owner")), _text(row.get("id"))
-    url = _first_flickr_url(row, ("url_m", "url_s", "url_l", "url_q"))
-    thumb = _first_flickr_url(row, ("url_q", "url_s", "url_m"))
-    summary = {
-        "id": pid, "owner": owner, "ownername": _text(row.get("ownername")),
-        "title": _text(row.get("title")), "views": int(row.get("views", 0) or 0),
-        "url": url, "thumb_url": thumb or url,
-        "page_url": (f"https://www.flickr.com/photos/{quote(owner, safe='@')}/"
-                     f"{quote(pid, safe='')}/") if owner and pid else None,
-    }
-    for name in _EXIF_TEXT:
-        summary[name] = _text(row.get(name)) or None
-    for name in _EXIF_NUMERIC:
-        value = pd.to_numeric(row.get(name), errors="coerce")
-        summary[name] = float(value) if np.isfinite(value) else None
-    return summary
-
-
-def _text(value):
-    """A cell as stripped text; ``""`` for missing values of any kind."""
-    if isinstance(value, str):
-        return value.strip()
-    if value is None or pd.isna(value):
-        return ""
-    return str(value)
-
-
-def safe_flickr_url(url):
-    """``url`` if it is an http(s) URL on a Flickr host, else ``None``."""
-    url = _text(url)
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https"):
-        return None
-    if not any(host == h or host.endswith("." + h) for h in FLICKR_HOSTS):
-        return None
-    return url
-
-
-def _first_flickr_url(row, columns):
-    for name in columns:
-        url = safe_flickr_url(row.get(name))
-        if url:
-            return url
-    return None
-
-
-# --- display formatting of camera settings ----------------------------------
-
-def format_exposure(seconds):
-    """``1/250 s`` below a second, ``2 s`` or ``2.5 s`` from a second on."""
-    if seconds is None or not np.isfinite(seconds) or seconds <= 0:
-        return None
-    if seconds >= 1:
-        return f"{seconds:g} s"
-    return f"1/{round(1 / seconds):d} s"
-
-
-def format_focal(mm):
-    """``50 mm``."""
-    return None if mm is None or not np.isfinite(mm) or mm <= 0 else f"{mm:.0f} mm"
-
-
-def format_fnumber(f):
-    """``f/2.8``."""
-    return None if f is None or not np.isfinite(f) or f <= 0 else f"f/{f:g}"
-
-
-def format_iso(iso):
-    """``ISO 400``."""
-    return None if iso is None or not np.isfinite(iso) or iso <= 0 else f"ISO {iso:.0f}"
-
-
-def settings_lines(settings):
-    """``[(label, text), ...]`` for the settings that are known, each on its line."""
-    focal = settings.get("FocalLength")
-    focal35 = settings.get("FocalLengthIn35mmFormat")
-    focal_text = format_focal(focal)
-    if focal_text and focal35 and format_focal(focal35) != focal_text:
-        focal_text += f" ({format_focal(focal35)} equiv.)"
-    elif not focal_text:
-        focal_text = format_focal(focal35)
-    lines = [
-        ("Camera", settings.get("Camera")),
-        ("Lens", settings.get("Lens")),
-        ("Focal length", focal_text),
-        ("Exposure", format_exposure(settings.get("ExposureTime"))),
-        ("Aperture", format_fnumber(settings.get("FNumber"))),
-        ("ISO", format_iso(settings.get("ISO"))),
-    ]
-    return [(label, text) for label, text in lines if text]
-
-
-def format_hours(hours, top=3):
-    """The busiest hours of day as text, e.g. ``"19:00, 20:00, 7:00"``."""
-    best = [h for h in np.argsort(-np.asarray(hours), kind="stable")[:top] if hours[h] > 0]
-    return ", ".join(f"{h}:00" for h in best)
-
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
-           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def format_months(months, top=3):
-    """The busiest months as text, e.g. ``"Jul, Aug, Dec"``."""
-    best = [m for m in np.argsort(-np.asarray(months), kind="stable")[:top] if months[m] > 0]
-    return ", ".join(_MONTHS[m] for m in best)

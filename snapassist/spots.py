@@ -7,6 +7,7 @@ an event, a season or a place for all year, and how much of it is one
 person's work. The sun's times come from ``astral``; everything else from
 the photos themselves.
 """
+import calendar
 import datetime as dt
 
 import numpy as np
@@ -28,8 +29,6 @@ MIN_DATED_PHOTOS = 10
 
 _COMPASS = ("north", "north-east", "east", "south-east",
             "south", "south-west", "west", "north-west")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
-           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def light_shares(lights, views):
@@ -121,7 +120,7 @@ def when(taken):
         per_month = np.bincount(months, minlength=12)
         window = [(start + k) % 12 for k in range(SEASON_MAX_MONTHS)]
         return {"kind": "seasonal", "share": share,
-                "months": [_MONTHS[m] for m in window if per_month[m] > 0]}
+                "months": [calendar.month_abbr[m + 1] for m in window if per_month[m] > 0]}
     return {"kind": "year-round"}
 
 
@@ -139,7 +138,7 @@ def _best_window(counts, width):
 
 def _day_name(day_of_year):
     month = int(np.searchsorted(_MONTH_STARTS, day_of_year, side="right") - 1)
-    return f"{_MONTHS[month]} {day_of_year - _MONTH_STARTS[month] + 1}"
+    return f"{calendar.month_abbr[month + 1]} {day_of_year - _MONTH_STARTS[month] + 1}"
 
 
 def directions(latitudes, longitudes, n_owners):

@@ -10,6 +10,7 @@ import pytest
 
 from snapassist import config
 from snapassist.database import FlickrPhotosDatabase
+from snapassist.geo import EARTH_RADIUS_M
 from snapassist.web import create_app, views
 from snapassist.web.cache import AnswerCache
 
@@ -25,7 +26,7 @@ def city_table():
                        ("uploaded:by=instagram", 50), ("2019", 30), ("to", 25)]:
         for i in rng.choice(n, size=count, replace=False):
             tags[i].append(tag)
-    per_deg = math.pi * config.EARTH_RADIUS_M / 180
+    per_deg = math.pi * EARTH_RADIUS_M / 180
     lat = 43.65 + rng.normal(0, 30, n) / per_deg
     lon = -79.38 + rng.normal(0, 30, n) / per_deg
     harbour = 40

@@ -14,8 +14,9 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from snapassist import config, hotspots
 from snapassist.errors import NotEnoughPhotosError
-from snapassist.hotspots import (find_hotspots, format_exposure, format_fnumber, format_focal,
-                                 format_iso, safe_flickr_url, settings_lines, trim_cluster)
+from snapassist.hotspots import find_hotspots, spot_score, trim_cluster
+from snapassist.geo import EARTH_RADIUS_M
+from snapassist.web.format import settings_lines
 
 LAT0, LON0 = 43.6426, -79.3871   # the CN Tower
 THRESHOLD = 500.0
@@ -23,8 +24,8 @@ THRESHOLD = 500.0
 
 def metres_to_degrees(north_m, east_m, lat=LAT0):
     """Small offsets in metres to degrees (flat-earth, fine below a few km)."""
-    dlat = north_m / (math.pi * config.EARTH_RADIUS_M / 180)
-    dlon = east_m / (math.pi * config.EARTH_RADIUS_M / 180 * math.cos(math.radians(lat)))
+    dlat = north_m / (math.pi * EARTH_RADIUS_M / 180)
+    dlon = east_m / (math.pi * EARTH_RADIUS_M / 180 * math.cos(math.radians(lat)))
     return dlat, dlon
 
 
@@ -33,7 +34,7 @@ def great_circle_m(lat1, lon1, lat2, lon2):
     p1, p2 = math.radians(lat1), math.radians(lat2)
     h = (math.sin((p2 - p1) / 2) ** 2
          + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
-    return 2 * config.EARTH_RADIUS_M * math.asin(math.sqrt(h))
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
 
 
 def make_group(label, n, north_m, east_m, radius_m, views, owners=None, seed=0):
@@ -216,7 +217,7 @@ def test_statistics_score_and_rank(fake_optics):
     order = np.arange(len(frame))[::-1]
     assert_array_equal(result.reachability_rank, result.photo_rank[order])
     reach = fake_optics.last.reachability_
-    assert_allclose(result.reachability, reach[order] * config.EARTH_RADIUS_M)
+    assert_allclose(result.reachability, reach[order] * EARTH_RADIUS_M)
 
 
 def test_hours_months_and_settings(fake_optics):
@@ -285,39 +286,9 @@ def test_real_optics_small_search_forms_a_spot():
     assert np.isfinite(result.reachability[1:]).all()
 
 
-# --- URLs and formatting -----------------------------------------------------
-
-@pytest.mark.parametrize("url, ok", [
-    ("https://live.staticflickr.com/65535/1_abc_q.jpg", True),
-    ("http://farm5.staticflickr.com/1/2_x_m.jpg", True),
-    ("https://www.flickr.com/photos/a/1/", True),
-    ("javascript:alert(1)", False),
-    ("https://evil.example/staticflickr.com/x.jpg", False),
-    ("https://staticflickr.com.evil.example/x.jpg", False),
-    ("ftp://live.staticflickr.com/x.jpg", False),
-    ("", False), (None, False), (float("nan"), False),
-])
-def test_safe_flickr_url(url, ok):
-    assert safe_flickr_url(url) == (url if ok else None)
-
-
-def test_photo_summary_urls():
-    row = {"id": "42", "owner": "12@N00", "views": 7, "url_q": "javascript:x",
-           "url_s": "https://live.staticflickr.com/s.jpg", "url_m": "https://evil.example/m.jpg"}
-    s = hotspots.photo_summary(row)
-    assert s["url"] == s["thumb_url"] == "https://live.staticflickr.com/s.jpg"
-    assert s["page_url"] == "https://www.flickr.com/photos/12@N00/42/"
-
-
-@pytest.mark.parametrize("fn, value, text", [
-    (format_exposure, 1 / 250, "1/250 s"), (format_exposure, 2.0, "2 s"),
-    (format_exposure, 2.5, "2.5 s"), (format_exposure, 1.0, "1 s"),
-    (format_exposure, 0.0, None), (format_exposure, None, None),
-    (format_focal, 50.0, "50 mm"), (format_fnumber, 2.8, "f/2.8"),
-    (format_iso, 400.0, "ISO 400"), (format_iso, float("nan"), None),
-])
-def test_formatting(fn, value, text):
-    assert fn(value) == text
+def test_the_score_is_mean_views_over_photos():
+    assert spot_score([100.0, 300.0]) == 100.0
+    assert spot_score([50.0] * 10) == 5.0
 
 
 def test_used_columns_are_all_a_search_needs(demo_db):

@@ -12,10 +12,11 @@ from numpy.testing import assert_array_equal
 
 from snapassist import config
 from snapassist._spot_selection import choose_spots, cluster_tree
+from snapassist.geo import EARTH_RADIUS_M
 from snapassist.hotspots import find_hotspots
 
 LAT0, LON0 = 43.6426, -79.3871
-M_PER_DEG = math.pi * config.EARTH_RADIUS_M / 180
+M_PER_DEG = math.pi * EARTH_RADIUS_M / 180
 THRESHOLD = 500.0
 RULE = {"max_spread_m": 200.0, "min_owners": 3, "percentile": 68, "tail_factor": 10.0,
         "min_contrast": 1.3}
@@ -73,8 +74,8 @@ def test_largest_cluster_within_the_spread_is_chosen():
     # Both places, each place, and dense crumbs inside each.
     clusters = np.array([[0, 199], [0, 99], [100, 199], [5, 25], [40, 60], [150, 170]])
     # Photos 1 m apart within a place, the places 400 m apart (in radians).
-    reach = np.full(200, 1 / config.EARTH_RADIUS_M)
-    reach[0], reach[100] = np.inf, 400 / config.EARTH_RADIUS_M
+    reach = np.full(200, 1 / EARTH_RADIUS_M)
+    reach[0], reach[100] = np.inf, 400 / EARTH_RADIUS_M
     chosen = choose_spots(lat, lon, owner, reach, ordering, clusters, **RULE)
     assert [sorted(m.tolist()) for m, _ in chosen] == [list(range(100)), list(range(100, 200))]
     for members, spread in chosen:
@@ -103,8 +104,8 @@ def test_a_clump_that_does_not_stand_out_is_no_spot():
     rng = np.random.default_rng(4)
     lat, lon = disc(rng, 40, 0, 0, 30)
     # Inside, photos 10 m apart; the next photo only 12 m farther: no contrast.
-    reach = np.append(np.full(40, 10.0), 12.0) / config.EARTH_RADIUS_M
-    reach[0] = 12.0 / config.EARTH_RADIUS_M
+    reach = np.append(np.full(40, 10.0), 12.0) / EARTH_RADIUS_M
+    reach[0] = 12.0 / EARTH_RADIUS_M
     args = (lat, lon, np.arange(40), reach[:40], np.arange(40), np.array([[0, 39]]))
     assert choose_spots(*args, **RULE) == []
     assert len(choose_spots(*args, **{**RULE, "min_contrast": 1.1})) == 1

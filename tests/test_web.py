@@ -11,6 +11,7 @@ import pytest
 from snapassist import config
 from snapassist.database import FlickrPhotosDatabase
 from snapassist.errors import ConfigError
+from snapassist.geo import EARTH_RADIUS_M
 from snapassist.web import create_app
 
 XSS = '"><script>alert(1)</script>'
@@ -21,7 +22,7 @@ SPOTS = {  # name -> (north m, east m, n photos, views)
 def hand_built_table():
     rng = np.random.default_rng(42)
     rows = []
-    per_deg = math.pi * config.EARTH_RADIUS_M / 180
+    per_deg = math.pi * EARTH_RADIUS_M / 180
 
     def add(prefix, n, north, east, radius, views, tags, **extra):
         for i in range(n):

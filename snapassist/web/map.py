@@ -23,8 +23,8 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 from markupsafe import Markup
 
-from ..hotspots import format_hours, format_months, settings_lines
-from .format import BACKGROUND_COLOUR, PALETTE, rank_colour
+from .format import (BACKGROUND_COLOUR, PALETTE, format_hours, format_months, rank_colour,
+                     settings_lines)
 
 TILES = "OpenStreetMap"
 _STATIC = Path(__file__).parent / "static"

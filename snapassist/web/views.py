@@ -7,9 +7,9 @@ from flask import (Blueprint, current_app, jsonify, render_template, request)
 from .. import config
 from ..database import parse_query
 from ..errors import NotEnoughPhotosError, QueryError, SnapAssistError
-from ..hotspots import USED_COLUMNS, find_hotspots, format_hours, format_months, settings_lines
+from ..hotspots import SCORE_TEXT, USED_COLUMNS, find_hotspots
 from .cache import config_key, estimate_bytes
-from .format import rank_colour
+from .format import format_hours, format_months, rank_colour, settings_lines
 from .map import render_map
 from .plots import build_reachability_plot
 
@@ -103,6 +103,12 @@ def _too_broad_message(answer):
 
 def _is_demo():
     return current_app.extensions["snapassist_tables"].is_demo
+
+
+@bp.app_context_processor
+def _page_globals():
+    """What every page may show: the ranking's formula comes from the method itself."""
+    return {"score_text": SCORE_TEXT}
 
 
 @bp.route("/")
