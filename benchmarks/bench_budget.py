@@ -19,6 +19,7 @@ import numpy as np
 
 from snapassist import config
 from snapassist.database import SEARCH_FILE, FlickrPhotosDatabase
+from snapassist.demo import ensure_demo_tables  # noqa: E402
 from snapassist.errors import NotEnoughPhotosError
 from snapassist.hotspots import USED_COLUMNS, find_hotspots
 
@@ -80,7 +81,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="60,000 photos, a few sizes")
     args = parser.parse_args(argv)
     n_photos = config.DEMO_N_PHOTOS if args.quick else args.photos
-    folder = args.tables or config.ensure_demo_tables(config.get_cache_dir(), n_photos=n_photos)
+    folder = args.tables or ensure_demo_tables(config.get_cache_dir(), n_photos=n_photos)
     if not (folder / SEARCH_FILE).is_file():
         print(f"note: {folder} has no {SEARCH_FILE}; the load below builds the index")
     start = time.perf_counter()

@@ -23,6 +23,7 @@ import urllib.request
 from pathlib import Path
 
 from snapassist import config
+from snapassist.demo import ensure_demo_tables  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 # Demo subjects of about 1,000, 7,000 and 10,000 photos (clustered live), and
@@ -73,7 +74,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="60,000 demo photos")
     args = parser.parse_args(argv)
     n_photos = config.DEMO_N_PHOTOS if args.quick else args.photos
-    folder = args.tables or config.ensure_demo_tables(config.get_cache_dir(), n_photos=n_photos)
+    folder = args.tables or ensure_demo_tables(config.get_cache_dir(), n_photos=n_photos)
     port = free_port()
     env = {**os.environ, config.ENV_TABLES_FOLDER: str(folder),
            "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}

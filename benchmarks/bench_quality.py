@@ -2,7 +2,7 @@
 
 For every landmark of the demo world, the phrase a photographer would type
 is searched as the web app searches it, and the spots are scored
-(``snapassist/_spot_quality.py`` defines each measure): recall, precision,
+(``snapassist/demo/quality.py`` defines each measure): recall, precision,
 duplication, completeness, spread and how often the rare admired viewpoints
 rank in the top 3 (and purity: the share of a real spot's photos taken at
 the viewpoints it stands on). One line per subject, then the totals; ``--json`` writes
@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 from snapassist import config
-from snapassist._spot_quality import TARGETS, evaluate, meets, summary
 from snapassist.demo import build_demo_tables
+from snapassist.demo.quality import TARGETS, evaluate, meets, summary
 
 
 def _fmt(x, digits=2):

@@ -23,6 +23,7 @@ import numpy as np
 
 from snapassist import config
 from snapassist.database import FlickrPhotosDatabase, parse_query
+from snapassist.demo import ensure_demo_tables  # noqa: E402
 from snapassist.hotspots import USED_COLUMNS
 
 QUERIES = ["graffiti", "cn tower"]
@@ -76,7 +77,7 @@ def main(argv=None):
     cache = args.cache or config.get_cache_dir()
 
     start = time.perf_counter()
-    folder = args.tables or config.ensure_demo_tables(cache, n_photos=n_photos,
+    folder = args.tables or ensure_demo_tables(cache, n_photos=n_photos,
                                                       seed=config.DEMO_SEED)
     print(f"tables: {folder} (ready in {time.perf_counter() - start:.1f} s)")
 

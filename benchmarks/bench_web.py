@@ -55,6 +55,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from snapassist.demo import ensure_demo_tables  # noqa: E402
 from snapassist import config  # noqa: E402
 from snapassist.database import FlickrPhotosDatabase  # noqa: E402
 from snapassist.web import create_app  # noqa: E402
@@ -451,7 +452,7 @@ def main(argv=None):
     else:
         cache = Path(args.cache_dir) if args.cache_dir else config.get_cache_dir()
         start = time.perf_counter()
-        folder = config.ensure_demo_tables(cache, n_photos=N_PHOTOS)
+        folder = ensure_demo_tables(cache, n_photos=N_PHOTOS)
         print(f"demo tables ({N_PHOTOS:,} photos) ready in {time.perf_counter() - start:.1f} s")
     subjects = QUICK_SUBJECTS if args.quick else SUBJECTS + RARE_SUBJECTS
     duration = args.duration or (15.0 if args.quick else 60.0)

@@ -3,16 +3,10 @@
 Reading this module has no side effects: environment variables are read when
 the functions below are called, never at import.
 """
-import fcntl
-import logging
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from .errors import ConfigError
-
-log = logging.getLogger(__name__)
 
 # --- tables ---------------------------------------------------------------
 MASTER_TABLE_PROCESSED = "master_table_processed.hdf5"
@@ -114,11 +108,11 @@ def has_tables(folder):
     return (Path(folder) / MASTER_TABLE_PROCESSED).is_file()
 
 
-def resolve_tables(environ=None, cwd=None):
-    """Decide which tables to serve: ``(folder, is_demo)``.
+def find_tables_folder(environ=None, cwd=None):
+    """The folder of tables the user asked for, or ``None`` for the demo.
 
-    ``FLICKR_TABLES_FOLDER`` wins; else the current folder if it holds tables;
-    else the demo tables, built once into the cache folder.
+    ``FLICKR_TABLES_FOLDER`` wins (it must hold a processed master table);
+    else the current folder if it holds one; else ``None``.
     """
     folder = get_tables_folder(environ)
     if folder is not None:
@@ -127,49 +121,10 @@ def resolve_tables(environ=None, cwd=None):
                 f"{ENV_TABLES_FOLDER} names {str(folder)!r}, which holds no "
                 f"{MASTER_TABLE_PROCESSED}"
             )
-        return folder, False
+        return folder
     cwd = Path.cwd() if cwd is None else Path(cwd)
-    if has_tables(cwd):
-        return cwd, False
-    return ensure_demo_tables(get_cache_dir(environ)), True
+    return cwd if has_tables(cwd) else None
 
-
-def ensure_demo_tables(cache_dir, n_photos=DEMO_N_PHOTOS, seed=DEMO_SEED):
-    """Build the demo tables into ``cache_dir`` once and return their folder.
-
-    Safe when several processes (gunicorn workers) call it at once: one builds
-    under an exclusive lock into a temporary folder renamed into place; the
-    others wait on the lock and then find the finished folder.
-    """
-    from . import __version__
-
-    cache_dir = Path(cache_dir)
-    target = cache_dir / f"demo-v{__version__}-n{n_photos}-s{seed}"
-    if has_tables(target):
-        return target
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"cannot create the cache folder {str(cache_dir)!r}: {exc}") from exc
-    with open(cache_dir / ".demo.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if has_tables(target):
-                return target
-            from .demo import build_demo_tables
-
-            log.info("building the demo tables (%d photos) in %s", n_photos, target)
-            tmp = Path(tempfile.mkdtemp(prefix=".demo-build-", dir=cache_dir))
-            try:
-                build_demo_tables(tmp, n_photos=n_photos, seed=seed)
-                if target.exists():
-                    shutil.rmtree(target)
-                os.replace(tmp, target)
-            finally:
-                shutil.rmtree(tmp, ignore_errors=True)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-    return target
 
 # --- serving: budget and cache ----------------------------------------------
 #: A search matching more photos is not clustered inside a request (unless a

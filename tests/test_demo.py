@@ -1,6 +1,7 @@
 """Tests of the synthetic Toronto demo tables (snapassist.demo)."""
 import re
 import string
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -9,7 +10,7 @@ import pytest
 from snapassist import config, schema
 from snapassist.database import SEARCH_FILE, FlickrPhotosDatabase
 from snapassist.demo import build_demo_tables, clean_titles, generate_demo_photos
-from snapassist.errors import ValidationError
+from snapassist.errors import TableError, ValidationError
 
 from conftest import DEMO_TEST_PHOTOS, DEMO_TEST_SEED
 
@@ -350,14 +351,12 @@ def test_build_creates_folders_and_overwrites(tmp_path):
 
 
 def test_failed_write_leaves_no_partial_files(tmp_path, monkeypatch):
-    from snapassist import demo
-
-    def broken_write(frame, path):
-        path.write_bytes(b"half a table")
+    def broken_write(frame, path, *args, **kwargs):
+        Path(path).write_bytes(b"half a table")
         raise OSError("disk full")
 
-    monkeypatch.setattr(demo, "_write_hdf", broken_write)
-    with pytest.raises(OSError, match="disk full"):
+    monkeypatch.setattr(pd.DataFrame, "to_hdf", broken_write)
+    with pytest.raises(TableError, match="disk full"):
         build_demo_tables(tmp_path, n_photos=50, seed=1)
     assert [p.name for p in tmp_path.iterdir()] == [config.DEMO_MARKER]
 

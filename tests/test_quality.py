@@ -1,14 +1,14 @@
 """The spot-quality benchmark on a small demo: its totals stay above the targets.
 
 The demo generator knows every photo's true viewpoint; see
-``snapassist/_spot_quality.py`` for the measures and ``benchmarks/bench_quality.py``
+``snapassist/demo/quality.py`` for the measures and ``benchmarks/bench_quality.py``
 for the full run. The rule's settings were chosen on the 60,000-photo demo of
 seed 2018; this test scores another seed and size.
 """
 import pytest
 
-from snapassist import _demo_places as places
-from snapassist._spot_quality import (TARGETS, evaluate, meets, rare_admired, subject_phrase,
+from snapassist.demo import places
+from snapassist.demo.quality import (TARGETS, evaluate, meets, rare_admired, subject_phrase,
                                       summary)
 from snapassist.demo import build_demo_tables, generate_demo_photos, generate_demo_truth
 

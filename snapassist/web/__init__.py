@@ -40,7 +40,7 @@ def create_app(test_config=None, load_tables=False):
         ``SNAPASSIST_LIVE_MAX_PHOTOS``, ``SNAPASSIST_CACHE_MAX_ENTRIES`` and
         ``SNAPASSIST_CACHE_MAX_BYTES`` the search budget and cache bounds
         (defaults from :mod:`snapassist.config`). Without
-        either, the tables come from :func:`snapassist.config.resolve_tables`
+        either, the tables come from :func:`snapassist.demo.resolve_tables`
         (``FLICKR_TABLES_FOLDER``, the current folder, or the demo tables).
     load_tables : bool
         Load the tables now instead of on the first search.

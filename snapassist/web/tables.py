@@ -45,10 +45,11 @@ class TablesHolder:
 
     def _load(self):
         from ..database import FlickrPhotosDatabase
+        from ..demo import resolve_tables
 
         folder = self._folder
         if folder is None:
-            folder, _ = config.resolve_tables()
+            folder, _ = resolve_tables()
         start = time.perf_counter()
         database = FlickrPhotosDatabase.from_folder(folder)
         log.info("loaded %d photos from %s in %.1f s%s", database.n_photos, folder,

@@ -6,10 +6,10 @@ the ~80 sources and the tag slots, never over photos.
 """
 import numpy as np
 
-from . import config
-from . import _demo_places as places
-from ._demo_places import DAY, NIGHT, SUNRISE, SUNSET
-from .geo import haversine_m
+from .. import config
+from ..geo import haversine_m
+from . import places
+from .places import DAY, NIGHT, SUNRISE, SUNSET
 
 LANDMARK_SHARE = 0.72
 _M_PER_DEG_LAT = 111_320.0

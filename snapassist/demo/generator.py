@@ -14,18 +14,19 @@ import numbers
 import os
 import re
 import string
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from unidecode import unidecode
 
-from . import config, schema
-from . import _demo_places as places
-from ._demo_exif import generate_exif, pick_owner_cameras
-from ._demo_world import draw_scenes, draw_tags, draw_titles, source_list
-from .errors import ValidationError
+from .. import config, schema
+from ..database import write_search_file
+from ..errors import ValidationError
+from ..io import write_table, write_text_atomic
+from . import places
+from .exif import generate_exif, pick_owner_cameras
+from .world import draw_scenes, draw_tags, draw_titles, source_list
 
 MAX_DEMO_PHOTOS = 5_000_000
 
@@ -175,14 +176,13 @@ def build_demo_tables(folder, n_photos=config.DEMO_N_PHOTOS, seed=config.DEMO_SE
     # The marker goes first: a build cut short leaves a labelled folder, never
     # unlabelled synthetic tables. The master table goes last because its
     # presence is what marks a folder as holding tables.
-    _write_atomically(folder / config.DEMO_MARKER,
-                      lambda p: p.write_text(MARKER_TEXT.format(n=n, seed=seed), encoding="utf-8"))
-    _write_atomically(folder / config.POPULAR_TABLE_PROCESSED, lambda p: _write_hdf(popular, p))
-    _write_atomically(folder / config.MASTER_TABLE_PROCESSED, lambda p: _write_hdf(master, p))
+    # Fixed format: at a million rows it loads about twice as fast as table
+    # format and takes half the space (benchmarks/bench_demo.py).
+    write_text_atomic(folder / config.DEMO_MARKER, MARKER_TEXT.format(n=n, seed=seed))
+    write_table(popular, folder / config.POPULAR_TABLE_PROCESSED, fmt="fixed")
+    write_table(master, folder / config.MASTER_TABLE_PROCESSED, fmt="fixed")
     # The search file last: it is fingerprinted with the tables just written
     # (a build cut short before it only makes the next load slower).
-    from .database import write_search_file
-
     write_search_file(folder, master, popular)
     return folder
 
@@ -217,25 +217,6 @@ def _frame(cols, columns):
         # PyTables stores it far faster to load than pickled object columns.
         data[name] = pd.Series(values, dtype=schema.DTYPES[kind])
     return pd.DataFrame(data)
-
-
-def _write_hdf(frame, path):
-    # Fixed format: at a million rows it loads about twice as fast as table
-    # format and takes half the space (benchmarks/bench_demo.py).
-    frame.to_hdf(path, key=config.HDF_KEY, mode="w", format="fixed")
-
-
-def _write_atomically(path, write):
-    """Write through ``write(tmp)`` to a unique temporary file beside ``path``, then rename."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def _draw_owners(rng, n):

@@ -6,7 +6,7 @@ shot's kind (sunny day, sunset, night on a tripod or hand-held, indoors).
 """
 import numpy as np
 
-from ._demo_places import DAY, INDOOR, NIGHT, SUNRISE, SUNSET
+from .places import DAY, INDOOR, NIGHT, SUNRISE, SUNSET
 
 # (camera, year released, mount or None for a built-in lens, crop factor,
 #  relative popularity, writes FocalLengthIn35mmFormat)

@@ -28,12 +28,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _demo_places as places
-from . import config, hotspots
-from .database import FlickrPhotosDatabase, normalize_text
-from .demo import generate_demo_truth
-from .errors import NotEnoughPhotosError, ValidationError
-from .geo import haversine_m
+from .. import config, hotspots
+from ..database import FlickrPhotosDatabase, normalize_text
+from ..errors import NotEnoughPhotosError, ValidationError
+from ..geo import haversine_m
+from . import places
+from .generator import generate_demo_truth
 
 RADIUS_M = 150.0
 MIN_TRUE_PHOTOS = 15
