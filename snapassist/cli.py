@@ -174,7 +174,7 @@ def _scrape_exif(argv, prog):
 
 
 def _preprocess(argv, prog):
-    from .scrapers.postprocessor import main as preprocess_main
+    from .ingest.preprocess import main as preprocess_main
 
     return preprocess_main(argv, prog=prog)
 

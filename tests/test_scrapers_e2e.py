@@ -1,4 +1,4 @@
-"""Fake Flickr -> scraper 1 -> scraper 2 -> postprocessor -> database search."""
+"""Fake Flickr -> scraper 1 -> scraper 2 -> preprocessing -> database search."""
 import pandas as pd
 import pytest
 
@@ -7,7 +7,7 @@ from snapassist import config
 from snapassist.database import FlickrPhotosDatabase
 from snapassist.scrapers.cli import main_exif, main_general
 from snapassist.scrapers.exif import select_popular
-from snapassist.scrapers.postprocessor import main as preprocess
+from snapassist.ingest.preprocess import main as preprocess
 
 
 @pytest.mark.slow

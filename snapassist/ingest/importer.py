@@ -33,6 +33,7 @@ from ..errors import ValidationError
 from ..geo import Area
 from ..io import write_table, write_text_atomic
 from ..schema import PROCESSED_MASTER, RAW_MASTER, REQUIRED_COLUMNS
+from .preprocess import preprocess_table
 from .readers import READERS, Problems, open_text, sniff
 
 log = logging.getLogger(__name__)
@@ -141,8 +142,6 @@ def import_photos(path, out_folder, fmt, columns=None, city=None, area=None,
         inside = area.contains(frame["latitude"].astype(float), frame["longitude"].astype(float))
         problems.add("outside_area", frame.loc[~inside, "_row"])
         frame = frame[inside]
-    from ..scrapers.postprocessor import preprocess_table
-
     processed, _ = preprocess_table(frame.drop(columns="_row"), PROCESSED_MASTER,
                                     _WHOLE_EARTH, str(path))
     metadata = describe_place(processed, city)

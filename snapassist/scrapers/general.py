@@ -221,7 +221,7 @@ def scrape_general(client, start_date, end_date, out_path, area=None, progress=N
         table = photos_to_frame([])
     # Segments overlap by one second, and a photo may be re-dated mid-scrape.
     table = table.drop_duplicates("id", keep="first").reset_index(drop=True)
-    # The area goes with the table, so the postprocessor keeps the same one.
+    # The area goes with the table, so the preprocessing keeps the same one.
     checkpoint.finish(table, attrs={"area": area.to_dict()})
     log.info("wrote %d photos to %s", len(table), out_path)
     return table

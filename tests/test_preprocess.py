@@ -7,7 +7,7 @@ from snapassist import config
 from snapassist.database import SEARCH_FILE, FlickrPhotosDatabase
 from snapassist.errors import TableError
 from snapassist.schema import EXIF, PROCESSED_MASTER, PROCESSED_POPULAR, RAW_MASTER
-from snapassist.scrapers.postprocessor import (clean_title, main, preprocess_table,
+from snapassist.ingest.preprocess import (clean_title, main, preprocess_table,
                                                read_and_preprocess_tables)
 
 LAT, LON = config.SCRAPE_CENTER_LAT, config.SCRAPE_CENTER_LON
@@ -148,3 +148,14 @@ def test_the_area_recorded_by_scraper_1_is_the_default(tmp_path, capsys):
     assert "--radius must be > 0 and < 32" in capsys.readouterr().err
     assert main([str(tmp_path), "--radius", "5", "--bbox", "1,2,3,4"]) == 2
     assert "not both" in capsys.readouterr().err
+
+
+def test_the_2018_module_path_still_runs(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = subprocess.run([sys.executable, "-m", "snapassist.scrapers.postprocessor", "--help"],
+                         capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.returncode == 0 and "usage: snapassist-preprocess" in out.stdout

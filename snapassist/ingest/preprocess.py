@@ -1,0 +1,193 @@
+"""Raw scraper tables -> the processed tables the web app searches.
+
+Coerces every column to the schema's dtype (Flickr sends numbers as strings
+or numbers at random), drops photos without a real geotag and outside the
+scrape area, de-duplicates by id, and adds ``title_cleaned``, ``hour`` and
+``month``. Then stores the search file beside the processed tables (tag
+index and searched columns, see :mod:`snapassist.searchstore`). Unparseable
+values become NaN/NaT; such rows are counted and reported, never fatal.
+"""
+import argparse
+import html
+import logging
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+from unidecode import unidecode
+
+from .. import config
+from ..cli_options import add_area_options, area_from_args, setup_logging
+from ..database import write_search_file
+from ..errors import SnapAssistError, TableError
+from ..geo import Area, default_area
+from ..io import read_table, read_table_attrs, write_table
+from ..schema import PROCESSED_MASTER, PROCESSED_POPULAR, check_required, coerce_frame
+
+log = logging.getLogger(__name__)
+
+_NOT_WORD = re.compile(r"[\W_]+")
+_HTML_TAG = re.compile(r"<[^>]*>")
+
+
+def clean_title(title):
+    """ASCII transliteration, HTML tags removed, punctuation as single spaces."""
+    if not isinstance(title, str):
+        return ""
+    text = unidecode(_HTML_TAG.sub(" ", html.unescape(title)))
+    return _NOT_WORD.sub(" ", text).strip()
+
+
+def preprocess_table(raw, columns, area=None, name="table"):
+    """Process one raw table; return ``(frame, report)``.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        A raw master or popular table.
+    columns : dict
+        ``PROCESSED_MASTER`` or ``PROCESSED_POPULAR``.
+    area : Area, optional
+        Photos outside it are dropped (default: the 2018 scrape area).
+    name : str
+        Used in log messages.
+    """
+    area = area or default_area()
+    check_required(raw, name)
+    report = {"raw": len(raw)}
+    frame, bad = coerce_frame(raw.reset_index(drop=True), columns)
+    report["bad_values"] = int(bad.sum())
+    lat, lon = frame["latitude"].to_numpy(), frame["longitude"].to_numpy()
+    no_id = (frame["id"].str.strip() == "").to_numpy()
+    untagged = np.isnan(lat) | np.isnan(lon) | ((lat == 0) & (lon == 0))
+    outside = ~untagged & ~area.contains(lat, lon)
+    keep = ~no_id & ~untagged & ~outside
+    report.update(no_id=int(no_id.sum()), no_geotag=int((untagged & ~no_id).sum()),
+                  outside_area=int((outside & ~no_id).sum()))
+    frame = frame[keep]
+    before = len(frame)
+    frame = frame.drop_duplicates("id", keep="first").reset_index(drop=True)
+    report["duplicates"] = before - len(frame)
+    frame["title_cleaned"] = frame["title"].map(clean_title).astype(object)
+    exact = ((frame["datetakengranularity"] == 0) & (frame["datetakenunknown"] == 0)
+             & frame["datetaken"].notna())
+    frame["hour"] = frame["datetaken"].dt.hour.where(exact).astype("float64")
+    frame["month"] = frame["datetaken"].dt.month.where(exact).astype("float64")
+    order = [c for c in columns if c in frame.columns]
+    frame = frame[order + [c for c in frame.columns if c not in order]]
+    report["kept"] = len(frame)
+    if report["bad_values"]:
+        log.warning("%s: %d row(s) held unreadable values (kept as missing)", name,
+                    report["bad_values"])
+    return frame, report
+
+
+def read_and_preprocess_tables(table_folder, master_table=config.MASTER_TABLE_RAW,
+                               popular_table=config.POPULAR_TABLE_RAW,
+                               master_table_processed=config.MASTER_TABLE_PROCESSED,
+                               popular_table_processed=config.POPULAR_TABLE_PROCESSED,
+                               area=None):
+    """Process the raw tables of ``table_folder`` into processed tables there.
+
+    The popular table is optional (scraper 2 may not have run): when it is
+    absent only the master table is processed. Photos outside ``area`` are
+    dropped; by default the area scraper 1 recorded in the master table, else
+    the 2018 scrape area.
+
+    Returns
+    -------
+    dict
+        ``{"master": report, "popular": report or None}``; each report counts
+        raw, bad_values, no_id, no_geotag, outside_area, duplicates and kept rows.
+
+    Raises
+    ------
+    TableError
+        The master table is missing or unreadable, or a table cannot be written.
+    """
+    folder = Path(table_folder).expanduser()
+    if not folder.is_dir():
+        raise TableError(f"the table folder {str(folder)!r} does not exist", path=str(folder))
+    reports = {"master": None, "popular": None}
+    if area is None:
+        recorded = read_table_attrs(folder / master_table).get("area")
+        area = Area.from_dict(recorded) if recorded else default_area()
+    log.info("keeping photos in the %s", area.describe())
+    jobs = [("master", master_table, master_table_processed, PROCESSED_MASTER),
+            ("popular", popular_table, popular_table_processed, PROCESSED_POPULAR)]
+    for kind, src, dst, columns in jobs:
+        path = folder / src
+        if kind == "popular" and not path.exists():
+            log.info("no popular table %s: skipped (scraper 2 has not run)", path)
+            continue
+        frame, report = preprocess_table(read_table(path, f"raw {kind} table"), columns, area,
+                                         str(path))
+        write_table(frame, folder / dst, fmt="table")
+        reports[kind] = report
+        log.info("%s: %s -> %s", kind, report, folder / dst)
+    if (master_table_processed, popular_table_processed) == (config.MASTER_TABLE_PROCESSED,
+                                                             config.POPULAR_TABLE_PROCESSED):
+        # Read back rather than reuse the frames: the search file must
+        # describe the tables exactly as the web app will read them.
+        path = write_search_file(folder)
+        log.info("search file (tag index and searched columns) -> %s", path)
+    else:
+        log.info("custom table names: no search file written (the web app reads %s and %s)",
+                 config.MASTER_TABLE_PROCESSED, config.POPULAR_TABLE_PROCESSED)
+    return reports
+
+
+def build_parser(prog="snapassist-preprocess"):
+    """Argument parser of ``snapassist preprocess``."""
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Turn the scrapers' raw tables into the processed tables the web "
+                    "app reads: coerce every column to its type, drop photos without a "
+                    "real geotag or outside the scrape area, drop duplicate ids, add "
+                    "title_cleaned, hour and month. Rows with unreadable values are "
+                    "counted and kept with those values missing.")
+    parser.add_argument("folder", nargs="?", default=".", metavar="TABLE_FOLDER",
+                        help="folder holding the raw tables (default: current folder)")
+    parser.add_argument("--master", default=config.MASTER_TABLE_RAW,
+                        help="raw master table name (default %(default)s)")
+    parser.add_argument("--popular", default=config.POPULAR_TABLE_RAW,
+                        help="raw popular table name, optional (default %(default)s)")
+    parser.add_argument("--master-out", default=config.MASTER_TABLE_PROCESSED,
+                        help="processed master table name (default %(default)s)")
+    parser.add_argument("--popular-out", default=config.POPULAR_TABLE_PROCESSED,
+                        help="processed popular table name (default %(default)s)")
+    add_area_options(
+        parser, "Photos outside the area are dropped. Default: the area scraper 1 "
+        "recorded in the master table, else a circle of %g km around (%g, %g)."
+        % (config.SCRAPE_RADIUS_KM, config.SCRAPE_CENTER_LAT, config.SCRAPE_CENTER_LON))
+    parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    return parser
+
+
+def main(argv=None, prog="snapassist-preprocess"):
+    """Entry point of ``snapassist preprocess``; returns the exit status."""
+    args = build_parser(prog).parse_args(argv)
+    setup_logging(quiet=args.quiet)
+    try:
+        reports = read_and_preprocess_tables(args.folder, args.master, args.popular,
+                                             args.master_out, args.popular_out,
+                                             area=area_from_args(args))
+    except SnapAssistError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not args.quiet:
+        for kind, report in reports.items():
+            if report is None:
+                print(f"{kind}: no raw table, skipped", file=sys.stderr)
+                continue
+            print(f"{kind}: {report['raw']} raw rows -> {report['kept']} kept "
+                  f"({report['no_geotag']} without a geotag, {report['outside_area']} "
+                  f"outside the area, {report['duplicates']} duplicates, "
+                  f"{report['no_id']} without an id; {report['bad_values']} rows with "
+                  "unreadable values)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
