@@ -33,3 +33,29 @@ def no_tables_env(monkeypatch, tmp_path):
     monkeypatch.setenv(config.ENV_CACHE_DIR, str(tmp_path / "cache"))
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture
+def database(demo_db):
+    """The tables a test's app serves: the demo by default; a test module may override it."""
+    return demo_db
+
+
+@pytest.fixture
+def app_config():
+    """Extra Flask config for the test's app (override in a module to change settings)."""
+    return {}
+
+
+@pytest.fixture
+def app(database, app_config):
+    """The web app over ``database`` in testing mode (the Flask tutorial's fixture)."""
+    from snapassist.web import create_app
+
+    return create_app({"TESTING": True, "SNAPASSIST_DATABASE": database, **app_config})
+
+
+@pytest.fixture
+def client(app):
+    """A test client of ``app``."""
+    return app.test_client()

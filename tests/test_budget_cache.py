@@ -46,14 +46,8 @@ def database():
 
 
 @pytest.fixture
-def app(database):
-    return create_app({"TESTING": True, "SNAPASSIST_DATABASE": database,
-                       "SNAPASSIST_LIVE_MAX_PHOTOS": LIVE_MAX})
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
+def app_config():
+    return {"SNAPASSIST_LIVE_MAX_PHOTOS": LIVE_MAX}
 
 
 def oracle_suggestions(frame, phrase_terms):

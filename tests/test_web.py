@@ -55,16 +55,6 @@ def database():
     return FlickrPhotosDatabase(hand_built_table(), None, is_demo=True)
 
 
-@pytest.fixture
-def app(database):
-    return create_app({"TESTING": True, "SNAPASSIST_DATABASE": database})
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
 def test_index(client):
     page = client.get("/")
     assert page.status_code == 200
