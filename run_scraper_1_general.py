@@ -2,7 +2,7 @@
 """Scraper 1: every geotagged Flickr photo of an area and period (see --help)."""
 import sys
 
-from snapassist.scrapers.cli import main_general
+from snapassist.cli.scrape import main_general
 
 if __name__ == "__main__":
     sys.exit(main_general())

@@ -56,7 +56,7 @@ setup(
     entry_points={
         "console_scripts": [
             "snapassist=snapassist.cli:main",
-            "snapassist-preprocess=snapassist.ingest.preprocess:main",
+            "snapassist-preprocess=snapassist.cli.data:preprocess",
         ],
     },
     zip_safe=False,

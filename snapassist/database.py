@@ -14,11 +14,10 @@ import pandas as pd
 from . import config, schema
 from .errors import QueryError, TableError
 from .hotspots import USED_COLUMNS
+from .io import read_table
 from .searchstore import (PackedText, StoreError, fingerprint_files, read_store,
                           write_store)
-# Re-exported: the index used to live here.
-from .tagindex import (TagIndex, _intersect_sorted, _union_sorted,  # noqa: F401
-                       narrower_tags, normalize_text)
+from .tagindex import TagIndex, narrower_tags, normalize_text
 
 log = logging.getLogger(__name__)
 
@@ -57,34 +56,6 @@ def parse_query(phrase):
             f"at most {config.MAX_QUERY_TERMS} are allowed"
         )
     return terms
-
-
-def read_table(path, what="photo table"):
-    """Read one pandas HDF5 table (fixed or table format) or raise TableError."""
-    path = Path(path)
-    if not path.is_file():
-        raise TableError(f"the {what} {str(path)!r} does not exist", path=path)
-    try:
-        with pd.HDFStore(path, mode="r") as store:
-            keys = store.keys()
-            key = config.HDF_KEY if "/" + config.HDF_KEY in keys else None
-            if key is None and len(keys) == 1:
-                key = keys[0]
-            if key is None:
-                raise TableError(
-                    f"the {what} {str(path)!r} has no key {config.HDF_KEY!r} "
-                    f"(keys found: {', '.join(keys) or 'none'})", path=path)
-            frame = store.select(key)
-    except TableError:
-        raise
-    except Exception as exc:  # PyTables raises many kinds on a corrupt file
-        raise TableError(
-            f"the {what} {str(path)!r} cannot be read as a pandas HDF5 table: "
-            f"{type(exc).__name__}: {exc}", path=path) from exc
-    if not isinstance(frame, pd.DataFrame):
-        raise TableError(f"the {what} {str(path)!r} holds a {type(frame).__name__}, "
-                         f"not a DataFrame", path=path)
-    return frame
 
 
 def _normalize_columns(frame, columns, source):

@@ -17,15 +17,14 @@ tables' own is reported as :class:`StoreError` naming the file.
 import hashlib
 import json
 import mmap
-import os
 import struct
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .errors import TableError
+from .io import write_atomically
 
 MAGIC = b"SNAPASSIST-SEARCH\n"
 FORMAT_VERSION = 1
@@ -187,17 +186,14 @@ def write_store(path, arrays, meta):
     # The payload's hash goes in the header: a placeholder of the same length
     # first, the real hash once the payload is written.
     start = -(-(len(MAGIC) + 8 + len(header("0" * 40))) // _ALIGN) * _ALIGN
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
+    def write(tmp):
+        with open(tmp, "wb") as handle:
             handle.write(b"\0" * start)
             digest = _write_payload(handle, start, arrays, specs, offset)
             handle.seek(0)
             handle.write(MAGIC + struct.pack("<Q", start) + header(digest.hexdigest()))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+    write_atomically(path, write)
     return path
 
 

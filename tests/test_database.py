@@ -244,14 +244,14 @@ def test_columns_subset(db):
     ([], [1, 2], []),
 ])
 def test_sorted_intersection(small, large, expected):
-    from snapassist.database import _intersect_sorted
+    from snapassist.tagindex import _intersect_sorted
 
     got = _intersect_sorted(np.array(small, dtype=np.int64), np.array(large, dtype=np.int64))
     np.testing.assert_array_equal(got, expected)
 
 
 def test_sorted_union_matches_numpy():
-    from snapassist.database import _union_sorted
+    from snapassist.tagindex import _union_sorted
 
     rng = np.random.default_rng(5)
     for _ in range(20):

@@ -7,7 +7,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from snapassist import geo
-from snapassist.cli_options import add_area_options, area_from_args
+from snapassist.cli.options import add_area_options, area_from_args
 from snapassist.errors import ValidationError
 
 METRES_PER_DEGREE = math.pi * geo.EARTH_RADIUS_M / 180

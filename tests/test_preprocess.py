@@ -4,11 +4,11 @@ import pandas as pd
 import pytest
 
 from snapassist import config
+from snapassist.cli.data import preprocess as main
 from snapassist.database import SEARCH_FILE, FlickrPhotosDatabase
 from snapassist.errors import TableError
+from snapassist.ingest.preprocess import clean_title, preprocess_table, read_and_preprocess_tables
 from snapassist.schema import EXIF, PROCESSED_MASTER, PROCESSED_POPULAR, RAW_MASTER
-from snapassist.ingest.preprocess import (clean_title, main, preprocess_table,
-                                               read_and_preprocess_tables)
 
 LAT, LON = config.SCRAPE_CENTER_LAT, config.SCRAPE_CENTER_LON
 

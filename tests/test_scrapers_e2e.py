@@ -5,9 +5,9 @@ import pytest
 from fake_flickr import FakeFlickr, expected_ids, make_world
 from snapassist import config
 from snapassist.database import FlickrPhotosDatabase
-from snapassist.scrapers.cli import main_exif, main_general
+from snapassist.cli.scrape import main_exif, main_general
 from snapassist.scrapers.exif import select_popular
-from snapassist.ingest.preprocess import main as preprocess
+from snapassist.cli.data import preprocess
 
 
 @pytest.mark.slow

@@ -15,7 +15,7 @@ from fake_flickr import FakeFlickr, expected_exif, kill_after_checkpoints, make_
 from snapassist import config
 from snapassist.errors import TableError, ValidationError
 from snapassist.schema import EXIF, RAW_MASTER
-from snapassist.scrapers.cli import main_exif
+from snapassist.cli.scrape import main_exif
 from snapassist.scrapers.exif import scrape_exif, select_popular
 from snapassist.scrapers.general import scrape_general
 

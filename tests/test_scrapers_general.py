@@ -19,7 +19,7 @@ from snapassist.errors import ConfigError, ValidationError
 from snapassist.schema import RAW_MASTER
 from snapassist.scrapers import general
 from snapassist.io import read_table_attrs
-from snapassist.scrapers.cli import main_general
+from snapassist.cli.scrape import main_general
 from snapassist.geo import Area, default_area
 from snapassist.scrapers.general import scrape_general
 

@@ -7,18 +7,15 @@ scrape area, de-duplicates by id, and adds ``title_cleaned``, ``hour`` and
 index and searched columns, see :mod:`snapassist.searchstore`). Unparseable
 values become NaN/NaT; such rows are counted and reported, never fatal.
 """
-import argparse
 import html
 import logging
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
 from unidecode import unidecode
 
 from .. import config
-from ..cli_options import add_area_options, area_from_args, setup_logging
 from ..database import write_search_file
 from ..errors import SnapAssistError, TableError
 from ..geo import Area, default_area
@@ -136,58 +133,3 @@ def read_and_preprocess_tables(table_folder, master_table=config.MASTER_TABLE_RA
         log.info("custom table names: no search file written (the web app reads %s and %s)",
                  config.MASTER_TABLE_PROCESSED, config.POPULAR_TABLE_PROCESSED)
     return reports
-
-
-def build_parser(prog="snapassist-preprocess"):
-    """Argument parser of ``snapassist preprocess``."""
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description="Turn the scrapers' raw tables into the processed tables the web "
-                    "app reads: coerce every column to its type, drop photos without a "
-                    "real geotag or outside the scrape area, drop duplicate ids, add "
-                    "title_cleaned, hour and month. Rows with unreadable values are "
-                    "counted and kept with those values missing.")
-    parser.add_argument("folder", nargs="?", default=".", metavar="TABLE_FOLDER",
-                        help="folder holding the raw tables (default: current folder)")
-    parser.add_argument("--master", default=config.MASTER_TABLE_RAW,
-                        help="raw master table name (default %(default)s)")
-    parser.add_argument("--popular", default=config.POPULAR_TABLE_RAW,
-                        help="raw popular table name, optional (default %(default)s)")
-    parser.add_argument("--master-out", default=config.MASTER_TABLE_PROCESSED,
-                        help="processed master table name (default %(default)s)")
-    parser.add_argument("--popular-out", default=config.POPULAR_TABLE_PROCESSED,
-                        help="processed popular table name (default %(default)s)")
-    add_area_options(
-        parser, "Photos outside the area are dropped. Default: the area scraper 1 "
-        "recorded in the master table, else a circle of %g km around (%g, %g)."
-        % (config.SCRAPE_RADIUS_KM, config.SCRAPE_CENTER_LAT, config.SCRAPE_CENTER_LON))
-    parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-    return parser
-
-
-def main(argv=None, prog="snapassist-preprocess"):
-    """Entry point of ``snapassist preprocess``; returns the exit status."""
-    args = build_parser(prog).parse_args(argv)
-    setup_logging(quiet=args.quiet)
-    try:
-        reports = read_and_preprocess_tables(args.folder, args.master, args.popular,
-                                             args.master_out, args.popular_out,
-                                             area=area_from_args(args))
-    except SnapAssistError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if not args.quiet:
-        for kind, report in reports.items():
-            if report is None:
-                print(f"{kind}: no raw table, skipped", file=sys.stderr)
-                continue
-            print(f"{kind}: {report['raw']} raw rows -> {report['kept']} kept "
-                  f"({report['no_geotag']} without a geotag, {report['outside_area']} "
-                  f"outside the area, {report['duplicates']} duplicates, "
-                  f"{report['no_id']} without an id; {report['bad_values']} rows with "
-                  "unreadable values)", file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -8,9 +8,12 @@ import argparse
 import logging
 import sys
 
-from . import config
-from .errors import ValidationError
-from .geo import Area, default_area
+from .. import config
+from ..errors import ValidationError
+from ..geo import Area, default_area
+
+#: Exit status of every command for input it cannot use (as argparse's own).
+EXIT_INPUT = 2
 
 #: How the commands' own messages look on stderr.
 _LOG_FORMAT = "%(levelname)s: %(message)s"

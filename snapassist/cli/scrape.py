@@ -15,10 +15,10 @@ from datetime import date
 from pathlib import Path
 
 from .. import config
-from ..cli_options import add_area_options, add_noise_options, area_from_args, setup_logging
 from ..errors import (FlickrError, FlickrRetriesExhaustedError, SnapAssistError,
                       ValidationError)
 from ..geo import default_area
+from .options import add_area_options, add_noise_options, area_from_args, setup_logging
 
 EXIT_OK, EXIT_FLICKR, EXIT_INPUT, EXIT_RETRIES, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -140,7 +140,7 @@ def output_path(outname, overwrite=False):
 
 
 def _make_client(args):
-    from .client import FlickrClient, resolve_keys
+    from ..scrapers.client import FlickrClient, resolve_keys
 
     key, secret = resolve_keys(args.secrets)
     return FlickrClient(key, secret, calls_per_hour=args.calls_per_hour,
@@ -179,7 +179,7 @@ def _run(parser, argv, body):
 
 
 def _general_body(args, out):
-    from .general import period_bounds, scrape_general
+    from ..scrapers.general import period_bounds, scrape_general
 
     area = area_from_args(args) or default_area()
     period_bounds(args.start, args.end)  # bad dates fail before anything else
@@ -199,7 +199,7 @@ def _general_body(args, out):
 
 
 def _exif_body(args, out):
-    from .exif import scrape_exif
+    from ..scrapers.exif import scrape_exif
 
     master = Path(args.master).expanduser()
     client = _make_client(args)
