@@ -209,4 +209,10 @@ def exact_graph(X, k, max_eps, metric, brute):
         pred[targets] = point
         for value, target in zip(values.tolist(), targets.tolist()):
             heapq.heappush(heap, (value, target))
+        if len(heap) > 4 * n:
+            # Stale entries pile up (a point improves many times): keep
+            # memory linear by rebuilding from the live ones.
+            live_ids = np.flatnonzero(~processed & (reach < np.inf))
+            heap = list(zip(reach[live_ids].tolist(), live_ids.tolist()))
+            heapq.heapify(heap)
     return ordering, core, reach, pred
