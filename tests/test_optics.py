@@ -57,7 +57,7 @@ def assert_same_graph(X, min_samples, max_eps, metric):
     got = our_graph(X, min_samples, max_eps, metric)
     for name, want, have in zip(
             ("ordering", "core_distances", "reachability", "predecessor"),
-            expected, got):
+            expected, got, strict=True):
         # array_equal on floats: same bits, same inf positions.
         assert np.array_equal(want, have), name
 
@@ -100,10 +100,9 @@ def test_small_n_every_min_samples(metric, max_eps):
 @pytest.mark.parametrize("metric", ["haversine", "euclidean"])
 @pytest.mark.parametrize("fraction", [0.01, 0.1, 0.6])
 def test_fractional_min_samples(metric, fraction):
-    # 0.6 takes scikit-learn's brute-force path; for euclidean it is only
-    # reproduced up to 256 points (one OpenBLAS GEMM block, see README).
-    n = 250 if metric == "euclidean" else 500
-    assert_same_graph(geotags(n, 9), fraction, np.inf, metric)
+    # 0.6 takes scikit-learn's brute-force path (BLAS for euclidean, over
+    # more than one 256-row block).
+    assert_same_graph(geotags(500, 9), fraction, np.inf, metric)
 
 
 @pytest.mark.parametrize("metric", ["haversine", "euclidean"])
@@ -163,6 +162,16 @@ def test_hand_checkable_graph():
     assert pred.tolist() == [-1, 0, 1, 5, 3, 2]
     labels = OPTICS(min_samples=2).fit(X).labels_
     assert labels.tolist() == [0, 0, 0, 1, 1, 1]
+
+
+def test_default_metric_is_sklearns_minkowski():
+    X = np.random.default_rng(21).normal(0, 1, (400, 2))
+    want = SkOPTICS().fit(X)
+    got = OPTICS().fit(X)
+    assert got.metric == want.metric == "minkowski"
+    for name in ("ordering_", "core_distances_", "reachability_",
+                 "predecessor_", "labels_", "cluster_hierarchy_"):
+        assert np.array_equal(getattr(want, name), getattr(got, name)), name
 
 
 def test_dbscan_extraction_by_hand():
@@ -229,6 +238,8 @@ def test_bad_X(X, metric, match):
     (dict(max_eps=-1.0), "max_eps must be a number >= 0, got -1.0"),
     (dict(max_eps=float("nan")), "max_eps"),
     (dict(metric="manhattan"), "metric must be one of .* 'manhattan'"),
+    (dict(metric="minkowski", p=1), "p must be 2 for metric 'minkowski'.*got 1"),
+    (dict(metric="minkowski", p="2"), "p must be 2 .*got '2'"),
     (dict(cluster_method="kmeans"), "cluster_method must be one of .*'kmeans'"),
     (dict(xi=0.0), r"xi must be a number in \(0, 1\), got 0.0"),
     (dict(xi=1.0), r"xi must be a number in \(0, 1\)"),

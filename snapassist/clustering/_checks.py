@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import ValidationError
 
-METRICS = ("haversine", "euclidean")
+METRICS = ("minkowski", "euclidean", "haversine")
 CLUSTER_METHODS = ("xi", "dbscan")
 
 
@@ -51,10 +51,15 @@ def check_X(X, metric):
     return np.ascontiguousarray(arr)
 
 
-def check_metric(metric):
-    if metric not in METRICS:
+def check_metric(metric, p=2):
+    if not isinstance(metric, str) or metric not in METRICS:
         raise ValidationError(
             f"metric must be one of {METRICS}, got {metric!r}")
+    # scikit-learn ignores p for every metric but Minkowski's.
+    if metric == "minkowski" and (not is_real(p) or p != 2):
+        raise ValidationError(
+            "p must be 2 for metric 'minkowski' (the only power supported), "
+            f"got {p!r}")
     return metric
 
 

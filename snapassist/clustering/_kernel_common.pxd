@@ -1,9 +1,10 @@
 """Distance arithmetic shared by the OPTICS kernels (private).
 
-Each function repeats, operation for operation, what scikit-learn 1.9 does
-on one code path; see ``_optics_inner.pyx`` for which is used where.
+``_around15`` and ``_hav_rdist`` repeat, operation for operation, what
+scikit-learn 1.9 does (numpy.around; the haversine ``rdist`` of its
+DistanceMetric); the box gaps only bound distances, to skip work.
 """
-from libc.math cimport sin, sqrt, rint, fma
+from libc.math cimport sin, rint
 
 ctypedef Py_ssize_t intp
 
@@ -18,37 +19,6 @@ cdef inline double _hav_rdist(const double* a, double cos_a,
     cdef double s0 = sin(0.5 * (a[0] - b[0]))
     cdef double s1 = sin(0.5 * (a[1] - b[1]))
     return s0 * s0 + cos_a * cos_b * s1 * s1
-
-
-cdef inline double _sumsq(const double* a, const double* b) noexcept nogil:
-    cdef double t0 = a[0] - b[0]
-    cdef double t1 = a[1] - b[1]
-    cdef double d = 0.0
-    d += t0 * t0
-    d += t1 * t1
-    return d
-
-
-cdef inline double _gemm_sq(const double* a, const double* b) noexcept nogil:
-    cdef double xx = fma(a[1], a[1], a[0] * a[0])
-    cdef double yy = fma(b[1], b[1], b[0] * b[0])
-    cdef double v = xx + (-2.0 * fma(a[1], b[1], a[0] * b[0])) + yy
-    return v if v > 0.0 else 0.0
-
-
-cdef inline double _pairwise_euclid(const double* a, const double* b,
-                                    bint single) noexcept nogil:
-    cdef double dot
-    if single:
-        dot = fma(a[1], b[1], a[0] * b[0])
-    else:
-        dot = fma(a[0], b[0], a[1] * b[1])
-    cdef double xx = a[0] * a[0] + a[1] * a[1]
-    cdef double yy = b[0] * b[0] + b[1] * b[1]
-    cdef double v = -2.0 * dot + xx + yy
-    if v < 0.0:
-        v = 0.0
-    return sqrt(v)
 
 
 cdef inline double _sqdist(const double* a, const double* b,

@@ -4,35 +4,25 @@
 Arrays in, caller-allocated arrays out, no defaults and no validation: the
 Python module ``optics.py`` checks every input before calling in here.
 
-Every distance below repeats, operation for operation, the arithmetic that
-scikit-learn 1.9 uses on the same code path, because the results must be
-identical to the bit:
-
-* haversine ``rdist`` is ``s0*s0 + cos(lat1)*cos(lat2)*s1*s1`` (left to right)
-  and the distance ``2*asin(sqrt(rdist))`` with the C library's ``asin``;
-* kd-tree euclidean ``rdist`` is the plain sum of squared differences;
-* ``pairwise_distances(metric='euclidean')`` is ``(-2*dot + xx) + yy`` with
-  ``dot`` as OpenBLAS computes it (``fma(x0, y0, x1*y1)`` for a matrix-vector
-  product, ``fma(x1, y1, x0*y0)`` for a single dot product);
-* the brute-force pairwise reductions use ``(xx + (-2*dot)) + yy`` with
-  ``fma(x1, y1, x0*y0)`` for both the norms and the dot products.
+Haversine only (the other metrics go through scikit-learn's own calls, see
+``_exact.py``).  Every distance repeats, operation for operation, what
+scikit-learn 1.9 computes, because the results must be identical to the bit:
+``rdist`` is ``s0*s0 + cos(lat1)*cos(lat2)*s1*s1`` (left to right) and the
+distance ``2*asin(sqrt(rdist))`` with the C library's ``asin``.
 
 The spatial tree is built in Python (``_tree.py``); its boxes bound unit
-vectors (haversine) or the points themselves (euclidean) and are only used
-to skip work, with safety margins far above rounding error.
+vectors and are only used to skip work, with safety margins far above
+rounding error.  The loop runs without the GIL.
 """
 from libc.math cimport asin, sqrt, INFINITY
 from cpython.mem cimport PyMem_RawMalloc as malloc, PyMem_RawFree as free
 
-from ._kernel_common cimport (intp, _around15, _hav_rdist, _sumsq, _gemm_sq,
-                              _pairwise_euclid, _sqdist, _box_gap_sq,
-                              _box_box_gap_sq)
+from ._kernel_common cimport (intp, _around15, _hav_rdist, _sqdist,
+                              _box_gap_sq, _box_box_gap_sq)
 
 cdef enum:
-    INCL_ALL = 0        # max_eps is infinite: everybody
+    INCL_ALL = 0        # every pair is within max_eps (inf, or pi)
     INCL_HAV = 1        # haversine rdist <= sin(max_eps/2)**2
-    INCL_SUMSQ = 2      # kd-tree: sum of squares <= max_eps**2
-    INCL_GEMM = 3       # brute euclidean: GEMM-form square <= max_eps**2
 
 
 # ------------------------------------------------------------ ordering loop
@@ -84,10 +74,7 @@ cdef struct Ctx:
     intp n
     int dim
     int incl
-    bint hav
-    double max_eps
     double rr             # max_eps in the reduced form of the inclusion test
-    double euclid_err     # absolute error scale of the dot-trick squares
     const double* pts
     const double* coslat
     const double* bc
@@ -111,8 +98,6 @@ cdef struct Ctx:
     intp* where
     intp heap_size
     intp* stack
-    intp* stack2          # for _count_within, called mid-traversal
-    intp total_unproc
     # Deferred far updates (max_eps = inf): processed points whose updates
     # beyond their own limit are still to be applied, and a small tree
     # over them built for each catch-up pass.
@@ -132,20 +117,14 @@ cdef struct Ctx:
 cdef inline bint _included(Ctx* c, intp p, intp q) noexcept nogil:
     if c.incl == INCL_ALL:
         return True
-    if c.incl == INCL_HAV:
-        return _hav_rdist(&c.pts[2 * p], c.coslat[p], &c.pts[2 * q],
-                          c.coslat[q]) <= c.rr
-    if c.incl == INCL_SUMSQ:
-        return _sumsq(&c.pts[2 * p], &c.pts[2 * q]) <= c.rr
-    return _gemm_sq(&c.pts[2 * p], &c.pts[2 * q]) <= c.rr
+    return _hav_rdist(&c.pts[2 * p], c.coslat[p], &c.pts[2 * q],
+                      c.coslat[q]) <= c.rr
 
 
 cdef inline bint _node_maybe_included(Ctx* c, intp p, double gap_sq) noexcept nogil:
     cdef double ch
-    if c.incl == INCL_ALL or c.incl == INCL_GEMM:
+    if c.incl == INCL_ALL:
         return True
-    if c.incl == INCL_SUMSQ:
-        return gap_sq <= c.rr
     ch = sqrt(gap_sq) - 4e-15
     if ch <= 0.0:
         return True
@@ -161,44 +140,12 @@ cdef inline double _skip_sq(Ctx* c, double r) noexcept nogil:
         return INFINITY
     if r < 0.0:
         return -1.0
-    if c.hav:
-        if t >= 3.14159:
-            return INFINITY
-        # The chord 2*sin(t/2) never exceeds the angle t: using t itself
-        # skips a little less but needs no sine.
-        ch = t + 4e-15
-        return ch * ch * (1.0 + 1e-12)
-    return t * t + 64.0 * 2.3e-16 * 2.0 * c.euclid_err
-
-
-cdef intp _count_within(Ctx* c, intp p, intp limit) noexcept nogil:
-    # Unprocessed points within max_eps of p, counting stops at limit.
-    cdef intp sp = 0, node, q, count = 0
-    cdef double gap
-    if c.incl == INCL_ALL:
-        return c.total_unproc
-    c.stack2[sp] = 0
-    sp += 1
-    while sp > 0:
-        sp -= 1
-        node = c.stack2[sp]
-        if c.nunproc[node] == 0:
-            continue
-        gap = _box_gap_sq(&c.bc[c.dim * p], &c.nlo[c.dim * node],
-                          &c.nhi[c.dim * node], c.dim)
-        if not _node_maybe_included(c, p, gap):
-            continue
-        if c.nleft[node] >= 0:
-            c.stack2[sp] = c.nleft[node]
-            c.stack2[sp + 1] = c.nright[node]
-            sp += 2
-            continue
-        for q in range(c.nstart[node], c.nend[node]):
-            if not c.done[q] and _included(c, p, q):
-                count += 1
-                if count >= limit:
-                    return count
-    return count
+    if t >= 3.14159:
+        return INFINITY
+    # The chord 2*sin(t/2) never exceeds the angle t: using t itself skips
+    # a little less but needs no sine.
+    ch = t + 4e-15
+    return ch * ch * (1.0 + 1e-12)
 
 
 cdef void _refresh_leaf(Ctx* c, intp leaf) noexcept nogil:
@@ -225,8 +172,8 @@ cdef void _refresh_leaf(Ctx* c, intp leaf) noexcept nogil:
 
 
 cdef void _update_from(Ctx* c, intp p, double limit_sq) noexcept nogil:
-    cdef intp sp = 0, node, q, n_within = -1
-    cdef double core_p = c.core[p], gap, lb, d, d1, r, sq
+    cdef intp sp = 0, node, q
+    cdef double core_p = c.core[p], gap, d, r, sq
     cdef bint changed
     c.stack[sp] = 0
     sp += 1
@@ -261,19 +208,8 @@ cdef void _update_from(Ctx* c, intp p, double limit_sq) noexcept nogil:
                 continue
             if not _included(c, p, q):
                 continue
-            if c.hav:
-                d = 2.0 * asin(sqrt(_hav_rdist(&c.pts[2 * p], c.coslat[p],
-                                               &c.pts[2 * q], c.coslat[q])))
-            else:
-                d = _pairwise_euclid(&c.pts[2 * p], &c.pts[2 * q], False)
-                d1 = _pairwise_euclid(&c.pts[2 * p], &c.pts[2 * q], True)
-                if d1 != d:
-                    # OpenBLAS takes a dot product, not a matrix-vector
-                    # product, when p has a single unprocessed neighbour.
-                    if n_within < 0:
-                        n_within = _count_within(c, p, 2)
-                    if n_within == 1:
-                        d = d1
+            d = 2.0 * asin(sqrt(_hav_rdist(&c.pts[2 * p], c.coslat[p],
+                                           &c.pts[2 * q], c.coslat[q])))
             r = _around15(d if d > core_p else core_p)
             if r < c.reach[q]:
                 c.reach[q] = r
@@ -368,12 +304,8 @@ cdef bint _apply_pair(Ctx* c, intp p, intp q) noexcept nogil:
     # what scikit-learn's in-order strict updates would have kept.
     cdef double d, r
     cdef double core_p = c.core[p]
-    if c.hav:
-        d = 2.0 * asin(sqrt(_hav_rdist(&c.pts[2 * p], c.coslat[p],
-                                       &c.pts[2 * q], c.coslat[q])))
-    else:
-        d = _pairwise_euclid(&c.pts[2 * p], &c.pts[2 * q],
-                             c.n - c.rank[p] - 1 == 1)
+    d = 2.0 * asin(sqrt(_hav_rdist(&c.pts[2 * p], c.coslat[p],
+                                   &c.pts[2 * q], c.coslat[q])))
     r = _around15(d if d > core_p else core_p)
     if r < c.reach[q]:
         c.reach[q] = r
@@ -467,8 +399,7 @@ def optics_order(const double[:, ::1] pts, const double[::1] coslat,
                  const intp[::1] nleft, const intp[::1] nright,
                  const intp[::1] nparent, const double[:, ::1] nlo,
                  const double[:, ::1] nhi, const intp[::1] leaf_of,
-                 bint hav, int incl, double rr, double euclid_err,
-                 double lazy_factor,
+                 int incl, double rr, double lazy_factor,
                  intp[::1] ordering, double[::1] reach, intp[::1] pred):
     """The OPTICS ordering loop.
 
@@ -485,9 +416,7 @@ def optics_order(const double[:, ::1] pts, const double[::1] coslat,
     c.n = n
     c.dim = bc.shape[1]
     c.incl = incl
-    c.hav = hav
     c.rr = rr
-    c.euclid_err = euclid_err
     c.pts = &pts[0, 0]
     c.coslat = &coslat[0]
     c.bc = &bc[0, 0]
@@ -503,7 +432,6 @@ def optics_order(const double[:, ::1] pts, const double[::1] coslat,
     c.reach = &reach[0]
     c.pred = &pred[0]
     c.heap_size = 0
-    c.total_unproc = n
     c.nunproc = <intp*> malloc(n_nodes * sizeof(intp))
     c.maxreach = <double*> malloc(n_nodes * sizeof(double))
     c.nthr2 = <double*> malloc(n_nodes * sizeof(double))
@@ -523,16 +451,15 @@ def optics_order(const double[:, ::1] pts, const double[::1] coslat,
     c.st_mincore = <double*> malloc(2 * n * sizeof(double))
     c.s_count = 0
     c.stack = <intp*> malloc((2 * n_nodes + 2) * sizeof(intp))
-    c.stack2 = <intp*> malloc((2 * n_nodes + 2) * sizeof(intp))
     if (c.nunproc == NULL or c.maxreach == NULL or c.done == NULL
             or c.heap == NULL or c.where == NULL or c.stack == NULL
-            or c.stack2 == NULL or c.thr2 == NULL or c.nthr2 == NULL
+            or c.thr2 == NULL or c.nthr2 == NULL
             or c.rank == NULL or c.s_pos == NULL or c.st_idx == NULL
             or c.st_start == NULL or c.st_end == NULL or c.st_left == NULL
             or c.st_right == NULL or c.st_lo == NULL or c.st_hi == NULL
             or c.st_mincore == NULL):
         free(c.nunproc); free(c.maxreach); free(c.done)
-        free(c.heap); free(c.where); free(c.stack); free(c.stack2)
+        free(c.heap); free(c.where); free(c.stack)
         free(c.thr2); free(c.nthr2)
         _free_lazy(&c)
         raise MemoryError()
@@ -561,7 +488,6 @@ def optics_order(const double[:, ::1] pts, const double[::1] coslat,
                     next_free += 1
                 p = posof[next_free]
             c.done[p] = 1
-            c.total_unproc -= 1
             ordering[step] = orig[p]
             node = leaf_of[p]
             while node >= 0:
@@ -582,6 +508,6 @@ def optics_order(const double[:, ::1] pts, const double[::1] coslat,
                 if limit < accept:
                     accept = limit
     free(c.nunproc); free(c.maxreach); free(c.done)
-    free(c.heap); free(c.where); free(c.stack); free(c.stack2)
+    free(c.heap); free(c.where); free(c.stack)
     free(c.thr2); free(c.nthr2)
     _free_lazy(&c)

@@ -1,17 +1,16 @@
 # cython: language_level=3
 """Typed kernels for OPTICS core distances (private).
 
-The k-th smallest reduced distance of every point, itself included, as
-scikit-learn's neighbour searches find it: haversine through the ball tree
-(exact lat/lon ``rdist``), euclidean through the kd-tree (sum of squares),
-and both through brute force when ``min_samples >= n // 2``.  Arrays in,
-caller-allocated arrays out, no validation.
+The k-th smallest haversine reduced distance of every point, itself
+included, as scikit-learn's ball tree and brute-force searches find it
+(exact lat/lon ``rdist``), and the check that decides whether a radius of
+pi takes every pair.  Arrays in, caller-allocated arrays out, no
+validation; the loops run without the GIL.
 """
 from libc.math cimport asin, cos, sqrt, INFINITY
 from cpython.mem cimport PyMem_RawMalloc as malloc, PyMem_RawFree as free
 
-from ._kernel_common cimport (intp, _hav_rdist, _sumsq, _gemm_sq, _sqdist,
-                              _box_gap_sq)
+from ._kernel_common cimport intp, _hav_rdist, _sqdist, _box_gap_sq
 
 
 def rdist_to_dist_libm(const double[::1] rdist, double[::1] out):
@@ -46,77 +45,6 @@ cdef inline void _maxheap_replace(double* h, intp k, double v) noexcept nogil:
         h[i] = h[c]
         i = c
     h[i] = v
-
-
-cdef void _knn_node(intp node, const double* p, double cos_p, const double* u,
-                    const double[:, ::1] pts, const double[::1] coslat,
-                    const double[:, ::1] bc, const intp[::1] nstart,
-                    const intp[::1] nend, const intp[::1] nleft,
-                    const intp[::1] nright, const double[:, ::1] nlo,
-                    const double[:, ::1] nhi, int dim, bint hav,
-                    double* heap, intp k) noexcept nogil:
-    cdef double lb, c, v, lb_l, lb_r
-    cdef intp j, first, second
-    if nleft[node] < 0:
-        for j in range(nstart[node], nend[node]):
-            if hav:
-                v = _hav_rdist(p, cos_p, &pts[j, 0], coslat[j])
-            else:
-                v = _sumsq(p, &pts[j, 0])
-            if v < heap[0]:
-                _maxheap_replace(heap, k, v)
-        return
-    lb_l = _node_rdist_lb(u, &nlo[nleft[node], 0], &nhi[nleft[node], 0], dim, hav)
-    lb_r = _node_rdist_lb(u, &nlo[nright[node], 0], &nhi[nright[node], 0], dim, hav)
-    if lb_l <= lb_r:
-        first, second = nleft[node], nright[node]
-    else:
-        first, second = nright[node], nleft[node]
-        lb_l, lb_r = lb_r, lb_l
-    if lb_l < heap[0]:
-        _knn_node(first, p, cos_p, u, pts, coslat, bc, nstart, nend, nleft,
-                  nright, nlo, nhi, dim, hav, heap, k)
-    if lb_r < heap[0]:
-        _knn_node(second, p, cos_p, u, pts, coslat, bc, nstart, nend, nleft,
-                  nright, nlo, nhi, dim, hav, heap, k)
-
-
-cdef inline double _node_rdist_lb(const double* u, const double* lo,
-                                  const double* hi, int dim,
-                                  bint hav) noexcept nogil:
-    # A lower bound of the rdist from u's point to any point of the box.
-    cdef double s = _box_gap_sq(u, lo, hi, dim), c
-    if not hav:
-        # Rounding is monotone, so the box bound never exceeds a point's sum.
-        return s
-    # Chord between unit vectors; rdist = (chord / 2)**2.  The margins cover
-    # the rounding of the unit vectors and of the lat/lon formula.
-    c = sqrt(s) - 4e-15
-    if c <= 0.0:
-        return 0.0
-    return 0.25 * c * c * (1.0 - 1e-12)
-
-
-def kth_rdist_tree(const double[:, ::1] pts, const double[::1] coslat,
-                   const double[:, ::1] bc, const intp[::1] nstart,
-                   const intp[::1] nend, const intp[::1] nleft,
-                   const intp[::1] nright, const double[:, ::1] nlo,
-                   const double[:, ::1] nhi, intp k, bint hav,
-                   double[::1] out):
-    """k-th smallest rdist from every point (itself included), tree order."""
-    cdef intp n = pts.shape[0], i, j
-    cdef int dim = bc.shape[1]
-    cdef double* heap = <double*> malloc(k * sizeof(double))
-    if heap == NULL:
-        raise MemoryError()
-    with nogil:
-        for i in range(n):
-            for j in range(k):
-                heap[j] = INFINITY
-            _knn_node(0, &pts[i, 0], coslat[i], &bc[i, 0], pts, coslat, bc,
-                      nstart, nend, nleft, nright, nlo, nhi, dim, hav, heap, k)
-            out[i] = heap[0]
-    free(heap)
 
 
 cdef void _chord_knn(intp node, const double* u, const double[:, ::1] bc,
@@ -291,8 +219,8 @@ def kth_rdist_haversine(const double[:, ::1] pts, const double[::1] coslat,
 
 
 def kth_rdist_brute(const double[:, ::1] pts, const double[::1] coslat,
-                    intp k, bint hav, double[::1] out):
-    """k-th smallest brute-force reduced distance (scikit-learn's ArgKmin)."""
+                    intp k, double[::1] out):
+    """k-th smallest brute-force haversine rdist (scikit-learn's ArgKmin)."""
     cdef intp n = pts.shape[0], i, j
     cdef double v
     cdef double* heap = <double*> malloc(k * sizeof(double))
@@ -303,11 +231,49 @@ def kth_rdist_brute(const double[:, ::1] pts, const double[::1] coslat,
             for j in range(k):
                 heap[j] = INFINITY
             for j in range(n):
-                if hav:
-                    v = _hav_rdist(&pts[i, 0], coslat[i], &pts[j, 0], coslat[j])
-                else:
-                    v = _gemm_sq(&pts[i, 0], &pts[j, 0])
+                v = _hav_rdist(&pts[i, 0], coslat[i], &pts[j, 0], coslat[j])
                 if v < heap[0]:
                     _maxheap_replace(heap, k, v)
             out[i] = heap[0]
     free(heap)
+
+
+def any_rdist_above(const double[:, ::1] pts, const double[::1] coslat,
+                    const double[:, ::1] bc, const intp[::1] nstart,
+                    const intp[::1] nend, const intp[::1] nleft,
+                    const intp[::1] nright, const double[:, ::1] nlo,
+                    const double[:, ::1] nhi, double limit):
+    """Whether some pair's haversine rdist, as computed, exceeds ``limit``.
+
+    Meant for a limit of 1 (a radius of pi): only nearly antipodal points
+    can exceed it, so each point looks only around its own antipode.  The
+    rdist is ``1 - (c/2)**2`` for the chord ``c`` from one point to the
+    other's antipode, and its rounding error is below 1e-15, so every pair
+    over the limit lies within chord ``2*sqrt(1 - limit) + 1e-6`` of it.
+    """
+    cdef intp n = pts.shape[0], i, t, m
+    cdef double anti[3]
+    cdef double c = 2.0 * sqrt(1.0 - limit) + 1e-6
+    cdef bint found = False
+    cdef double* sq = <double*> malloc(n * sizeof(double))
+    cdef intp* idx = <intp*> malloc(n * sizeof(intp))
+    cdef intp* stack = <intp*> malloc((2 * nstart.shape[0] + 2) * sizeof(intp))
+    if sq == NULL or idx == NULL or stack == NULL:
+        free(sq); free(idx); free(stack)
+        raise MemoryError()
+    with nogil:
+        for i in range(n):
+            anti[0] = -bc[i, 0]
+            anti[1] = -bc[i, 1]
+            anti[2] = -bc[i, 2]
+            m = _collect(anti, bc, nstart, nend, nleft, nright, nlo, nhi,
+                         c * c, sq, idx, stack)
+            for t in range(m):
+                if _hav_rdist(&pts[i, 0], coslat[i], &pts[idx[t], 0],
+                              coslat[idx[t]]) > limit:
+                    found = True
+                    break
+            if found:
+                break
+    free(sq); free(idx); free(stack)
+    return found

@@ -2,18 +2,18 @@
 
 The public API mirrors :class:`sklearn.cluster.OPTICS` and its functions
 ``compute_optics_graph``, ``cluster_optics_xi`` and ``cluster_optics_dbscan``
-for the metrics ``'haversine'`` (``X`` = ``[lat, lon]`` in radians) and
-``'euclidean'`` on two columns. The API and validation are Python (checks in
-``_checks.py``, extraction in ``_extract.py``); the nearest-neighbour searches
-(``_optics_knn.pyx``) and the ordering loop (``_optics_inner.pyx``) are
-compiled.
+for the metrics ``'haversine'`` (``X`` = ``[lat, lon]`` in radians),
+``'minkowski'`` with ``p=2`` (the default, as in scikit-learn) and
+``'euclidean'``, on two columns. The API and validation are Python (checks
+in ``_checks.py``, extraction in ``_extract.py``).  Haversine runs in
+compiled kernels that release the GIL: the nearest-neighbour searches
+(``_optics_knn.pyx``) and the ordering loop (``_optics_inner.pyx``).  The
+plane metrics take their numbers from scikit-learn's, SciPy's and numpy's
+own calls (``_exact.py``), because BLAS sums their dot products in an order
+that depends on the CPU.
 
-Not supported: other metrics (including scikit-learn's default
-``'minkowski'``), more than two columns, ``algorithm``/``leaf_size``/
-``memory``/``n_jobs``. Known difference: with ``metric='euclidean'`` and
-``min_samples >= n // 2`` (scikit-learn's brute-force path) on more than 256
-points, core distances can differ in the last bit, because OpenBLAS then
-uses GEMM edge kernels whose summation order is not reproduced.
+Not supported: other metrics, ``p`` other than 2, more than two columns,
+``algorithm``/``leaf_size``/``metric_params``/``memory``/``n_jobs``.
 """
 import math
 import warnings
@@ -21,14 +21,15 @@ import warnings
 import numpy as np
 
 from ..errors import ValidationError
-from . import _extract, _optics_inner, _optics_knn
+from . import _exact, _extract, _optics_inner, _optics_knn
 from ._checks import (CLUSTER_METHODS, check_1d, check_max_eps, check_metric,
                       check_ordering, check_size, check_X, check_xi, is_int,
                       is_real)
 from ._tree import build_tree, unit_vectors
 
-# With max_eps = inf a processed point updates at once only the points within
-# this multiple of its core distance; the rest waits for a catch-up pass.
+# When every pair is within max_eps (inf, or pi on the sphere) a processed
+# point updates at once only the points within this multiple of its core
+# distance; the rest waits for a catch-up pass.
 LAZY_FACTOR = 3.0
 
 
@@ -37,54 +38,89 @@ class AllOutliersWarning(UserWarning):
 
 
 # ------------------------------------------------------------ the graph
-def _core_distances(pts, coslat, tree, min_samples, metric, brute):
-    """Distance to the min_samples-th neighbour (self included), unrounded."""
+def _rdist_radius(max_eps):
+    """scikit-learn's haversine radius in reduced form, sin(max_eps/2)**2."""
+    if max_eps == np.inf:
+        return math.nan  # sin(inf) is nan: its brute-force search finds nobody
+    half = math.sin(0.5 * max_eps)
+    return half * half
+
+
+def _core_distances(pts, coslat, tree, min_samples, brute):
+    """Haversine distance to the min_samples-th neighbour (self included)."""
     n = pts.shape[0]
-    hav = metric == "haversine"
     if brute:
-        # scikit-learn's brute-force ArgKmin: haversine converted with the C
-        # library, euclidean from its GEMM decomposition.
+        # scikit-learn's brute-force ArgKmin converts with the C library.
         kth = np.empty(n)
-        _optics_knn.kth_rdist_brute(pts, coslat, min_samples, hav, kth)
-        if hav:
-            core = np.empty(n)
-            _optics_knn.rdist_to_dist_libm(kth, core)
-            return core
-        return np.sqrt(kth)
+        _optics_knn.kth_rdist_brute(pts, coslat, min_samples, kth)
+        core = np.empty(n)
+        _optics_knn.rdist_to_dist_libm(kth, core)
+        return core
     kth_t = np.empty(n)
-    kth_fn = (_optics_knn.kth_rdist_haversine if hav
-              else _optics_knn.kth_rdist_tree)
-    args = (np.ascontiguousarray(pts[tree.perm]), coslat[tree.perm],
-            tree.box_coords, tree.start, tree.end, tree.left, tree.right,
-            tree.lo, tree.hi, min_samples)
-    if hav:
-        kth_fn(*args, kth_t)
-    else:
-        kth_fn(*args, False, kth_t)
+    _optics_knn.kth_rdist_haversine(
+        np.ascontiguousarray(pts[tree.perm]), coslat[tree.perm],
+        tree.box_coords, tree.start, tree.end, tree.left, tree.right,
+        tree.lo, tree.hi, min_samples, kth_t)
     kth = np.empty(n)
     kth[tree.perm] = kth_t
-    # The trees convert their reduced distances with numpy, whose arcsin
+    # The ball tree converts its reduced distances with numpy, whose arcsin
     # may differ from the C library's in the last bit.
-    if hav:
-        return 2 * np.arcsin(np.sqrt(kth))
-    return np.sqrt(kth)
+    return 2 * np.arcsin(np.sqrt(kth))
 
 
-def compute_optics_graph(X, *, min_samples, max_eps=np.inf, metric="euclidean"):
+def _haversine_graph(X, k, max_eps, brute):
+    n = X.shape[0]
+    coslat = np.empty(n)
+    _optics_knn.cos_libm(np.ascontiguousarray(X[:, 0]), coslat)
+    tree = build_tree(unit_vectors(X[:, 0], X[:, 1]))
+    rr = _rdist_radius(max_eps)
+    if math.isnan(rr):
+        everyone = not brute
+    else:
+        # A radius of pi leaves out only the pairs whose rdist rounds above
+        # 1, and only nearly antipodal pairs can.
+        everyone = rr == 1.0 and not _optics_knn.any_rdist_above(
+            np.ascontiguousarray(X[tree.perm]), coslat[tree.perm],
+            tree.box_coords, tree.start, tree.end, tree.left, tree.right,
+            tree.lo, tree.hi, 1.0)
+        if not brute and not everyone and (rr == 1.0 or max_eps > math.pi):
+            # scikit-learn's ball tree takes whole nodes by an angle bound
+            # but tests leaf points against sin(max_eps/2)**2, which is
+            # 1 at pi and shrinks past it: only its own search agrees.
+            return _exact.exact_graph(X, k, max_eps, "haversine", brute)
+    core = _core_distances(X, coslat, tree, k, brute)
+    core[core > max_eps] = np.inf
+    core = np.around(core, 15)
+    reach = np.full(n, np.inf)
+    pred = np.full(n, -1, dtype=np.intp)
+    if math.isnan(rr) and brute:
+        # scikit-learn's brute-force radius search turns an infinite radius
+        # into nan and finds no neighbours at all.
+        return np.arange(n), core, reach, pred
+    # With every pair within max_eps, the loop defers far updates.
+    incl, rr = (0, np.inf) if everyone else (1, rr)
+    ordering = _order(X, coslat, tree, core, incl, rr, reach, pred)
+    return ordering, core, reach, pred
+
+
+def compute_optics_graph(X, *, min_samples, max_eps=np.inf, metric="minkowski",
+                         p=2):
     """Compute the OPTICS reachability graph.
 
     Parameters
     ----------
     X : array-like of shape (n_samples, 2)
         ``[lat, lon]`` in radians for ``metric='haversine'``, any plane
-        coordinates for ``metric='euclidean'``. Finite values only.
+        coordinates otherwise. Finite values only.
     min_samples : int >= 2 or float in (0, 1]
         Neighbourhood size (the point itself included) that makes a core
         point; a float is a fraction of ``n_samples`` (at least 2).
     max_eps : float >= 0, default=np.inf
         Largest distance at which two points are neighbours (radians for
         haversine).
-    metric : {'euclidean', 'haversine'}, default='euclidean'
+    metric : {'minkowski', 'euclidean', 'haversine'}, default='minkowski'
+    p : 2, default=2
+        Power of the Minkowski metric; only 2 (euclidean) is supported.
 
     Returns
     -------
@@ -102,7 +138,7 @@ def compute_optics_graph(X, *, min_samples, max_eps=np.inf, metric="euclidean"):
     AllOutliersWarning
         When every reachability is inf.
     """
-    metric = check_metric(metric)
+    metric = check_metric(metric, p)
     X = check_X(X, metric)
     n = X.shape[0]
     if not (is_int(min_samples) or is_real(min_samples)):
@@ -111,57 +147,34 @@ def compute_optics_graph(X, *, min_samples, max_eps=np.inf, metric="euclidean"):
             f"got {min_samples!r}")
     k = check_size(min_samples, "min_samples", n)
     max_eps = check_max_eps(max_eps)
-    hav = metric == "haversine"
     # scikit-learn's neighbours search goes brute force from this size on.
     brute = k >= n // 2
-
-    coslat = np.empty(n)
-    _optics_knn.cos_libm(np.ascontiguousarray(X[:, 0]), coslat)
-    box = unit_vectors(X[:, 0], X[:, 1]) if hav else X
-    tree = build_tree(box)
-
-    core = _core_distances(X, coslat, tree, k, metric, brute)
-    core[core > max_eps] = np.inf
-    core = np.around(core, 15)
-
-    reach = np.full(n, np.inf)
-    pred = np.full(n, -1, dtype=np.intp)
-    if hav and brute and max_eps == np.inf:
-        # Brute-force radius search turns an infinite haversine radius into
-        # nan, so scikit-learn finds no neighbours at all.
-        ordering = np.arange(n)
+    if metric == "haversine":
+        graph = _haversine_graph(X, k, max_eps, brute)
     else:
-        ordering = _order(X, coslat, tree, core, max_eps, hav, brute, reach, pred)
-    if np.all(np.isinf(reach)):
+        # BLAS sums the dot products: see _exact.py.
+        graph = _exact.exact_graph(X, k, max_eps, metric, brute)
+    if np.all(np.isinf(graph[2])):
         warnings.warn(
             "All reachability values are inf: every point is an outlier; "
             f"max_eps={max_eps!r} is too small for this data",
             AllOutliersWarning, stacklevel=2)
-    return ordering, core, reach, pred
+    return graph
 
 
-def _order(X, coslat, tree, core, max_eps, hav, brute, reach, pred):
+def _order(X, coslat, tree, core, incl, rr, reach, pred):
     n = X.shape[0]
     perm = tree.perm
     posof = np.empty(n, dtype=np.intp)
     posof[perm] = np.arange(n)
-    if max_eps == np.inf:
-        incl, rr = 0, np.inf
-    elif hav:
-        half = math.sin(0.5 * max_eps)
-        incl, rr = 1, half * half
-    else:
-        incl, rr = (3 if brute else 2), max_eps * max_eps
-    euclid_err = 0.0 if hav else float(np.max(np.einsum("ij,ij->i", X, X)))
     ordering = np.empty(n, dtype=np.intp)
     reach_t = np.full(n, np.inf)
     pred_t = np.full(n, -1, dtype=np.intp)
     _optics_inner.optics_order(
         np.ascontiguousarray(X[perm]), coslat[perm], tree.box_coords,
         core[perm], perm, posof, tree.start, tree.end, tree.left, tree.right,
-        tree.parent, tree.lo, tree.hi, tree.leaf_of, hav, incl, rr,
-        euclid_err, LAZY_FACTOR if incl == 0 else 0.0, ordering, reach_t,
-        pred_t)
+        tree.parent, tree.lo, tree.hi, tree.leaf_of, incl, rr,
+        LAZY_FACTOR if incl == 0 else 0.0, ordering, reach_t, pred_t)
     reach[perm] = reach_t
     pred[perm] = np.where(pred_t >= 0, perm[pred_t], -1)
     return ordering
@@ -255,8 +268,10 @@ class OPTICS:
         float is a fraction of the number of samples (at least 2).
     max_eps : float >= 0, default=np.inf
         Largest neighbourhood radius (radians for haversine).
-    metric : {'euclidean', 'haversine'}, default='euclidean'
+    metric : {'minkowski', 'euclidean', 'haversine'}, default='minkowski'
         ``'haversine'`` expects ``[lat, lon]`` in radians.
+    p : 2, default=2
+        Power of the Minkowski metric; only 2 is supported.
     cluster_method : {'xi', 'dbscan'}, default='xi'
     eps : float, default=None
         Radius for ``cluster_method='dbscan'``; ``None`` means ``max_eps``.
@@ -290,12 +305,13 @@ class OPTICS:
     array([0, 0, 0, 1, 1, 1])
     """
 
-    def __init__(self, *, min_samples=5, max_eps=np.inf, metric="euclidean",
-                 cluster_method="xi", eps=None, xi=0.05,
+    def __init__(self, *, min_samples=5, max_eps=np.inf, metric="minkowski",
+                 p=2, cluster_method="xi", eps=None, xi=0.05,
                  predecessor_correction=True, min_cluster_size=None):
         self.min_samples = min_samples
         self.max_eps = max_eps
         self.metric = metric
+        self.p = p
         self.cluster_method = cluster_method
         self.eps = eps
         self.xi = xi
@@ -318,7 +334,7 @@ class OPTICS:
             raise ValidationError(
                 f"cluster_method must be one of {CLUSTER_METHODS}, "
                 f"got {self.cluster_method!r}")
-        metric = check_metric(self.metric)
+        metric = check_metric(self.metric, self.p)
         X = check_X(X, metric)
         max_eps = check_max_eps(self.max_eps)
         if self.cluster_method == "xi":
@@ -335,7 +351,8 @@ class OPTICS:
                     f"eps must not exceed max_eps ({max_eps!r}), got {eps!r}")
         (self.ordering_, self.core_distances_, self.reachability_,
          self.predecessor_) = compute_optics_graph(
-            X, min_samples=self.min_samples, max_eps=max_eps, metric=self.metric)
+            X, min_samples=self.min_samples, max_eps=max_eps, metric=metric,
+            p=self.p)
         if self.cluster_method == "xi":
             self.labels_, self.cluster_hierarchy_ = cluster_optics_xi(
                 reachability=self.reachability_, predecessor=self.predecessor_,
