@@ -5,22 +5,17 @@ Run ``python benchmarks/bench_demo.py`` (60,000 and 1,000,000 photos) or
 """
 import argparse
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
 
 from snapassist import config
 from snapassist.demo import build_demo_tables, generate_demo_photos
+from _timing import run_times  # noqa: E402
 
 
 def _best_of(repeat, fn):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return min(run_times(fn, repeat))
 
 
 def bench(n_photos, repeat, compare_formats):

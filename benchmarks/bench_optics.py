@@ -25,6 +25,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from snapassist.clustering import OPTICS  # noqa: E402
+from snapassist.demo.geotags import random_geotags  # noqa: E402
 
 EARTH_RADIUS_M = 6371008.8
 MAX_EPS = {"pi": math.pi, "inf": np.inf, "2 km": 2000.0 / EARTH_RADIUS_M}
@@ -33,17 +34,7 @@ PLANE_MAX_EPS = {"inf": np.inf, "2 km": 2000.0}
 
 def geotags(n, seed):
     """Tight landmark clusters (30-300 m) over a sparse 25 km background."""
-    rng = np.random.default_rng(seed)
-    n_landmarks = 40
-    centres = np.column_stack((43.65 + rng.normal(0, 0.03, n_landmarks),
-                               -79.38 + rng.normal(0, 0.05, n_landmarks)))
-    n_bg = n // 4
-    background = np.column_stack((43.65 + rng.uniform(-0.22, 0.22, n_bg),
-                                  -79.38 + rng.uniform(-0.3, 0.3, n_bg)))
-    which = rng.integers(0, n_landmarks, n - n_bg)
-    spread = rng.uniform(0.0003, 0.003, n_landmarks)[which]
-    spots = centres[which] + rng.normal(0, 1, (n - n_bg, 2)) * spread[:, None]
-    return np.radians(np.vstack((spots, background)))
+    return random_geotags(n, seed, n_landmarks=40, centre_sd_deg=(0.03, 0.05))
 
 
 def app_min_samples(n):

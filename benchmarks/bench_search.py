@@ -25,6 +25,7 @@ from snapassist import config
 from snapassist.database import FlickrPhotosDatabase, parse_query
 from snapassist.demo import ensure_demo_tables  # noqa: E402
 from snapassist.hotspots import USED_COLUMNS
+from _timing import run_times  # noqa: E402
 
 QUERIES = ["graffiti", "cn tower"]
 
@@ -38,12 +39,7 @@ def per_row_search(tag_lists, phrase):
 
 
 def median_time(func, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(run_times(func, repeat))
 
 
 def rss_mb():

@@ -13,6 +13,7 @@ from snapassist.clustering import (
     cluster_optics_xi,
     compute_optics_graph,
 )
+from snapassist.demo.geotags import random_geotags
 from snapassist.errors import ValidationError
 
 EARTH_RADIUS_M = 6371008.8
@@ -21,20 +22,7 @@ TWO_KM = 2000.0 / EARTH_RADIUS_M
 
 def geotags(n, seed, decimals=None, n_landmarks=8):
     """Toronto-like photo spots: tight clusters over a sparse background."""
-    rng = np.random.default_rng(seed)
-    centres = np.column_stack((43.65 + rng.normal(0, 0.02, n_landmarks),
-                               -79.38 + rng.normal(0, 0.03, n_landmarks)))
-    n_bg = n // 4
-    background = np.column_stack((43.65 + rng.uniform(-0.22, 0.22, n_bg),
-                                  -79.38 + rng.uniform(-0.3, 0.3, n_bg)))
-    which = rng.integers(0, n_landmarks, n - n_bg)
-    # Spreads of roughly 30 m to 300 m.
-    spread = rng.uniform(0.0003, 0.003, n_landmarks)[which]
-    spots = centres[which] + rng.normal(0, 1, (n - n_bg, 2)) * spread[:, None]
-    points = np.vstack((spots, background))
-    if decimals is not None:
-        points = np.round(points, decimals)
-    return np.radians(points)
+    return random_geotags(n, seed, n_landmarks=n_landmarks, decimals=decimals)
 
 
 def sk_graph(X, min_samples, max_eps, metric):

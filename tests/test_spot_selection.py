@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_array_equal
 
-from snapassist import config
 from snapassist._spot_selection import choose_spots, cluster_tree
 from snapassist.geo import EARTH_RADIUS_M
 from snapassist.hotspots import find_hotspots

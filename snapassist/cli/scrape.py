@@ -155,6 +155,15 @@ def _progress_bar(args, total, unit):
     return tqdm(total=total, unit=unit, disable=disable, file=sys.stderr)
 
 
+#: (error kind, exit status, what to add to its message), most specific first.
+_FAILURES = (
+    (FlickrRetriesExhaustedError, EXIT_RETRIES, ""),
+    (FlickrError, EXIT_FLICKR, ". Finished work is kept; fix this and rerun the same "
+                               "command to resume"),
+    (SnapAssistError, EXIT_INPUT, ""),
+)
+
+
 def _run(parser, argv, body):
     args = parser.parse_args(argv)
     setup_logging(args.verbose, args.quiet)
@@ -166,16 +175,13 @@ def _run(parser, argv, body):
         print(f"\ninterrupted: finished work is saved in {out}.parts; rerun the same "
               "command to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except FlickrRetriesExhaustedError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_RETRIES
-    except FlickrError as exc:
-        print(f"error: {exc}. Finished work is kept; fix this and rerun the same "
-              "command to resume", file=sys.stderr)
-        return EXIT_FLICKR
     except SnapAssistError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+        # The first matching kind says what to tell the user and how to exit.
+        for kind, status, advice in _FAILURES:
+            if isinstance(exc, kind):
+                print(f"error: {exc}{advice}", file=sys.stderr)
+                return status
+        raise
 
 
 def _general_body(args, out):

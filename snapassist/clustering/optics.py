@@ -186,12 +186,8 @@ def cluster_optics_dbscan(*, reachability, core_distances, ordering, eps):
 
     Parameters
     ----------
-    reachability : ndarray of shape (n_samples,)
-        ``reachability_`` from OPTICS.
-    core_distances : ndarray of shape (n_samples,)
-        ``core_distances_`` from OPTICS.
-    ordering : ndarray of shape (n_samples,)
-        ``ordering_`` from OPTICS.
+    reachability, core_distances, ordering : ndarray of shape (n_samples,)
+        ``reachability_``, ``core_distances_`` and ``ordering_`` from OPTICS.
     eps : float >= 0
         The DBSCAN radius; should not exceed the ``max_eps`` used.
 
@@ -215,12 +211,8 @@ def cluster_optics_xi(*, reachability, predecessor, ordering, min_samples,
 
     Parameters
     ----------
-    reachability : ndarray of shape (n_samples,)
-        ``reachability_`` from OPTICS.
-    predecessor : ndarray of shape (n_samples,)
-        ``predecessor_`` from OPTICS.
-    ordering : ndarray of shape (n_samples,)
-        ``ordering_`` from OPTICS.
+    reachability, predecessor, ordering : ndarray of shape (n_samples,)
+        ``reachability_``, ``predecessor_`` and ``ordering_`` from OPTICS.
     min_samples : int >= 2 or float in (0, 1]
         As given to OPTICS; also the longest run of non-steep points inside
         a steep area.

@@ -17,7 +17,7 @@ from unidecode import unidecode
 
 from .. import config
 from ..database import write_search_file
-from ..errors import SnapAssistError, TableError
+from ..errors import TableError
 from ..geo import Area, default_area
 from ..io import read_table, read_table_attrs, write_table
 from ..schema import PROCESSED_MASTER, PROCESSED_POPULAR, check_required, coerce_frame
