@@ -139,6 +139,20 @@ def test_repeated_search_is_not_recomputed(client, monkeypatch):
     assert spy.calls == 2                                     # another phrase, another answer
 
 
+def test_a_repeated_page_is_not_drawn_again(client, monkeypatch):
+    spy = Counting(views.render_map)
+    monkeypatch.setattr(views, "render_map", spy)
+    first = client.get("/search?q=harbour").get_data(as_text=True)
+    assert client.get("/search?q=harbour").get_data(as_text=True) == first
+    assert spy.calls == 1
+    # The phrase as typed is on the page: typed otherwise, drawn again.
+    assert "HARBOUR" in client.get("/search?q=HARBOUR").get_data(as_text=True)
+    assert spy.calls == 2
+    # The API's body is kept as well, with its status.
+    api = client.get("/api/search?q=harbour")
+    assert api.status_code == 200 and api.get_data() == client.get("/api/search?q=harbour").get_data()
+
+
 def test_too_broad_answers_are_cached(client, database, monkeypatch):
     spy = Counting(database.narrower_tags)
     monkeypatch.setattr(database, "narrower_tags", spy)

@@ -67,6 +67,9 @@ def create_app(test_config=None, load_tables=False):
     # One cache per app, so per process, shared by a worker's threads.
     app.extensions["snapassist_cache"] = AnswerCache(app.config["SNAPASSIST_CACHE_MAX_ENTRIES"],
                                                      app.config["SNAPASSIST_CACHE_MAX_BYTES"])
+    # And the pages drawn from them (the same bounds, sized by their length).
+    app.extensions["snapassist_pages"] = AnswerCache(app.config["SNAPASSIST_CACHE_MAX_ENTRIES"],
+                                                     app.config["SNAPASSIST_CACHE_MAX_BYTES"])
 
     from . import views
 

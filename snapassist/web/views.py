@@ -46,7 +46,7 @@ class TooBroad:
 
 
 def _search(phrase):
-    """``(database, answer)``: a HotspotResult, or a TooBroad too big to cluster live."""
+    """``(database, answer, key)``: a HotspotResult or a TooBroad, and its cache key."""
     if phrase is None:
         raise QueryError(_MISSING_QUERY)
     database = _tables()
@@ -59,7 +59,18 @@ def _search(phrase):
     answer = cache.get_or_compute(key, lambda: _compute(database, phrase, live_max),
                                   estimate_bytes)
     # The answer is shared; only the phrase as typed this time differs.
-    return database, dataclasses.replace(answer, query=phrase.strip())
+    return database, dataclasses.replace(answer, query=phrase.strip()), key
+
+
+def _page(key, kind, answer, render):
+    """The rendered body of ``answer`` for route ``kind``, from the page cache.
+
+    Drawing the map of every photo is most of what a cached answer still
+    costs (about 0.1 s for 20,000 photos), so the pages of recent answers
+    are kept too, keyed by the answer, the route and the phrase as typed.
+    """
+    pages = current_app.extensions["snapassist_pages"]
+    return pages.get_or_compute((key, kind, answer.query), render, len)
 
 
 def _compute(database, phrase, live_max):
@@ -126,8 +137,11 @@ def output():
 @bp.route("/search")
 def search():
     """Results page: ranked list, map and reachability plot."""
-    phrase = _query_arg()
-    database, result = _search(phrase)
+    database, result, key = _search(_query_arg())
+    return _page(key, "search", result, lambda: _render_results(database, result))
+
+
+def _render_results(database, result):
     if isinstance(result, TooBroad):
         return render_template("search.html", query=result.query,
                                message=_too_broad_message(result), n_photos=result.n_photos,
@@ -147,15 +161,22 @@ def about():
 @bp.route("/api/search")
 def api_search():
     """The hotspots of a search as JSON."""
-    database, result = _search(_query_arg())
+    database, result, key = _search(_query_arg())
+    body = _page(key, "api", result, lambda: _render_api(database, result))
+    status = 400 if isinstance(result, TooBroad) else 200
+    return current_app.response_class(body, status=status, mimetype="application/json")
+
+
+def _render_api(database, result):
     if isinstance(result, TooBroad):
-        return jsonify({"error": _too_broad_message(result), "too_broad": True,
-                        "query": result.query, "demo": database.is_demo,
-                        "n_photos": result.n_photos,
-                        "suggestions": _suggestions(result)}), 400
-    return jsonify({"query": result.query, "demo": database.is_demo,
-                    "n_photos": result.n_photos,
-                    "clusters": [h.to_dict() for h in result.hotspots]})
+        body = {"error": _too_broad_message(result), "too_broad": True,
+                "query": result.query, "demo": database.is_demo,
+                "n_photos": result.n_photos, "suggestions": _suggestions(result)}
+    else:
+        body = {"query": result.query, "demo": database.is_demo,
+                "n_photos": result.n_photos,
+                "clusters": [h.to_dict() for h in result.hotspots]}
+    return current_app.json.dumps(body)
 
 
 @bp.route("/healthz")
