@@ -158,3 +158,26 @@ def ensure_demo_tables(cache_dir, n_photos=DEMO_N_PHOTOS, seed=DEMO_SEED):
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return target
+
+
+# --- precomputed answers ----------------------------------------------------
+#: The stored answers, one pandas HDF5 file beside the tables.
+PRECOMPUTED_ANSWERS = "precomputed_answers.hdf5"
+#: Precompute subjects with more matching photos than this; ``None`` means the
+#: live search's budget (``LIVE_MAX_PHOTOS``), so every subject too broad to
+#: cluster inside a web request is covered.
+PRECOMPUTE_MIN_PHOTOS = None
+#: Longest phrase (in words) tried as one subject: a tag split into tags
+#: ("nathanphillipssquare" -> "nathan phillips square").
+PRECOMPUTE_MAX_WORDS = 3
+#: Background (unclustered) photos kept per stored answer for the map; every
+#: spot's photos are kept. A fixed seed makes the sample the same every run.
+PRECOMPUTE_BACKGROUND_SAMPLE = 20000
+PRECOMPUTE_SAMPLE_SEED = 2018
+#: Bars of the stored reachability plot (web/plots.py draws at most 800).
+PRECOMPUTE_PLOT_BARS = 800
+#: Subjects queued per Dask worker: enough to keep it busy, few enough that
+#: the driver holds only a handful of search results at a time.
+PRECOMPUTE_TASKS_PER_WORKER = 2
+#: Seconds to wait for a Dask scheduler given with --scheduler.
+PRECOMPUTE_CONNECT_TIMEOUT_S = 10
