@@ -16,7 +16,7 @@ pandas HDF5 file in fixed format, so that one answer is read by slicing:
 ``text``
     the JSON of every answer's other fields, as UTF-8 bytes.
 
-A run keeps each finished answer in a file of the same layout in
+A run keeps each finished answer in a NumPy ``.npz`` file in
 ``<answers file>.parts/``, recorded in ``manifest.json`` there; every file
 is written to a temporary name and renamed (:mod:`snapassist.io`), so a
 kill at any moment loses at most the answers in flight.
@@ -92,7 +92,7 @@ def write_answers(path, answers, attrs):
     rows, points, reach, texts = [], [], [], []
     at = dict.fromkeys(_KEYS, 0)
     for answer in answers:
-        text = np.frombuffer(dumps(answer.fields, answer.error).encode("utf-8"), dtype=np.uint8)
+        text = _utf8(dumps(answer.fields, answer.error))
         row = {"phrase": answer.phrase, "n_photos": answer.n_photos,
                "n_background": answer.n_background, "reach_reduced": answer.reach_reduced}
         for key, size in zip(_KEYS, (len(answer.points), len(answer.reach), len(text))):
@@ -158,6 +158,42 @@ def read_answers(path):
                 for row in index.to_dict("records")}, attrs
 
 
+def _write_part(path, answer):
+    """One answer as a NumPy ``.npz`` file: a part is written and read once,
+    and NumPy does that ten times faster than an HDF5 file of four keys."""
+    meta = {"phrase": answer.phrase, "n_photos": answer.n_photos,
+            "n_background": answer.n_background, "reach_reduced": answer.reach_reduced,
+            "points": list(answer.points.columns), "reach": list(answer.reach.columns)}
+    arrays = {"meta": _utf8(json.dumps(meta)), "text": _utf8(dumps(answer.fields, answer.error))}
+    for key in ("points", "reach"):
+        frame = getattr(answer, key)
+        arrays.update((f"{key}.{i}", frame[name].to_numpy())
+                      for i, name in enumerate(frame.columns))
+    with open(path, "wb") as out:
+        np.savez(out, **arrays)
+
+
+def _read_part(path):
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(data["meta"].tobytes().decode("utf-8"))
+            fields, error = loads(data["text"].tobytes().decode("utf-8"))
+            frames = {key: pd.DataFrame({name: data[f"{key}.{i}"]
+                                         for i, name in enumerate(meta[key])})
+                      for key in ("points", "reach")}
+    except (OSError, ValueError, KeyError) as exc:
+        raise TableError(f"the precomputed part {str(path)!r} cannot be read: {exc}; "
+                         "delete it and run again", path=str(path)) from exc
+    return StoredAnswer(phrase=meta["phrase"], n_photos=meta["n_photos"], error=error,
+                        fields=fields, points=frames["points"], reach=frames["reach"],
+                        n_background=meta["n_background"],
+                        reach_reduced=meta["reach_reduced"])
+
+
+def _utf8(text):
+    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+
+
 class Parts:
     """The ``<answers file>.parts`` folder of a run: one file per finished phrase.
 
@@ -199,18 +235,14 @@ class Parts:
 
     def save(self, answer):
         """Store one finished answer, then record it in the manifest."""
-        name = f"{answer.phrase.replace(' ', '+')}.hdf5"
-        write_answers(self.dir / name, [answer], {})
+        name = f"{answer.phrase.replace(' ', '+')}.npz"
+        io.write_atomically(self.dir / name, lambda tmp: _write_part(tmp, answer))
         self.done[answer.phrase] = name
         self._save_manifest()
 
     def load(self, phrases):
         """The stored answers of ``phrases`` (each must be done)."""
-        answers = []
-        for phrase in phrases:
-            found, _ = read_answers(self.dir / self.done[phrase])
-            answers.extend(found.values())
-        return answers
+        return [_read_part(self.dir / self.done[phrase]) for phrase in phrases]
 
     def remove(self):
         """Delete the folder (once the answers file holds everything)."""

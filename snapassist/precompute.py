@@ -182,6 +182,17 @@ def precompute_folder(folder, min_photos=None, workers=None, scheduler=None, out
         workers = (os.cpu_count() or 1) if workers is None else workers
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise ValidationError(f"workers must be a whole number >= 1, got {workers!r}")
+    dask = _DaskClient(workers, scheduler)
+    try:
+        if scheduler is not None:
+            dask.get()      # an unreachable scheduler fails before minutes of loading
+        return _precompute(folder, database, min_photos, output, progress, dask,
+                           answer_fn or compute_answer)
+    finally:
+        dask.close()
+
+
+def _precompute(folder, database, min_photos, output, progress, dask, answer_fn):
     database = FlickrPhotosDatabase.from_folder(folder) if database is None else database
     output = folder / config.PRECOMPUTED_ANSWERS if output is None else Path(output)
     stamp = fingerprint(folder, database)
@@ -194,10 +205,9 @@ def precompute_folder(folder, min_photos=None, workers=None, scheduler=None, out
     log.info("%d subjects with more than %d photos: %d stored, %d to compute",
              len(subjects), min_photos, len(report.reused), len(todo))
     if todo:
-        with _dask_client(workers, scheduler) as client:
-            _run(client, database, todo, parts, report, progress, len(subjects),
-                 answer_fn or compute_answer)
-            report.worker_peak_bytes = client.run(_peak_rss_bytes)
+        client = dask.get()
+        _run(client, database, todo, parts, report, progress, len(subjects), answer_fn)
+        report.worker_peak_bytes = client.run(_peak_rss_bytes)
     stored = [s.phrase for s in subjects if s.phrase in parts.done]
     write_answers(output, parts.load(stored), {"fingerprint": stamp, "min_photos": min_photos})
     if report.ok:
@@ -205,14 +215,17 @@ def precompute_folder(folder, min_photos=None, workers=None, scheduler=None, out
     return report
 
 
-class _dask_client:
-    """A Dask client on a new LocalCluster or an existing scheduler; closes both."""
+class _DaskClient:
+    """A Dask client, made on first use, on a new LocalCluster or an existing scheduler."""
 
     def __init__(self, workers, scheduler):
         self.workers, self.scheduler = workers, scheduler
         self.cluster = self.client = None
 
-    def __enter__(self):
+    def get(self):
+        """The client (connecting or starting the cluster the first time)."""
+        if self.client is not None:
+            return self.client
         from dask.distributed import Client, LocalCluster
 
         if self.scheduler is not None:
@@ -231,11 +244,13 @@ class _dask_client:
         self.client = Client(self.cluster)
         return self.client
 
-    def __exit__(self, *exc_info):
+    def close(self):
+        """Close the client, and the cluster if it was started here."""
         if self.client is not None:
             self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+        self.client = self.cluster = None
 
 
 def _answer_task(photos, views_threshold, phrase, answer_fn):
