@@ -112,7 +112,7 @@ def write_answers(path, answers, attrs):
             warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
             with pd.HDFStore(tmp, mode="w") as store:
                 for key, frame in frames.items():
-                    # No time stamps: the same answers give the same bytes.
+                    # No time stamps (pandas asks for the choice to be explicit).
                     store.put(key, frame, format="fixed", track_times=False)
                 store.get_storer("table").attrs.snapassist = json.dumps(attrs, sort_keys=True)
 

@@ -305,9 +305,6 @@ def test_a_killed_run_resumes_and_gives_the_same_file(tables, cluster, tmp_path)
     assert len(report.computed) == n_subjects - n_done
     assert precompute_folder(whole, MIN_PHOTOS_MANY, scheduler=cluster).ok
     assert_same_files(killed / config.PRECOMPUTED_ANSWERS, whole / config.PRECOMPUTED_ANSWERS)
-    # Written without time stamps, the same answers are the same bytes.
-    assert ((killed / config.PRECOMPUTED_ANSWERS).read_bytes()
-            == (whole / config.PRECOMPUTED_ANSWERS).read_bytes())
 
 
 def _closed_port():
