@@ -141,3 +141,25 @@ SUGGEST_MAX_SHARE = 0.5
 CACHE_MAX_ENTRIES = 256
 #: ...and their estimated size in bytes, at most.
 CACHE_MAX_BYTES = 64 * 2**20
+
+# --- precomputed answers ----------------------------------------------------
+#: The stored answers, one pandas HDF5 file beside the tables.
+PRECOMPUTED_ANSWERS = "precomputed_answers.hdf5"
+#: Precompute subjects with more matching photos than this; ``None`` means the
+#: live search's budget (``LIVE_MAX_PHOTOS``), so every subject too broad to
+#: cluster inside a web request is covered.
+PRECOMPUTE_MIN_PHOTOS = None
+#: Longest phrase (in words) tried as one subject: a tag split into tags
+#: ("nathanphillipssquare" -> "nathan phillips square").
+PRECOMPUTE_MAX_WORDS = 3
+#: Background (unclustered) photos kept per stored answer for the map; every
+#: spot's photos are kept. A fixed seed makes the sample the same every run.
+PRECOMPUTE_BACKGROUND_SAMPLE = 20000
+PRECOMPUTE_SAMPLE_SEED = 2018
+#: Bars of the stored reachability plot (web/plots.py draws at most 800).
+PRECOMPUTE_PLOT_BARS = 800
+#: Subjects queued per Dask worker: enough to keep it busy, few enough that
+#: the driver holds only a handful of search results at a time.
+PRECOMPUTE_TASKS_PER_WORKER = 2
+#: Seconds to wait for a Dask scheduler given with --scheduler.
+PRECOMPUTE_CONNECT_TIMEOUT_S = 10

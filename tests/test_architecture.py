@@ -9,7 +9,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "snapassist"
 #: Layer of each top-level module or subpackage: 1 = the edges, 4 = foundations.
 LAYERS = {
     "cli": 1, "web": 1, "__main__": 1,
-    "precompute": 2, "ingest": 2, "scrapers": 2, "demo": 2,
+    "precompute": 2, "_precompute_answer": 2, "_precompute_files": 2, "ingest": 2,
+    "scrapers": 2, "demo": 2,
     "hotspots": 3, "_spot_selection": 3, "spots": 3, "photos": 3, "database": 3,
     "tagindex": 3, "searchstore": 3,
     "clustering": 4, "geo": 4, "io": 4, "schema": 4, "config": 4, "errors": 4,

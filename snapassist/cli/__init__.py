@@ -8,6 +8,7 @@
     snapassist scrape exif ...       scraper 2: EXIF of the most viewed photos
     snapassist preprocess [FOLDER]   raw scraped tables -> the tables the web app reads
     snapassist import ...            photos of an existing data set -> tables to serve
+    snapassist precompute FOLDER     store the answers of the common subjects (on Dask)
 
 Each subcommand has its own ``--help``. The subcommands' arguments are parsed
 by the parser of the module that does the work, so ``run_webapp.py``,
@@ -18,9 +19,10 @@ by the parser of the module that does the work, so ``run_webapp.py``,
 import argparse
 import sys
 
+from .app import demo, serve
+from .batch import precompute
 from .data import import_, preprocess
 from .options import EXIT_INPUT
-from .serve import demo, serve
 
 
 def _scrape_general(argv, prog):
@@ -49,6 +51,8 @@ COMMANDS = (
      preprocess),
     (("import",), "import photos from an existing data set (LBSN, Flickr CSV/JSON, any CSV)",
      import_),
+    (("precompute",), "store the answers of every common subject, computed on Dask",
+     precompute),
 )
 
 

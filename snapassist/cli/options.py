@@ -19,6 +19,19 @@ EXIT_INPUT = 2
 _LOG_FORMAT = "%(levelname)s: %(message)s"
 
 
+def whole_number(minimum=None):
+    """An argparse type: a whole number (``1,500`` and ``1_500`` are fine), at least ``minimum``."""
+    def parse(text):
+        try:
+            value = int(text.replace("_", "").replace(",", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if minimum is not None and value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {text!r}")
+        return value
+    return parse
+
+
 def parse_bbox(text):
     """``"MIN_LON,MIN_LAT,MAX_LON,MAX_LAT"`` -> four floats (argparse type)."""
     try:

@@ -4,7 +4,7 @@ import sys
 
 from .. import config
 from ..errors import SnapAssistError
-from .options import EXIT_INPUT, add_noise_options, setup_logging
+from .options import EXIT_INPUT, add_noise_options, setup_logging, whole_number
 
 
 def _serve_parser(prog):
@@ -39,14 +39,6 @@ def serve(argv=None, prog="snapassist serve"):
     return 0
 
 
-def _count(text):
-    try:
-        value = int(text.replace("_", "").replace(",", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    return value
-
-
 def demo(argv=None, prog="snapassist demo"):
     """``snapassist demo FOLDER``: write the synthetic demo tables; returns the exit status."""
     parser = argparse.ArgumentParser(
@@ -57,10 +49,10 @@ def demo(argv=None, prog="snapassist demo"):
                     "the same tables. Serve them with "
                     f"{config.ENV_TABLES_FOLDER}=FOLDER snapassist serve.")
     parser.add_argument("folder", metavar="FOLDER", help="where to write the tables (created)")
-    parser.add_argument("--photos", type=_count, default=config.DEMO_N_PHOTOS, metavar="N",
+    parser.add_argument("--photos", type=whole_number(), default=config.DEMO_N_PHOTOS, metavar="N",
                         help="photos in the master table, 1 to 5,000,000 (default %(default)s; "
                              "a million takes about half a minute)")
-    parser.add_argument("--seed", type=_count, default=config.DEMO_SEED,
+    parser.add_argument("--seed", type=whole_number(), default=config.DEMO_SEED,
                         help="random seed, >= 0 (default %(default)s)")
     add_noise_options(parser, "say what is done")
     args = parser.parse_args(argv)

@@ -1,0 +1,309 @@
+"""Precomputed answers for every common subject, computed on a Dask cluster.
+
+The broadest subjects ("toronto", "sunset", "night") are the ones typed
+first and the ones too big to cluster inside a web request. Their answers
+change only when the tables (or the method, or its settings) change, so
+:func:`precompute_folder` computes them once, offline, on
+``dask.distributed`` (a :class:`~distributed.LocalCluster` of worker
+processes, or an existing cluster), and :class:`StoredAnswers` serves them.
+
+Which phrases are subjects: every normalised tag, and every phrase of 2 to
+``config.PRECOMPUTE_MAX_WORDS`` words that the search treats as one subject
+because its words joined are a tag and each word is a tag too ("cn tower"
+for ``cntower``: the search matches photos tagged ``cntower`` or both
+``cn`` and ``tower``), with more than ``config.PRECOMPUTE_MIN_PHOTOS``
+matching photos (default: the live search's budget). Other combinations of
+tags ("toronto night") are two subjects, not one, and are left to the live
+search.
+
+This is the only module (with its private helpers) that imports dask.
+"""
+import collections
+import itertools
+import logging
+import os
+import resource
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import config
+from ._precompute_answer import StoredAnswer, compute_answer, load_answer
+from ._precompute_files import (Parts, StoredAnswers, canonical_phrase, fingerprint,
+                                read_answers, write_answers)
+from .database import FlickrPhotosDatabase, normalize_text, parse_query
+from .errors import ConfigError, QueryError, TableError, ValidationError
+from .hotspots import USED_COLUMNS
+
+__all__ = ["StoredAnswer", "StoredAnswers", "Subject", "PrecomputeReport", "compute_answer",
+           "load_answer", "list_subjects", "precompute_folder", "live_budget", "fingerprint",
+           "read_answers", "canonical_phrase"]
+
+log = logging.getLogger(__name__)
+
+
+def live_budget():
+    """Most photos a live search clusters (``config.LIVE_MAX_PHOTOS``)."""
+    # The one place that reads it: the setting is being added in parallel.
+    return getattr(config, "LIVE_MAX_PHOTOS", 30000)
+
+
+def default_min_photos():
+    """``config.PRECOMPUTE_MIN_PHOTOS``, or the live budget when it is ``None``."""
+    value = config.PRECOMPUTE_MIN_PHOTOS
+    return live_budget() if value is None else value
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A phrase to precompute and how many photos it matches."""
+
+    phrase: str
+    n_photos: int
+
+
+def list_subjects(database, min_photos=None, max_words=None):
+    """Every subject with more than ``min_photos`` photos, the largest first.
+
+    Counts come from :meth:`FlickrPhotosDatabase.count_search_results`, so a
+    subject matches exactly what the live search matches; tag counts from
+    ``database.photos["tags"]`` only choose which phrases to count.
+    """
+    min_photos = default_min_photos() if min_photos is None else min_photos
+    max_words = config.PRECOMPUTE_MAX_WORDS if max_words is None else max_words
+    raw = collections.Counter(itertools.chain.from_iterable(
+        text.split() for text in database.photos["tags"].fillna("").to_numpy(dtype=object)))
+    # An upper bound per normalised tag: a photo tagged "café" and "cafe" counts twice.
+    bound = collections.Counter()
+    for tag, count in raw.items():
+        norm = normalize_text(tag).replace(" ", "")
+        if norm:
+            bound[norm] += count
+    candidates = {tag for tag, count in bound.items() if count > min_photos}
+    for tag, count in bound.items():
+        for words in _splits(tag, bound, max_words):
+            # Photos with every word, or with the joined tag.
+            if min(bound[w] for w in words) + count > min_photos:
+                candidates.add(" ".join(words))
+    subjects = []
+    for phrase in candidates:
+        try:
+            if parse_query(phrase) != phrase.split():
+                continue
+        except QueryError:
+            continue          # too long to be typed: never searched
+        n = database.count_search_results(phrase)
+        if n > min_photos:
+            subjects.append(Subject(phrase, n))
+    subjects.sort(key=lambda s: (-s.n_photos, s.phrase))
+    return subjects
+
+
+def _splits(tag, tags, max_words):
+    """Ways of cutting ``tag`` into 2 to ``max_words`` pieces that are all tags."""
+    found = []
+    if max_words < 2:
+        return found
+
+    def cut(rest, pieces):
+        if len(pieces) + 1 >= 2 and rest in tags:
+            found.append(pieces + [rest])
+        if len(pieces) + 2 > max_words:
+            return
+        for i in range(1, len(rest)):
+            if rest[:i] in tags:
+                cut(rest[i:], pieces + [rest[:i]])
+
+    for i in range(1, len(tag)):
+        if tag[:i] in tags:
+            cut(tag[i:], [tag[:i]])
+    return found
+
+
+@dataclass
+class PrecomputeReport:
+    """What :func:`precompute_folder` did."""
+
+    path: Path
+    subjects: list
+    computed: list = field(default_factory=list)
+    reused: list = field(default_factory=list)
+    failed: dict = field(default_factory=dict)
+    worker_peak_bytes: dict = field(default_factory=dict)
+
+    @property
+    def ok(self):
+        """Whether every subject has its answer in the file."""
+        return not self.failed
+
+
+def precompute_folder(folder, min_photos=None, workers=None, scheduler=None, output=None,
+                      progress=False, database=None, answer_fn=None):
+    """Compute and store the answer of every common subject of a tables folder.
+
+    Parameters
+    ----------
+    folder : path
+        The processed tables.
+    min_photos : int, optional
+        Subjects with more matching photos than this (default
+        :func:`default_min_photos`).
+    workers : int, optional
+        Worker processes of the local Dask cluster (default: the machine's
+        cores). Ignored with ``scheduler``.
+    scheduler : str, optional
+        Address of an existing Dask scheduler to use instead.
+    output : path, optional
+        The answers file (default ``folder/config.PRECOMPUTED_ANSWERS``).
+    progress : bool
+        Show a tqdm progress bar on stderr.
+    database : FlickrPhotosDatabase, optional
+        The tables already loaded from ``folder``.
+    answer_fn : callable, optional
+        Used instead of :func:`compute_answer` (tests make subjects fail).
+
+    Returns
+    -------
+    PrecomputeReport
+        A failed subject is listed there by phrase; the others are stored.
+
+    Raises
+    ------
+    TableError, ConfigError, ValidationError
+        Bad folder, tables, arguments, or an unreachable scheduler.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise TableError(f"the tables folder {str(folder)!r} does not exist", path=str(folder))
+    min_photos = default_min_photos() if min_photos is None else min_photos
+    if isinstance(min_photos, bool) or not isinstance(min_photos, int) or min_photos < 0:
+        raise ValidationError(f"min_photos must be a whole number >= 0, got {min_photos!r}")
+    if scheduler is None:
+        workers = (os.cpu_count() or 1) if workers is None else workers
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise ValidationError(f"workers must be a whole number >= 1, got {workers!r}")
+    dask = _DaskClient(workers, scheduler)
+    try:
+        if scheduler is not None:
+            dask.get()      # an unreachable scheduler fails before minutes of loading
+        return _precompute(folder, database, min_photos, output, progress, dask,
+                           answer_fn or compute_answer)
+    finally:
+        dask.close()
+
+
+def _precompute(folder, database, min_photos, output, progress, dask, answer_fn):
+    database = FlickrPhotosDatabase.from_folder(folder) if database is None else database
+    output = folder / config.PRECOMPUTED_ANSWERS if output is None else Path(output)
+    stamp = fingerprint(folder, database)
+    subjects = list_subjects(database, min_photos)
+    parts = Parts(output, stamp)
+    done = parts.open()
+    report = PrecomputeReport(path=output, subjects=[s.phrase for s in subjects])
+    report.reused = [s.phrase for s in subjects if s.phrase in done]
+    todo = [s for s in subjects if s.phrase not in done]
+    log.info("%d subjects with more than %d photos: %d stored, %d to compute",
+             len(subjects), min_photos, len(report.reused), len(todo))
+    if todo:
+        client = dask.get()
+        _run(client, database, todo, parts, report, progress, len(subjects), answer_fn)
+        report.worker_peak_bytes = client.run(_peak_rss_bytes)
+    stored = [s.phrase for s in subjects if s.phrase in parts.done]
+    write_answers(output, parts.load(stored), {"fingerprint": stamp, "min_photos": min_photos})
+    if report.ok:
+        parts.remove()
+    return report
+
+
+class _DaskClient:
+    """A Dask client, made on first use, on a new LocalCluster or an existing scheduler."""
+
+    def __init__(self, workers, scheduler):
+        self.workers, self.scheduler = workers, scheduler
+        self.cluster = self.client = None
+
+    def get(self):
+        """The client (connecting or starting the cluster the first time)."""
+        if self.client is not None:
+            return self.client
+        from dask.distributed import Client, LocalCluster
+
+        if self.scheduler is not None:
+            try:
+                self.client = Client(self.scheduler,
+                                     timeout=f"{config.PRECOMPUTE_CONNECT_TIMEOUT_S}s")
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise ConfigError(
+                    f"cannot reach the Dask scheduler {self.scheduler!r} within "
+                    f"{config.PRECOMPUTE_CONNECT_TIMEOUT_S} s: {exc}") from exc
+            return self.client
+        # One thread per process: OPTICS holds the GIL, and a worker's memory
+        # then holds one subject at a time.
+        self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                                    processes=True, host="127.0.0.1", dashboard_address=None)
+        self.client = Client(self.cluster)
+        return self.client
+
+    def close(self):
+        """Close the client, and the cluster if it was started here."""
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+        self.client = self.cluster = None
+
+
+def _answer_task(photos, views_threshold, phrase, answer_fn):
+    """Run on a worker: the answer of one subject from its photos."""
+    return answer_fn(photos, views_threshold, phrase)
+
+
+def _peak_rss_bytes():
+    """Run on a worker: its process's peak resident memory."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _run(client, database, todo, parts, report, progress, total, answer_fn):
+    """Submit the subjects largest first, a few per worker at a time; store each as it ends."""
+    from dask.distributed import as_completed
+    from tqdm import tqdm
+
+    n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+    columns = [c for c in USED_COLUMNS if c in database.photos.columns]
+    queue = iter(todo)
+    running = {}
+    finished = as_completed()
+
+    def submit():
+        subject = next(queue, None)
+        if subject is None:
+            return
+        # Each task receives only its own photos' columns, sent straight to
+        # a worker (scatter), never the whole table.
+        photos = database.get_search_results(subject.phrase, columns=columns)
+        data = client.scatter(photos, hash=False)
+        future = client.submit(_answer_task, data, database.views_percentile, subject.phrase,
+                               answer_fn, pure=False, priority=subject.n_photos,
+                               key=f"precompute-{subject.phrase}")
+        running[future.key] = (subject, data)
+        finished.add(future)
+
+    for _ in range(n_workers * config.PRECOMPUTE_TASKS_PER_WORKER):
+        submit()
+    bar = tqdm(total=total, initial=total - len(todo), unit="subject",
+               disable=not (progress and sys.stderr.isatty()), file=sys.stderr)
+    with bar:
+        for future in finished:
+            subject, _ = running.pop(future.key)
+            try:
+                answer = future.result()
+            except Exception as exc:  # noqa: BLE001 - one subject must not stop the others
+                report.failed[subject.phrase] = f"{type(exc).__name__}: {exc}"
+                log.error("subject %r (%d photos) failed: %s: %s", subject.phrase,
+                          subject.n_photos, type(exc).__name__, exc)
+            else:
+                parts.save(answer)
+                report.computed.append(subject.phrase)
+            future.release()
+            bar.update(1)
+            submit()

@@ -1,0 +1,335 @@
+"""Precomputed answers: equal to the live search, resumable, never served stale."""
+import dataclasses
+import logging
+import math
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from snapassist import cli, config
+from snapassist.database import FlickrPhotosDatabase
+from snapassist.errors import NotEnoughPhotosError, TableError
+from snapassist.hotspots import USED_COLUMNS, HotspotResult, find_hotspots
+from snapassist.precompute import (StoredAnswers, Subject, compute_answer, list_subjects, load_answer,
+                                   precompute_folder, read_answers)
+from snapassist._precompute_answer import decode, encode, reduce_reachability
+from snapassist.web.plots import build_reachability_plot
+
+REPO = Path(__file__).resolve().parents[1]
+#: Enough subjects at 12,000 photos to include phrases, small and broad ones.
+MIN_PHOTOS = 400
+#: Many small subjects, so that a run can be killed half-way.
+MIN_PHOTOS_MANY = 100
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A Dask LocalCluster of 2 worker processes that import this checkout."""
+    from dask.distributed import LocalCluster
+
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), old]))
+    try:
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                          host="127.0.0.1", dashboard_address=None) as local:
+            yield local.scheduler_address
+    finally:
+        if old is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = old
+
+
+def copy_tables(source, target):
+    """A copy that keeps the files' times, hence the tables' fingerprint."""
+    shutil.copytree(source, target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def tables(demo_folder, tmp_path_factory):
+    return copy_tables(demo_folder, tmp_path_factory.mktemp("precompute") / "tables")
+
+
+@pytest.fixture(scope="module")
+def db(tables):
+    return FlickrPhotosDatabase.from_folder(tables)
+
+
+@pytest.fixture(scope="module")
+def stored(tables, db, cluster):
+    """``snapassist precompute`` run once on the module's tables."""
+    status = cli.main(["precompute", str(tables), "--scheduler", cluster,
+                       "--min-photos", str(MIN_PHOTOS), "-q"])
+    assert status == 0
+    return StoredAnswers.open(tables, db)
+
+
+def live(db, phrase):
+    """What the web app computes for ``phrase`` today."""
+    columns = [c for c in USED_COLUMNS if c in db.photos.columns]
+    photos = db.get_search_results(phrase, columns=columns)
+    return find_hotspots(photos, db.views_percentile, query=phrase.strip())
+
+
+def assert_same(a, b, where="result"):
+    """Equal values, field by field, whatever fields the dataclasses have."""
+    if dataclasses.is_dataclass(a):
+        assert type(a) is type(b), where
+        for f in dataclasses.fields(a):
+            assert_same(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}")
+    elif isinstance(a, np.ndarray):
+        assert a.dtype == np.asarray(b).dtype, where
+        np.testing.assert_array_equal(a, b, err_msg=where)
+    elif isinstance(a, (list, tuple)):
+        assert type(a) is type(b) and len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_same(x, y, f"{where}[{i}]")
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for key in a:
+            assert_same(a[key], b[key], f"{where}[{key!r}]")
+    elif isinstance(a, float) and math.isnan(a):
+        assert isinstance(b, float) and math.isnan(b), where
+    else:
+        assert a == b, where
+
+
+def assert_same_answer(loaded, expected, answer):
+    """``loaded`` is ``expected`` but for the documented reductions of ``answer``."""
+    reduced = ("reachability", "reachability_rank") if answer.reach_reduced else ()
+    for f in dataclasses.fields(HotspotResult):
+        if f.name not in reduced:
+            assert_same(getattr(loaded, f.name), getattr(expected, f.name), f.name)
+    if reduced:
+        assert len(loaded.reachability) == config.PRECOMPUTE_PLOT_BARS
+        assert len(expected.reachability) > config.PRECOMPUTE_PLOT_BARS
+    # Whatever was stored, the plot drawn from it is the live one.
+    got, want = build_reachability_plot(loaded), build_reachability_plot(expected)
+    assert (got.bars, got.top_m) == (want.bars, want.top_m)
+
+
+def test_every_stored_answer_equals_the_live_answer(stored, db):
+    subjects = list_subjects(db, MIN_PHOTOS)
+    assert stored.fresh and stored.phrases == sorted(s.phrase for s in subjects)
+    assert any(" " in p for p in stored.phrases), "phrases such as 'cn tower' are subjects"
+    n_reduced = 0
+    for phrase in stored.phrases:
+        answer = stored.get(phrase)
+        expected = live(db, phrase)
+        assert answer.n_photos == expected.n_photos > MIN_PHOTOS
+        assert answer.n_background == int((expected.photo_rank < 0).sum())
+        assert_same_answer(answer.to_result(phrase), expected, answer)
+        n_reduced += answer.reach_reduced
+    assert 0 < n_reduced < len(stored), "both reduced and whole plots were checked"
+
+
+def test_a_stored_answer_keeps_the_phrase_as_typed(stored, db):
+    phrase = "  CN Tower! "
+    answer = stored.get(phrase)
+    assert answer is not None and answer.phrase == "cn tower"
+    assert_same_answer(load_answer(answer, phrase.strip()), live(db, phrase), answer)
+    assert stored.get("no such subject") is None and stored.get("!!!") is None
+
+
+def test_not_enough_photos_is_an_answer_too(db):
+    photos = db.get_search_results("cn tower", columns=list(USED_COLUMNS))
+    quiet = photos[photos["views"] <= db.views_percentile]
+    with pytest.raises(NotEnoughPhotosError) as want:
+        find_hotspots(quiet, db.views_percentile, query="CN tower")
+    answer = compute_answer(quiet, db.views_percentile, "cn tower")
+    with pytest.raises(NotEnoughPhotosError) as got:
+        answer.to_result("CN tower")
+    assert (str(got.value), got.value.n_photos) == (str(want.value), want.value.n_photos)
+
+
+def test_a_broad_answer_draws_every_spot_photo_and_a_sample_of_the_rest(db):
+    photos = db.get_search_results("toronto", columns=list(USED_COLUMNS))
+    expected = find_hotspots(photos, db.views_percentile, query="toronto")
+    answer = compute_answer(photos, db.views_percentile, "toronto", background_sample=50)
+    again = compute_answer(photos, db.views_percentile, "toronto", background_sample=50)
+    pd.testing.assert_frame_equal(answer.points, again.points)
+    loaded = answer.to_result("toronto")
+    in_spot = expected.photo_rank >= 0
+    assert answer.n_background == int((~in_spot).sum()) > 50
+    assert answer.n_background_drawn == 50
+    got = loaded.photo_rank >= 0
+    for name in ("latitudes", "longitudes", "photo_rank"):
+        np.testing.assert_array_equal(getattr(loaded, name)[got], getattr(expected, name)[in_spot])
+    background = set(zip(expected.latitudes[~in_spot], expected.longitudes[~in_spot]))
+    assert set(zip(loaded.latitudes[~got], loaded.longitudes[~got])) <= background
+    assert_same(loaded.hotspots, expected.hotspots)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_reduced_reachability_draws_the_same_plot(seed):
+    rng = np.random.default_rng(seed)
+    n = 2345
+    reach = rng.exponential(100.0, n)
+    reach[rng.choice(n, 7, replace=False)] = np.inf
+    ranks = rng.integers(-1, 4, n)
+    whole = HotspotResult(query="q", n_photos=n, hotspots=[], latitudes=np.zeros(n),
+                          longitudes=np.zeros(n), photo_rank=ranks, reachability=reach,
+                          reachability_rank=ranks)
+    tops, bar_ranks = reduce_reachability(reach, ranks, 800)
+    reduced = dataclasses.replace(whole, reachability=tops, reachability_rank=bar_ranks)
+    got, want = build_reachability_plot(reduced), build_reachability_plot(whole)
+    assert (got.bars, got.top_m) == (want.bars, want.top_m)
+
+
+@dataclasses.dataclass
+class _Outsider:
+    value: int
+
+
+def test_encoding_gives_back_equal_values():
+    value = {"a": [1, 2.5, None, "x"], "t": (1, (2, 3)), "nan": float("nan"),
+             "inf": -np.inf, "i": np.int64(7), "f": np.float32(0.5),
+             "arr": np.arange(4, dtype=np.int16), "keys": {1: "one"}, "__x": 1,
+             "obj": Subject(phrase=("a", np.float64(1.5)), n_photos={"__y": [2]})}
+    back = decode(encode(value))
+    value["i"], value["f"] = 7, 0.5
+    assert_same(back, value)
+
+
+def test_only_snapassist_classes_are_rebuilt():
+    with pytest.raises(TableError, match="names the class .*_Outsider', outside snapassist"):
+        decode(encode(_Outsider(1)))
+
+
+def test_stale_answers_are_never_served_and_said_so_once(stored, tables, db, monkeypatch,
+                                                         caplog):
+    assert len(StoredAnswers.open(tables, db)) == len(stored) > 0
+    monkeypatch.setattr(config, "TRIM_FACTOR", config.TRIM_FACTOR + 0.5)
+    with caplog.at_level(logging.WARNING, logger="snapassist"):
+        changed = StoredAnswers.open(tables, db)
+        assert [changed.get(p) for p in stored.phrases] == [None] * len(stored)
+    assert not changed.fresh and len(changed) == 0
+    assert len(caplog.records) == 1
+    assert "stale (config changed" in caplog.records[0].getMessage()
+
+
+def test_answers_of_other_tables_are_not_served(stored, tables, db, tmp_path, caplog):
+    other = copy_tables(tables, tmp_path / "t")
+    master = other / config.MASTER_TABLE_PROCESSED
+    os.utime(master, ns=(master.stat().st_atime_ns, master.stat().st_mtime_ns + 10**9))
+    with caplog.at_level(logging.WARNING, logger="snapassist"):
+        assert len(StoredAnswers.open(other, db)) == 0
+    assert "stale (tables changed" in caplog.text
+    # The same tables elsewhere (times kept) are served.
+    assert len(StoredAnswers.open(copy_tables(tables, tmp_path / "same"), db)) == len(stored)
+
+
+def test_a_failing_subject_is_named_and_the_others_are_stored(tables, db, cluster, tmp_path,
+                                                              caplog):
+    out = tmp_path / "answers.hdf5"
+
+    def fail_on_sunset(photos, views_threshold, phrase):
+        if phrase == "sunset":
+            raise MemoryError("pretend the worker ran out of memory")
+        return compute_answer(photos, views_threshold, phrase)
+
+    with caplog.at_level(logging.ERROR, logger="snapassist"):
+        report = precompute_folder(tables, MIN_PHOTOS, scheduler=cluster, output=out,
+                                   database=db, answer_fn=fail_on_sunset)
+    assert report.failed == {"sunset": "MemoryError: pretend the worker ran out of memory"}
+    assert "'sunset'" in caplog.text
+    answers, _ = read_answers(out)
+    assert set(answers) == set(report.subjects) - {"sunset"}
+    # Run again: only the failed subject is computed.
+    report = precompute_folder(tables, MIN_PHOTOS, scheduler=cluster, output=out, database=db)
+    assert report.ok and report.computed == ["sunset"]
+    assert set(read_answers(out)[0]) == set(report.subjects)
+    assert not out.with_name(out.name + ".parts").exists()
+
+
+def _manifest_count(parts):
+    import json
+
+    try:
+        return len(json.loads((parts / "manifest.json").read_text())["done"])
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+def assert_same_files(a, b):
+    got, got_attrs = read_answers(a)
+    want, want_attrs = read_answers(b)
+    assert got_attrs == want_attrs and got.keys() == want.keys()
+    for phrase in want:
+        assert_same(got[phrase].fields, want[phrase].fields, phrase)
+        for name in ("phrase", "n_photos", "error", "n_background", "reach_reduced"):
+            assert getattr(got[phrase], name) == getattr(want[phrase], name)
+        pd.testing.assert_frame_equal(got[phrase].points, want[phrase].points)
+        pd.testing.assert_frame_equal(got[phrase].reach, want[phrase].reach)
+
+
+@pytest.mark.slow
+def test_a_killed_run_resumes_and_gives_the_same_file(tables, cluster, tmp_path):
+    whole = copy_tables(tables, tmp_path / "whole")
+    killed = copy_tables(tables, tmp_path / "killed")
+    (killed / config.PRECOMPUTED_ANSWERS).unlink(missing_ok=True)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    command = [sys.executable, "-m", "snapassist", "precompute", str(killed),
+               "--workers", "2", "--min-photos", str(MIN_PHOTOS_MANY), "-q"]
+    # Its own session, so that its Dask workers die with it.
+    run = subprocess.Popen(command, env=env, cwd=tmp_path, start_new_session=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    parts = killed / (config.PRECOMPUTED_ANSWERS + ".parts")
+    deadline = time.monotonic() + 600
+    try:
+        while _manifest_count(parts) < 5 and run.poll() is None:
+            assert time.monotonic() < deadline, "the run recorded no subject in 10 minutes"
+            time.sleep(0.05)
+    finally:
+        os.killpg(run.pid, signal.SIGKILL)
+        out, err = run.communicate()
+    assert run.returncode == -signal.SIGKILL, err.decode()
+    n_done = _manifest_count(parts)
+    n_subjects = len(list_subjects(FlickrPhotosDatabase.from_folder(killed), MIN_PHOTOS_MANY))
+    assert 5 <= n_done < n_subjects
+    assert not (killed / config.PRECOMPUTED_ANSWERS).exists()
+
+    report = precompute_folder(killed, MIN_PHOTOS_MANY, scheduler=cluster)
+    assert report.ok and len(report.reused) == n_done
+    assert len(report.computed) == n_subjects - n_done
+    assert precompute_folder(whole, MIN_PHOTOS_MANY, scheduler=cluster).ok
+    assert_same_files(killed / config.PRECOMPUTED_ANSWERS, whole / config.PRECOMPUTED_ANSWERS)
+
+
+def _closed_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["{missing}"], "the tables folder '{missing}' does not exist"),
+    (["{tables}", "--workers", "0"], "argument --workers: must be at least 1, got '0'"),
+    (["{tables}", "--workers", "two"], "expected a whole number, got 'two'"),
+    (["{tables}", "--min-photos", "-5"], "must be 0 or more, got '-5'"),
+    (["{tables}", "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "not allowed with"),
+    (["{tables}", "--scheduler", "tcp://127.0.0.1:{port}"],
+     "cannot reach the Dask scheduler 'tcp://127.0.0.1:{port}' within 1 s"),
+])
+def test_bad_arguments_exit_with_status_2(argv, message, tmp_path, demo_folder, monkeypatch,
+                                          capsys):
+    monkeypatch.setattr(config, "PRECOMPUTE_CONNECT_TIMEOUT_S", 1)
+    names = {"missing": tmp_path / "nope", "tables": demo_folder, "port": _closed_port()}
+    try:
+        status = cli.main(["precompute", *(a.format(**names) for a in argv)])
+    except SystemExit as exc:      # argparse's own refusals
+        status = exc.code
+    assert status == 2
+    assert message.format(**names) in capsys.readouterr().err
+    assert not (demo_folder / config.PRECOMPUTED_ANSWERS).exists()
