@@ -333,3 +333,47 @@ def test_bad_arguments_exit_with_status_2(argv, message, tmp_path, demo_folder, 
     assert status == 2
     assert message.format(**names) in capsys.readouterr().err
     assert not (demo_folder / config.PRECOMPUTED_ANSWERS).exists()
+
+
+def test_the_web_app_serves_stored_answers_beyond_its_budget(tables, db, stored):
+    """A subject too broad to cluster live is answered whole from the stored file."""
+    from snapassist.web import create_app
+
+    broad = max(stored.phrases, key=lambda p: db.count_search_results(p))
+    n_broad = db.count_search_results(broad)
+    budget = MIN_PHOTOS                         # every stored subject is above it
+    app = create_app({"TESTING": True, "SNAPASSIST_TABLES_FOLDER": tables,
+                      "SNAPASSIST_LIVE_MAX_PHOTOS": budget})
+    client = app.test_client()
+    answer = client.get("/api/search", query_string={"q": broad.upper()})
+    assert answer.status_code == 200, answer.get_json()
+    body = answer.get_json()
+    expected = live(db, broad)
+    assert body["n_photos"] == n_broad and body["query"] == broad.upper()
+    assert [c["photo_ids"] for c in body["clusters"]] == \
+        [h.photo_ids for h in expected.hotspots]
+    page = client.get("/search", query_string={"q": broad}).get_data(as_text=True)
+    assert f"{n_broad:,} matching photos" in page
+    # A broad phrase that was not precomputed still gets the budget's answer.
+    combo = f"{broad} {broad}"
+    if db.count_search_results(combo) > budget and combo not in stored:
+        assert client.get("/api/search", query_string={"q": combo}).get_json()["too_broad"]
+
+
+def test_the_page_says_when_its_map_shows_a_sample(tables, db, stored, monkeypatch):
+    from snapassist._precompute_answer import compute_answer as compute
+    from snapassist.web import create_app
+
+    broad = max(stored.phrases, key=lambda p: db.count_search_results(p))
+    photos = db.get_search_results(broad, columns=[c for c in USED_COLUMNS
+                                                   if c in db.photos.columns])
+    small = compute(photos, db.views_percentile, broad, background_sample=10)
+    app = create_app({"TESTING": True, "SNAPASSIST_TABLES_FOLDER": tables,
+                      "SNAPASSIST_LIVE_MAX_PHOTOS": MIN_PHOTOS})
+    holder = app.extensions["snapassist_tables"]
+    holder.get()
+    monkeypatch.setattr(holder, "stored_answer", lambda phrase: small)
+    page = app.test_client().get("/search", query_string={"q": broad}).get_data(as_text=True)
+    shown = len(small.points)
+    assert shown < len(photos)
+    assert f"The map shows {shown:,} of the {len(photos):,} photos" in page

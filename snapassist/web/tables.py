@@ -12,12 +12,15 @@ log = logging.getLogger(__name__)
 class TablesHolder:
     """Loads the :class:`~snapassist.database.FlickrPhotosDatabase` once.
 
+    With it, the answers precomputed beside the tables (``snapassist
+    precompute``), served only while they match the tables and the settings.
     Thread-safe: concurrent first requests wait for one load.
     """
 
     def __init__(self, database=None, folder=None):
         self._database = database
         self._folder = folder
+        self._stored = None
         self._lock = threading.Lock()
 
     @property
@@ -43,6 +46,10 @@ class TablesHolder:
                     self._database = self._load()
         return self._database
 
+    def stored_answer(self, phrase):
+        """The precomputed answer of ``phrase`` for the loaded tables, or ``None``."""
+        return None if self._stored is None else self._stored.get(phrase)
+
     def _load(self):
         from ..database import FlickrPhotosDatabase
         from ..demo import resolve_tables
@@ -54,4 +61,10 @@ class TablesHolder:
         database = FlickrPhotosDatabase.from_folder(folder)
         log.info("loaded %d photos from %s in %.1f s%s", database.n_photos, folder,
                  time.perf_counter() - start, " (synthetic demo)" if database.is_demo else "")
+        from ..precompute import StoredAnswers
+
+        # Opened with the tables, so a stale file is reported once, at start.
+        self._stored = StoredAnswers.open(folder, database)
+        if len(self._stored):
+            log.info("%d precomputed answers from %s", len(self._stored), self._stored.path)
         return database

@@ -74,10 +74,12 @@ def _page(key, kind, answer, render):
 
 
 def _compute(database, phrase, live_max):
+    # An answer computed beforehand (snapassist precompute) is served whole,
+    # however many photos it has: the budget is for live clustering only.
+    stored = current_app.extensions["snapassist_tables"].stored_answer(phrase)
+    if stored is not None:
+        return stored.to_result(phrase.strip())
     n_photos = database.count_search_results(phrase)
-    # Stored answers (computed beforehand for broad subjects) are to be looked
-    # up here, before the budget: a subject answered in advance is served
-    # whole, however many photos it has.
     if n_photos > live_max:
         return TooBroad(phrase.strip(), n_photos,
                         database.narrower_tags(phrase, config.N_SUGGESTIONS))
@@ -147,9 +149,14 @@ def _render_results(database, result):
                                message=_too_broad_message(result), n_photos=result.n_photos,
                                suggestions=_suggestions(result), demo=database.is_demo)
     spots = [_spot_view(h) for h in result.hotspots]
+    # A precomputed broad answer draws every spot's photos but only a sample
+    # of the rest, so that its page stays light: say so.
+    shown = len(result.latitudes)
+    sampled = (f"The map shows {shown:,} of the {result.n_photos:,} photos: every spot's "
+               "photos and a fixed sample of the others." if shown < result.n_photos else None)
     return render_template("results.html", query=result.query, result=result, spots=spots,
                            map=render_map(result), plot=build_reachability_plot(result),
-                           demo=database.is_demo)
+                           sampled=sampled, demo=database.is_demo)
 
 
 @bp.route("/about")
