@@ -48,9 +48,9 @@ def test_any_true_ci_value_refuses_to_skip(value, expected):
     assert _in_ci({"CI": value}) is expected
 
 
-# JavaScript: the colour class of the canvas pixel under each photo of a kind.
-# Returns, for one cluster member and one background photo with no member
-# within 12 px, the RGB of the canvas at its centre.
+# JavaScript: the RGB of the canvas at the centre of the last-painted cluster
+# member with no other spot's member within 12 px, and of one background photo
+# with no member within 12 px.
 _PIXEL_UNDER_PHOTOS = """([mapName, pointsName]) => {
   const map = window[mapName], layer = window[pointsName];
   const canvas = document.querySelector("canvas.sa-points");
@@ -68,9 +68,15 @@ _PIXEL_UNDER_PHOTOS = """([mapName, pointsName]) => {
     const y = Math.round((mapBox.top + p.y - box.top) * ratio);
     return Array.from(ctx.getImageData(x, y, 1, 1).data.slice(0, 3));
   };
-  const lonely = background.find(b => members.every(
-    m => Math.hypot(m.p.x - b.p.x, m.p.y - b.p.y) > 12));
-  return {member: members.length ? {rank: members[0].rank, rgb: rgb(members[0].p)} : null,
+  // Dots of other kinds drawn within 12 px could cover the centre: avoid them.
+  // Members are painted in order, each with a white ring, so take the last one
+  // painted: nothing covers its centre.
+  const clear = (a, others) => others.every(
+    o => o === a || Math.hypot(o.p.x - a.p.x, o.p.y - a.p.y) > 12);
+  const member = members.slice().reverse().find(
+    m => clear(m, members.filter(o => o.rank !== m.rank)));
+  const lonely = background.find(b => clear(b, members));
+  return {member: member ? {rank: member.rank, rgb: rgb(member.p)} : null,
           background: lonely ? rgb(lonely.p) : null};
 }"""
 
