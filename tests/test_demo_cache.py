@@ -45,3 +45,31 @@ def test_unwritable_cache_dir_is_named(tmp_path):
     blocker.write_text("")
     with pytest.raises(ConfigError, match="cannot create the cache folder"):
         ensure_demo_tables(blocker / "sub", n_photos=100)
+
+
+@pytest.mark.slow
+def test_the_demo_cache_comes_with_its_broad_subjects_precomputed(tmp_path, monkeypatch):
+    from snapassist.database import FlickrPhotosDatabase
+    from snapassist.precompute import StoredAnswers
+
+    # 3,000 photos: with a budget of 1,000, only the broadest tags are stored.
+    monkeypatch.setattr(config, "LIVE_MAX_PHOTOS", 1000)
+    folder = ensure_demo_tables(tmp_path, n_photos=3000, seed=3)
+    db = FlickrPhotosDatabase.from_folder(folder)
+    stored = StoredAnswers.open(folder, db)
+    assert "toronto" in stored.phrases
+    assert all(db.count_search_results(p) > 1000 for p in stored.phrases)
+    answer = stored.get("toronto").to_result("toronto")
+    assert answer.n_photos == db.count_search_results("toronto")
+
+
+def test_a_demo_whose_precompute_fails_still_builds(tmp_path, monkeypatch, caplog):
+    import snapassist.precompute
+
+    def broken(*args, **kwargs):
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(snapassist.precompute, "precompute_folder", broken)
+    folder = ensure_demo_tables(tmp_path, n_photos=1500, seed=3)
+    assert config.has_tables(folder)
+    assert "could not precompute the demo's broad subjects" in caplog.text

@@ -37,6 +37,7 @@ def ensure_demo_tables(cache_dir, n_photos=config.DEMO_N_PHOTOS, seed=config.DEM
             tmp = Path(tempfile.mkdtemp(prefix=".demo-build-", dir=cache_dir))
             try:
                 build_demo_tables(tmp, n_photos=n_photos, seed=seed)
+                precompute_demo(tmp)
                 if target.exists():
                     shutil.rmtree(target)
                 os.replace(tmp, target)
@@ -45,6 +46,27 @@ def ensure_demo_tables(cache_dir, n_photos=config.DEMO_N_PHOTOS, seed=config.DEM
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return target
+
+
+def precompute_demo(folder):
+    """Store the answers of the demo's subjects too broad to search live.
+
+    So the first searches people try ("toronto") get spots at once. Done on a
+    one-process Dask cluster; when that cannot run, the demo still works,
+    with those subjects answered by the live budget's suggestions.
+    """
+    from ..precompute import precompute_folder
+
+    try:
+        report = precompute_folder(folder, workers=1)
+    except Exception as exc:  # noqa: BLE001 - the demo must start whatever Dask does
+        log.warning("could not precompute the demo's broad subjects (%s: %s); they will "
+                    "be answered with narrower suggestions", type(exc).__name__, exc)
+        return None
+    if report.failed:
+        log.warning("could not precompute %s", ", ".join(sorted(report.failed)))
+    log.info("precomputed %d broad demo subjects", len(report.subjects))
+    return report
 
 
 def resolve_tables(environ=None, cwd=None):
