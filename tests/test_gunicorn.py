@@ -209,7 +209,9 @@ def test_gthread_config_answers_healthz_while_every_worker_searches(demo_folder,
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log_path = tmp_path / "gunicorn.log"
-    slots, threads = 2, 16
+    # Threads to spare: the kernel, not the test, picks which worker accepts
+    # each connection, so one worker may take many before the other has two.
+    slots, threads = 2, 32
     # The README's line, with the gated copy of the config module.
     proc = start_gunicorn(demo_folder, port, log_path, "-c", str(tmp_path / "gated_conf.py"),
                           env={"SNAPASSIST_SEARCH_SLOTS": str(slots),
@@ -236,7 +238,7 @@ def test_gthread_config_answers_healthz_while_every_worker_searches(demo_folder,
         # searches wait for one, well below the threads either worker has.
         while not (len(entered()) == 2 and all(n >= slots for n in entered().values())
                    and len(searches) >= 2 * slots + 2):
-            assert len(searches) < threads - 2, f"workers never all busy: {entered()}"
+            assert len(searches) < threads - 4, f"workers never all busy: {entered()}"
             before = sum(entered().values())
             searches.append(pool.submit(fetch, url, 150))
             # Pacing only (a search sent to a full worker never enters): give

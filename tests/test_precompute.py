@@ -317,7 +317,7 @@ def _closed_port():
     (["{missing}"], "the tables folder '{missing}' does not exist"),
     (["{tables}", "--workers", "0"], "argument --workers: must be at least 1, got '0'"),
     (["{tables}", "--workers", "two"], "expected a whole number, got 'two'"),
-    (["{tables}", "--min-photos", "-5"], "must be 0 or more, got '-5'"),
+    (["{tables}", "--min-photos", "-5"], "must be at least 0, got '-5'"),
     (["{tables}", "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "not allowed with"),
     (["{tables}", "--scheduler", "tcp://127.0.0.1:{port}"],
      "cannot reach the Dask scheduler 'tcp://127.0.0.1:{port}' within 1 s"),
