@@ -202,18 +202,20 @@ def post_worker_init(worker):
 
 
 @pytest.mark.slow
-def test_gthread_config_answers_healthz_while_every_worker_searches(demo_folder, tmp_path):
+def test_gthread_config_answers_healthz_while_the_worker_searches(demo_folder, tmp_path):
     gate = tmp_path / "gate"
     gate.mkdir()
     (tmp_path / "gated_conf.py").write_text(GATED_CONF.format(gate=str(gate)))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log_path = tmp_path / "gunicorn.log"
-    # Threads to spare: the kernel, not the test, picks which worker accepts
-    # each connection, so one worker may take many before the other has two.
-    slots, threads = 2, 32
+    slots, threads = 2, 16
     # The README's line, with the gated copy of the config module.
+    # One worker: which worker accepts a connection is the kernel's choice, and
+    # with two a test could not be sure to make both busy; the claim is per
+    # worker (its slots full, more searches queued, /healthz still answered).
     proc = start_gunicorn(demo_folder, port, log_path, "-c", str(tmp_path / "gated_conf.py"),
+                          "--workers", "1",
                           env={"SNAPASSIST_SEARCH_SLOTS": str(slots),
                                "SNAPASSIST_THREADS": str(threads)})
     pool = ThreadPoolExecutor(threads)
@@ -236,9 +238,10 @@ def test_gthread_config_answers_healthz_while_every_worker_searches(demo_folder,
         # Which worker accepts a connection is the kernel's choice: send
         # searches until both workers hold a full set of slots and two more
         # searches wait for one, well below the threads either worker has.
-        while not (len(entered()) == 2 and all(n >= slots for n in entered().values())
-                   and len(searches) >= 2 * slots + 2):
-            assert len(searches) < threads - 4, f"workers never all busy: {entered()}"
+        # The worker's slots all taken, and more searches waiting for them.
+        while not (entered() and max(entered().values()) >= slots
+                   and len(searches) >= slots + 2):
+            assert len(searches) < threads - 2, f"the worker never got busy: {entered()}"
             before = sum(entered().values())
             searches.append(pool.submit(fetch, url, 150))
             # Pacing only (a search sent to a full worker never enters): give
@@ -252,8 +255,8 @@ def test_gthread_config_answers_healthz_while_every_worker_searches(demo_folder,
         status, body = fetch(base + "/")
         assert status == 200 and "What are you looking to photograph" in body
         assert not any(s.done() for s in searches)   # every search still held
-        # No worker ran more searches at once than its slots: the others wait.
-        assert entered() == {pid: slots for pid in entered()}, entered()
+        # The worker ran no more searches at once than its slots: the others wait.
+        assert list(entered().values()) == [slots] and len(searches) > slots
 
         (gate / "go").touch()
         for search in searches:
