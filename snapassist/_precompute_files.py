@@ -50,8 +50,8 @@ def fingerprint(folder, database):
     """What the stored answers depend on, as JSON-ready data.
 
     ``tables``: size and modification time of each table file, the number
-    of photos, the views threshold and a hash of the photo ids (cheap: the
-    table files are not read again). ``config``: every upper-case constant
+    of photos, the views threshold, and the search file's hash of the table
+    files (or, for tables without one, a hash of the photo ids). ``config``: every upper-case constant
     of :mod:`snapassist.config`, so settings added later are covered
     without a change here. ``code``: a hash of the modules that compute an
     answer, so answers of an older method are never served.
@@ -63,10 +63,16 @@ def fingerprint(folder, database):
         if path.is_file():
             stat = path.stat()
             files.append([name, stat.st_size, stat.st_mtime_ns])
-    ids = "\n".join(database.photos["id"].astype(str).tolist()).encode("utf-8")
-    tables = {"files": files, "n_photos": int(len(database.photos)),
-              "views_threshold": repr(float(database.views_percentile)),
-              "ids_blake2b": hashlib.blake2b(ids, digest_size=16).hexdigest()}
+    tables = {"files": files, "n_photos": int(database.n_photos),
+              "views_threshold": repr(float(database.views_percentile))}
+    if database.fingerprint is not None:
+        # Tables loaded through their search file: its hash of the table files'
+        # bytes already covers every id, and reading the ids would read the
+        # whole table (tens of seconds at a million photos).
+        tables["tables_sha1"] = database.fingerprint
+    else:
+        ids = "\n".join(database.photos["id"].astype(str).tolist()).encode("utf-8")
+        tables["ids_blake2b"] = hashlib.blake2b(ids, digest_size=16).hexdigest()
     settings = {name: getattr(config, name) for name in dir(config)
                 if name.isupper() and isinstance(getattr(config, name),
                                                  (str, int, float, bool, tuple, type(None)))}
