@@ -51,7 +51,7 @@ def demo(argv=None, prog="snapassist demo"):
     parser.add_argument("folder", metavar="FOLDER", help="where to write the tables (created)")
     parser.add_argument("--photos", type=whole_number(), default=config.DEMO_N_PHOTOS, metavar="N",
                         help="photos in the master table, 1 to 5,000,000 (default %(default)s; "
-                             "a million takes about half a minute)")
+                             "a million takes about a minute)")
     parser.add_argument("--seed", type=whole_number(), default=config.DEMO_SEED,
                         help="random seed, >= 0 (default %(default)s)")
     add_noise_options(parser, "say what is done")
