@@ -112,7 +112,7 @@ def read_table_attrs(path):
     try:
         with pd.HDFStore(path, mode="r") as store:
             text = getattr(store.get_storer(config.HDF_KEY).attrs, "snapassist", None)
-    except (OSError, KeyError, ValueError, AttributeError):
+    except Exception:  # noqa: BLE001 - PyTables raises many kinds; read_table names them
         return {}
     try:
         return json.loads(text) if text else {}

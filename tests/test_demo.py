@@ -400,3 +400,15 @@ def test_default_size_builds(tmp_path):
     folder = build_demo_tables(tmp_path)
     master = pd.read_hdf(folder / config.MASTER_TABLE_PROCESSED, config.HDF_KEY)
     assert len(master) == config.DEMO_N_PHOTOS
+
+
+def test_the_demo_tables_record_their_city(demo_folder):
+    from snapassist.io import read_table_attrs
+    from snapassist.web import create_app
+
+    place = read_table_attrs(demo_folder / config.MASTER_TABLE_PROCESSED)
+    assert place["city"] == "Toronto" and place["timezone"] == "America/Toronto"
+    client = create_app({"TESTING": True, "SNAPASSIST_TABLES_FOLDER": demo_folder}).test_client()
+    text = client.get("/").get_data(as_text=True)
+    assert "What are you looking to photograph in Toronto?" in text
+    assert "real places of Toronto" in text            # the demo banner

@@ -244,3 +244,21 @@ def test_200000_rows_import_under_a_memory_limit(tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     master = pd.read_hdf(tmp_path / "out" / config.MASTER_TABLE_PROCESSED, "table")
     assert len(master) == n
+
+
+@pytest.mark.parametrize("city", ["Dresden", "<b>Ost</b>"])
+def test_the_pages_name_the_city_the_tables_record(tmp_path, city):
+    from markupsafe import escape
+
+    from snapassist.web import create_app
+
+    import_photos(write_csv(tmp_path / "in.csv", good_rows(30)), tmp_path / "out", "lbsn",
+                  city=city)
+    client = create_app({"TESTING": True,
+                         "SNAPASSIST_TABLES_FOLDER": tmp_path / "out"}).test_client()
+    for path in ("/", "/about", "/search?q=frauenkirche"):
+        text = client.get(path).get_data(as_text=True)
+        assert "Toronto" not in text, path
+    assert f"What are you looking to photograph in {escape(city)}?" in \
+        client.get("/").get_data(as_text=True)
+    assert f"of {escape(city)} tagged with it" in client.get("/about").get_data(as_text=True)

@@ -29,6 +29,12 @@ from .exif import generate_exif, pick_owner_cameras
 from .world import draw_scenes, draw_tags, draw_titles, source_list
 
 MAX_DEMO_PHOTOS = 5_000_000
+#: Where the demo is, recorded with its tables as an import records its city:
+#: the pages name the city from there, never from a template.
+DEMO_PLACE = {"city": "Toronto", "area": {"lat": config.SCRAPE_CENTER_LAT,
+                                          "lon": config.SCRAPE_CENTER_LON,
+                                          "radius_km": config.SCRAPE_RADIUS_KM},
+              "timezone": "America/Toronto"}
 
 MARKER_TEXT = (
     "SYNTHETIC DEMO DATA\n\n"
@@ -180,7 +186,7 @@ def build_demo_tables(folder, n_photos=config.DEMO_N_PHOTOS, seed=config.DEMO_SE
     # format and takes half the space (benchmarks/bench_demo.py).
     write_text_atomic(folder / config.DEMO_MARKER, MARKER_TEXT.format(n=n, seed=seed))
     write_table(popular, folder / config.POPULAR_TABLE_PROCESSED, fmt="fixed")
-    write_table(master, folder / config.MASTER_TABLE_PROCESSED, fmt="fixed")
+    write_table(master, folder / config.MASTER_TABLE_PROCESSED, fmt="fixed", attrs=DEMO_PLACE)
     # The search file last: it is fingerprinted with the tables just written
     # (a build cut short before it only makes the next load slower).
     write_search_file(folder, master, popular)

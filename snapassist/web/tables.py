@@ -21,6 +21,8 @@ class TablesHolder:
         self._database = database
         self._folder = folder
         self._stored = None
+        self._loaded_from = None
+        self._place = None
         self._lock = threading.Lock()
 
     @property
@@ -37,6 +39,24 @@ class TablesHolder:
             return (Path(self._folder) / config.DEMO_MARKER).is_file()
         # Nothing configured (checked at start-up): the current folder's tables, else the demo.
         return not config.has_tables(Path.cwd())
+
+    @property
+    def city(self):
+        """The city the tables record (``None`` when they record none, or are not known yet).
+
+        Read from the master table's attributes (``snapassist import --city``,
+        the demo build) without loading the tables.
+        """
+        if self._place is None:
+            folder = self._loaded_from or self._folder
+            if folder is None and config.has_tables(Path.cwd()):
+                folder = Path.cwd()
+            if folder is None:
+                return None          # the demo, not built yet: known after the first search
+            from ..io import read_table_attrs
+
+            self._place = read_table_attrs(Path(folder) / config.MASTER_TABLE_PROCESSED)
+        return self._place.get("city") or None
 
     def get(self):
         """The database, loading it on the first call."""
@@ -59,6 +79,7 @@ class TablesHolder:
             folder, _ = resolve_tables()
         start = time.perf_counter()
         database = FlickrPhotosDatabase.from_folder(folder)
+        self._loaded_from, self._place = folder, None
         log.info("loaded %d photos from %s in %.1f s%s", database.n_photos, folder,
                  time.perf_counter() - start, " (synthetic demo)" if database.is_demo else "")
         from ..precompute import StoredAnswers

@@ -120,8 +120,10 @@ def _is_demo():
 
 @bp.app_context_processor
 def _page_globals():
-    """What every page may show: the ranking's formula comes from the method itself."""
-    return {"score_text": SCORE_TEXT}
+    """What every page may show: the ranking's formula comes from the method itself,
+    the city's name from the tables."""
+    return {"score_text": SCORE_TEXT,
+            "city": current_app.extensions["snapassist_tables"].city}
 
 
 @bp.route("/")
