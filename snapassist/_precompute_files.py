@@ -24,7 +24,6 @@ kill at any moment loses at most the answers in flight.
 import hashlib
 import json
 import logging
-import shutil
 import warnings
 from pathlib import Path
 
@@ -201,7 +200,7 @@ def _utf8(text):
     return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
 
 
-class Parts:
+class Parts(io.PartsFolder):
     """The ``<answers file>.parts`` folder of a run: one file per finished phrase.
 
     A folder left by a run over other tables, settings or code (another
@@ -209,51 +208,35 @@ class Parts:
     """
 
     def __init__(self, out_path, fingerprint):
-        self.out_path = Path(out_path)
-        self.dir = self.out_path.with_name(self.out_path.name + ".parts")
-        self.fingerprint = fingerprint
-        self._manifest = self.dir / "manifest.json"
-        self.done = {}
+        super().__init__(out_path, fingerprint, key="fingerprint")
+        self.out_path = self.target
 
     def open(self):
         """Create or reopen the folder; return the set of phrases already done."""
-        if self._manifest.is_file():
-            try:
-                state = json.loads(self._manifest.read_text(encoding="utf-8"))
-            except ValueError:
-                state = {}
-            if state.get("fingerprint") == self.fingerprint:
-                self.done = state.get("done", {})
-                return set(self.done)
+        state = self.read_manifest()
+        if state is not None and self.matches(state):
+            self.done = state.get("done", {})
+            return set(self.done)
+        if self.manifest.is_file():
             log.warning("%s holds answers of other tables, settings or code: starting again",
                         self.dir)
-            shutil.rmtree(self.dir, ignore_errors=True)
+            self.remove()
         try:
-            self.dir.mkdir(parents=True, exist_ok=True)
+            self.make()
         except OSError as exc:
             raise TableError(f"cannot create the folder {str(self.dir)!r} for the parts of "
                              f"{str(self.out_path)!r}: {exc}", path=str(self.dir)) from exc
-        self._save_manifest()
         return set()
-
-    def _save_manifest(self):
-        state = {"fingerprint": self.fingerprint, "done": self.done}
-        io.write_text_atomic(self._manifest, json.dumps(state, indent=1, sort_keys=True))
 
     def save(self, answer):
         """Store one finished answer, then record it in the manifest."""
         name = f"{answer.phrase.replace(' ', '+')}.npz"
         io.write_atomically(self.dir / name, lambda tmp: _write_part(tmp, answer))
-        self.done[answer.phrase] = name
-        self._save_manifest()
+        self.record(answer.phrase, name)
 
     def load(self, phrases):
         """The stored answers of ``phrases`` (each must be done)."""
         return [_read_part(self.dir / self.done[phrase]) for phrase in phrases]
-
-    def remove(self):
-        """Delete the folder (once the answers file holds everything)."""
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class StoredAnswers:

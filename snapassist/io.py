@@ -7,6 +7,7 @@ share a temporary file. Every read failure names the file.
 """
 import json
 import os
+import shutil
 import tempfile
 import warnings
 from pathlib import Path
@@ -118,3 +119,55 @@ def read_table_attrs(path):
         return json.loads(text) if text else {}
     except (TypeError, ValueError):
         return {}
+
+
+class PartsFolder:
+    """``<target>.parts/``: the finished pieces of a long job and the manifest of them.
+
+    Each piece is a file written atomically and then recorded in
+    ``manifest.json`` (also written atomically), so a kill at any moment
+    loses at most the piece in flight and a rerun knows what is done. The
+    manifest records a ``signature`` of the job (under ``key``): a folder
+    left by another job does not :meth:`match`. Subclasses decide what a
+    piece is and what to do with a folder of another job.
+    """
+
+    def __init__(self, target, signature, key="signature"):
+        self.target = Path(target)
+        self.dir = self.target.with_name(self.target.name + ".parts")
+        self.signature = signature
+        self.manifest = self.dir / "manifest.json"
+        self.done = {}
+        self._key = key
+
+    def read_manifest(self):
+        """The recorded state, or ``None`` when there is no readable manifest."""
+        if not self.manifest.is_file():
+            return None
+        try:
+            return json.loads(self.manifest.read_text(encoding="utf-8"))
+        except ValueError:
+            return None
+
+    def matches(self, state):
+        """Whether a recorded ``state`` belongs to this job."""
+        return state.get(self._key) == self.signature
+
+    def make(self):
+        """Create the folder (``OSError`` if it cannot be) with an empty manifest if new."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        if not self.manifest.is_file():
+            self.save_manifest()
+
+    def record(self, piece, info):
+        """Mark ``piece`` done, with JSON-ready ``info``."""
+        self.done[piece] = info
+        self.save_manifest()
+
+    def save_manifest(self):
+        state = {self._key: self.signature, "done": self.done}
+        write_text_atomic(self.manifest, json.dumps(state, indent=1, sort_keys=True))
+
+    def remove(self):
+        """Delete the folder (once the job's result is written)."""
+        shutil.rmtree(self.dir, ignore_errors=True)

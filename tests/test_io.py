@@ -46,3 +46,20 @@ def test_a_file_without_the_key_is_named_with_the_keys_it_has(tmp_path):
     pd.DataFrame({"a": [2]}).to_hdf(tmp_path / "k.hdf5", key="two", mode="a")
     with pytest.raises(TableError, match=rf"no key '{config.HDF_KEY}' \(keys found: /one, /two\)"):
         read_table(tmp_path / "k.hdf5")
+
+
+def test_a_parts_folder_records_its_pieces_and_knows_its_job(tmp_path):
+    from snapassist.io import PartsFolder
+
+    parts = PartsFolder(tmp_path / "out.hdf5", {"job": 1})
+    assert parts.read_manifest() is None
+    parts.make()
+    parts.record("a", {"rows": 3})
+    again = PartsFolder(tmp_path / "out.hdf5", {"job": 1})
+    state = again.read_manifest()
+    assert again.matches(state) and state["done"] == {"a": {"rows": 3}}
+    assert not PartsFolder(tmp_path / "out.hdf5", {"job": 2}).matches(state)
+    parts.manifest.write_text("{broken")
+    assert parts.read_manifest() is None
+    parts.remove()
+    assert not parts.dir.exists()

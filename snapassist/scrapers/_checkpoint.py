@@ -8,17 +8,13 @@ written to a temporary name and renamed into place, so a kill at any moment
 and loses at most the unit in flight. HDF5 files are not crash-safe when
 appended to, which is why each unit gets its own file.
 """
-import json
-import shutil
-from pathlib import Path
-
 import pandas as pd
 
 from ..errors import ConfigError
-from ..io import read_table, write_table, write_text_atomic
+from ..io import PartsFolder, read_table, write_table
 
 
-class Checkpoint:
+class Checkpoint(PartsFolder):
     """The ``OUTNAME.hdf5.parts`` folder of one scrape.
 
     Parameters
@@ -31,11 +27,8 @@ class Checkpoint:
     """
 
     def __init__(self, out_path, signature):
-        self.out_path = Path(out_path)
-        self.dir = self.out_path.with_name(self.out_path.name + ".parts")
-        self.signature = signature
-        self._manifest = self.dir / "manifest.json"
-        self._done = {}
+        super().__init__(out_path, signature)
+        self.out_path = self.target
 
     def open(self):
         """Create or reopen the folder; return the set of finished unit ids.
@@ -46,29 +39,22 @@ class Checkpoint:
             The folder cannot be created, or it belongs to a different scrape.
         """
         try:
-            self.dir.mkdir(parents=True, exist_ok=True)
+            self.make()
         except OSError as exc:
             raise ConfigError(f"cannot create the checkpoint folder {str(self.dir)!r} "
                               f"for the output {str(self.out_path)!r}: {exc}") from exc
-        if self._manifest.is_file():
-            state = json.loads(self._manifest.read_text(encoding="utf-8"))
-            if state.get("signature") != self.signature:
-                raise ConfigError(
-                    f"{str(self.dir)!r} holds a scrape started with other settings "
-                    f"({state.get('signature')}); rerun that command to finish it, "
-                    "or delete the folder to start again")
-            self._done = state.get("done", {})
-        else:
-            self._save_manifest()
-        return set(self._done)
+        state = self.read_manifest() or {}
+        if not self.matches(state):
+            raise ConfigError(
+                f"{str(self.dir)!r} holds a scrape started with other settings "
+                f"({state.get('signature')}); rerun that command to finish it, "
+                "or delete the folder to start again")
+        self.done = state.get("done", {})
+        return set(self.done)
 
     def info(self, unit):
         """What :meth:`save` recorded for ``unit`` (``rows`` and any extras)."""
-        return self._done[unit]
-
-    def _save_manifest(self):
-        state = {"signature": self.signature, "done": self._done}
-        write_text_atomic(self._manifest, json.dumps(state, indent=1, sort_keys=True))
+        return self.done[unit]
 
     def _chunk(self, unit):
         return self.dir / f"{unit}.hdf5"
@@ -80,13 +66,12 @@ class Checkpoint:
         """
         if len(frame):
             write_table(frame, self._chunk(unit), fmt="table")
-        self._done[unit] = {"rows": len(frame), **extra}
-        self._save_manifest()
+        self.record(unit, {"rows": len(frame), **extra})
 
     def load(self, units):
         """Concatenate the chunks of ``units`` in that order (empty units skipped)."""
         frames = [read_table(self._chunk(u), "checkpoint chunk") for u in units
-                  if u in self._done and self._done[u]["rows"]]
+                  if u in self.done and self.done[u]["rows"]]
         if not frames:
             return None
         return pd.concat(frames, ignore_index=True)
@@ -94,4 +79,4 @@ class Checkpoint:
     def finish(self, frame, attrs=None):
         """Write the final table (with ``attrs``), then remove the checkpoint folder."""
         write_table(frame, self.out_path, attrs, fmt="table")
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self.remove()
