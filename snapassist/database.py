@@ -5,6 +5,7 @@ A search costs a few set intersections on an inverted index (normalised tag
 run on every row for every query as in 2018.
 """
 import logging
+import re
 import threading
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from .hotspots import USED_COLUMNS
 from .io import read_table
 from .searchstore import (PackedText, StoreError, fingerprint_files, read_store,
                           write_store)
-from .tagindex import TagIndex, narrower_tags, normalize_text
+from .tagindex import TagIndex, narrower_tags, normalize_text, singular
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,13 @@ SEARCH_FILE = "master_table_processed.search"
 
 
 def parse_query(phrase):
-    """Split a search phrase into normalised terms.
+    """Split a search phrase into the normalised terms a search matches.
+
+    As people type: a hyphen or slash separates words like a space
+    ("CN-Tower" is "cn tower"); common words (``config.STOPWORDS``: "the",
+    "of", ...) are dropped when other words remain ("the cn tower" is "cn
+    tower"); each word is taken in its singular (:func:`~snapassist.tagindex.singular`),
+    which matches its plural too ("cn towers" is "cn tower").
 
     Raises
     ------
@@ -44,7 +51,7 @@ def parse_query(phrase):
         )
     if not phrase.strip():
         raise QueryError("the search phrase is empty; type a subject such as 'cn tower'")
-    terms = normalize_text(phrase).split()
+    terms = normalize_text(_WORD_BREAKS.sub(" ", phrase)).split()
     if not terms:
         raise QueryError(
             f"the search phrase {phrase.strip()[:40]!r} has no letters or digits "
@@ -55,7 +62,12 @@ def parse_query(phrase):
             f"the search phrase has {len(terms)} words; "
             f"at most {config.MAX_QUERY_TERMS} are allowed"
         )
-    return terms
+    kept = [term for term in terms if term not in config.STOPWORDS]
+    return [singular(term) for term in (kept or terms)]
+
+
+#: Characters that separate words in a phrase, as a space does.
+_WORD_BREAKS = re.compile(r"[-/\u2010-\u2015]")
 
 
 def _normalize_columns(frame, columns, source):

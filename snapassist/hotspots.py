@@ -115,7 +115,7 @@ def find_hotspots(photos, views_threshold, query=""):
     lat = photos["latitude"].to_numpy(dtype=np.float64)
     lon = photos["longitude"].to_numpy(dtype=np.float64)
     min_samples = max(config.MIN_SAMPLES_FLOOR,
-                      math.ceil(config.MIN_SAMPLES_FRACTION * n))
+                      min(config.MIN_SAMPLES_CAP, math.ceil(config.MIN_SAMPLES_FRACTION * n)))
     # max_eps = pi (half the globe, farther than any two photos) is the same
     # as no limit, except that it dodges a scikit-learn quirk our OPTICS
     # reproduces: with an infinite radius and min_samples >= n/2, the

@@ -32,6 +32,7 @@ from ._precompute_answer import StoredAnswer, compute_answer, load_answer
 from ._precompute_files import (Parts, StoredAnswers, canonical_phrase, fingerprint,
                                 read_answers, write_answers)
 from .database import FlickrPhotosDatabase, normalize_text, parse_query
+from .tagindex import singular
 from .errors import ConfigError, QueryError, TableError, ValidationError
 from .hotspots import USED_COLUMNS
 
@@ -73,10 +74,12 @@ def list_subjects(database, min_photos=None, max_words=None):
     max_words = config.PRECOMPUTE_MAX_WORDS if max_words is None else max_words
     raw = collections.Counter(itertools.chain.from_iterable(
         text.split() for text in database.photos["tags"].fillna("").to_numpy(dtype=object)))
-    # An upper bound per normalised tag: a photo tagged "café" and "cafe" counts twice.
+    # An upper bound per normalised tag in its singular (the search matches
+    # both forms): a photo tagged "café" and "cafe", or "tower" and
+    # "towers", counts twice.
     bound = collections.Counter()
     for tag, count in raw.items():
-        norm = normalize_text(tag).replace(" ", "")
+        norm = singular(normalize_text(tag).replace(" ", ""))
         if norm:
             bound[norm] += count
     candidates = {tag for tag, count in bound.items() if count > min_photos}

@@ -27,6 +27,50 @@ def normalize_text(text):
     return _NOT_ALNUM.sub("", unidecode(text).lower())
 
 
+def singular(word):
+    """The singular of a normalised word, by plain English rules (``README``).
+
+    ``"towers"`` -> ``"tower"``, ``"cities"`` -> ``"city"``, ``"churches"``
+    -> ``"church"``, ``"boxes"`` -> ``"box"``; words ending in ``ss``, ``us``
+    or ``is`` (``glass``, ``campus``, ``paris``) and words that would keep
+    fewer than three letters (``bus``, ``gas``) are left as they are.
+    """
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(_ES_AFTER) and len(word) - 2 >= _MIN_SINGULAR:
+        return word[:-2]
+    if (word.endswith("s") and not word.endswith(("ss", "us", "is"))
+            and len(word) - 1 >= _MIN_SINGULAR):
+        return word[:-1]
+    return word
+
+
+#: Words the rules would get wrong: singulars that end in s, and their plurals.
+_IRREGULAR = {word: word for word in (
+    "news", "lens", "christmas", "texas", "canvas", "atlas", "series", "species",
+    "always", "its", "this", "has", "was", "yes", "ops", "chaos", "cosmos")}
+_IRREGULAR.update(lenses="lens", buses="bus", canvases="canvas", atlases="atlas",
+                  people="person", children="child", men="man", women="woman",
+                  geese="goose", mice="mouse", leaves="leaf", wolves="wolf")
+_ES_AFTER = tuple(ending + "es" for ending in ("ch", "sh", "ss", "x", "z"))
+_MIN_SINGULAR = 3
+
+
+def word_forms(word):
+    """The tags a search word stands for: the tags whose :func:`singular` is its own.
+
+    ``"tower"`` and ``"towers"`` both stand for ``tower`` and ``towers``.
+    """
+    base = singular(word)
+    candidates = {base, base + "s", base + "es", word}
+    candidates.update(plural for plural, one in _IRREGULAR.items() if one == base)
+    if base.endswith("y"):
+        candidates.add(base[:-1] + "ies")
+    return sorted(c for c in candidates if singular(c) == base)
+
+
 def _is_machine_tag(raw):
     # Flickr's machine tags are namespace:predicate=value; normalising strips
     # the punctuation, so remember which tags were written that way.
@@ -120,10 +164,24 @@ class TagIndex:
             return _EMPTY
         return self._rows[self._offsets[code]:self._offsets[code + 1]]
 
+    def rows_of_word(self, word):
+        """Sorted rows of the photos carrying any of the word's forms (:func:`word_forms`)."""
+        found = [rows for rows in map(self.rows, word_forms(word)) if len(rows)]
+        if not found:
+            return _EMPTY
+        every = found[0]
+        for other in found[1:]:
+            every = _union_sorted(every, other)
+        return every
+
     def match(self, terms):
-        """Rows where every term is a tag, or the joined terms are one tag."""
+        """Rows where every term is a tag, or the joined terms are one tag.
+
+        A term matches each of its forms (singular and plural, see
+        :func:`word_forms`), so ``["cn", "towers"]`` finds ``cntower``.
+        """
         # Intersect from the rarest tag up: the result only shrinks.
-        postings = sorted((self.rows(term) for term in terms), key=len)
+        postings = sorted((self.rows_of_word(term) for term in terms), key=len)
         every = postings[0]
         for other in postings[1:]:
             if not len(every):
@@ -131,7 +189,7 @@ class TagIndex:
             every = _intersect_sorted(every, other)
         if len(terms) == 1:
             return every
-        joined = self.rows("".join(terms))
+        joined = self.rows_of_word("".join(terms))
         if not len(joined):
             return every
         if not len(every):
@@ -186,10 +244,10 @@ def narrower_tags(index, terms, limit):
     counts, tags, machine = index.cotag_counts(rows)
     useful = ((counts >= config.MIN_PHOTOS_TO_CLUSTER)
               & (counts <= config.SUGGEST_MAX_SHARE * len(rows)) & ~machine)
-    own = set(terms) | {"".join(terms)}
+    own = {singular(term) for term in terms} | {singular("".join(terms))}
     found = [(str(tags[i]), int(counts[i])) for i in np.flatnonzero(useful)]
     found = [(tag, n) for tag, n in found
-             if tag not in own and len(tag) >= 3 and not tag.isdigit()]
+             if singular(tag) not in own and len(tag) >= 3 and not tag.isdigit()]
     found.sort(key=lambda item: (-item[1], item[0]))
     return found[:limit]
 

@@ -32,11 +32,14 @@ def db():
         "cn tower skyline",         # 1001 both words
         "tower bridge london",      # 1002 one word only
         "café toronto",             # 1003 non-ASCII tag
-        "cntowers",                 # 1004 longer tag: no substring match
+        "cntowers",                 # 1004 the plural of the joined form
         "CN-Tower",                 # 1005 un-normalised old tag
         "",                         # 1006 no tags
         "graffitialley graffiti",   # 1007
         "cn",                       # 1008
+        "cntowerpark the",          # 1009 longer tag: no substring match
+        "churches city",            # 1010 plurals both ways
+        "church cities",            # 1011
     ]
     return FlickrPhotosDatabase(_photos(tags), None)
 
@@ -46,10 +49,10 @@ def _ids(frame):
 
 
 @pytest.mark.parametrize("phrase, expected", [
-    ("CN Tower", ["1000", "1001", "1005"]),
-    ("cntower", ["1000", "1005"]),
-    ("  cn   TOWER  ", ["1000", "1001", "1005"]),
-    ("C.N. Tower!", ["1000", "1001", "1005"]),
+    ("CN Tower", ["1000", "1001", "1004", "1005"]),
+    ("cntower", ["1000", "1004", "1005"]),
+    ("  cn   TOWER  ", ["1000", "1001", "1004", "1005"]),
+    ("C.N. Tower!", ["1000", "1001", "1004", "1005"]),
     ("tower cn", ["1001"]),          # joined "towercn" is no tag; words match 1001
     ("Café", ["1003"]),
     ("cafe", ["1003"]),
@@ -59,11 +62,56 @@ def _ids(frame):
     ("graffiti alley", ["1007"]),
     ("cn", ["1001", "1008"]),
     ("towe", []),                    # whole tags only, never substrings
+    ("cntowerpar", []),
     ("nothing-tagged-so", []),
 ])
 def test_matching_rules(db, phrase, expected):
     assert _ids(db.get_search_results(phrase)) == expected
     assert db.count_search_results(phrase) == len(expected)
+
+
+@pytest.mark.parametrize("phrase, same_as", [
+    ("the cn tower", "cn tower"),        # common words are ignored ...
+    ("Graffiti in the Alley", "graffiti alley"),
+    ("CN-Tower", "cn tower"),            # a hyphen or slash separates words
+    ("cn/tower", "cn tower"),
+    ("cn towers", "cn tower"),           # plurals find the singular's tags, and back
+    ("cntowers", "cntower"),
+    ("towers", "tower"),
+    ("church", "churches"),
+    ("city", "cities"),
+])
+def test_phrasing_rules(db, phrase, same_as):
+    assert parse_query(phrase) == parse_query(same_as)
+    assert _ids(db.get_search_results(phrase)) == _ids(db.get_search_results(same_as))
+    assert db.count_search_results(phrase) > 0
+
+
+def test_plural_forms_match_both_ways(db):
+    assert _ids(db.get_search_results("churches")) == ["1010", "1011"]
+    assert _ids(db.get_search_results("cities")) == ["1010", "1011"]
+    assert _ids(db.get_search_results("cn towers")) == ["1000", "1001", "1004", "1005"]
+
+
+def test_common_words_count_when_nothing_else_is_left(db):
+    # ... but a phrase of common words alone is searched as typed.
+    assert parse_query("the") == ["the"]
+    assert parse_query("in the") == ["in", "the"]
+    assert _ids(db.get_search_results("the")) == ["1009"]
+
+
+@pytest.mark.parametrize("word, expected", [
+    ("towers", "tower"), ("tower", "tower"), ("cities", "city"), ("churches", "church"),
+    ("boxes", "box"), ("glasses", "glass"), ("houses", "house"), ("glass", "glass"),
+    ("campus", "campus"), ("paris", "paris"), ("bus", "bus"), ("gas", "gas"),
+    ("news", "news"), ("lens", "lens"), ("lenses", "lens"), ("people", "person"),
+    ("ties", "tie"), ("cats", "cat"),
+])
+def test_singular(word, expected):
+    from snapassist.tagindex import singular, word_forms
+
+    assert singular(word) == expected
+    assert word in word_forms(word) and expected in word_forms(word)
 
 
 @pytest.mark.parametrize("phrase, message", [
@@ -232,7 +280,7 @@ def test_demo_search_finds_cn_tower(demo_db):
 def test_columns_subset(db):
     result = db.get_search_results("cn tower", columns=["id", "views"])
     assert list(result.columns) == ["id", "views"]
-    assert _ids(result) == ["1000", "1001", "1005"]
+    assert _ids(result) == ["1000", "1001", "1004", "1005"]
     with pytest.raises(KeyError, match="no column.*nope"):
         db.get_search_results("cn tower", columns=["id", "nope"])
 
