@@ -51,11 +51,11 @@ STOPWORDS = frozenset(("a", "an", "the", "of", "at", "in", "on", "by", "to", "fr
 MIN_PHOTOS_TO_CLUSTER = 15
 MIN_SAMPLES_FLOOR = 15
 MIN_SAMPLES_FRACTION = 0.005
-#: ... but never more than this: a dense group of 100 photos is a place at any
+#: ... but never more than this: a dense group of 50 photos is a place at any
 #: scale, and OPTICS' cost grows with min_samples times the photos, so without
 #: a cap the broadest subjects (0.5% of 784,000 photos) took the square of
 #: their size (README, "Precomputed answers").
-MIN_SAMPLES_CAP = 100
+MIN_SAMPLES_CAP = 50
 # A low xi keeps the gentle levels of the hierarchy (a place around its
 # crumbs); 0.05, the 2018 value, skips them and left only crumbs to choose.
 OPTICS_XI = 0.01

@@ -64,7 +64,7 @@ def word_forms(word):
     ``"tower"`` and ``"towers"`` both stand for ``tower`` and ``towers``.
     """
     base = singular(word)
-    candidates = {base, base + "s", base + "es", word}
+    candidates = {base, base + "s", base + "es"}
     candidates.update(plural for plural, one in _IRREGULAR.items() if one == base)
     if base.endswith("y"):
         candidates.add(base[:-1] + "ies")
@@ -189,12 +189,26 @@ class TagIndex:
             every = _intersect_sorted(every, other)
         if len(terms) == 1:
             return every
-        joined = self.rows_of_word("".join(terms))
+        joined = self._rows_of_joined(terms)
         if not len(joined):
             return every
         if not len(every):
             return joined
         return _union_sorted(every, joined)
+
+    def _rows_of_joined(self, terms):
+        """Rows of the photos with one tag made of the terms' forms joined.
+
+        Every word may be in any of its forms ("ripley's aquarium" finds
+        ``ripleysaquarium``, "cn towers" ``cntower``), at most a few thousand
+        dictionary look-ups for the longest phrase allowed.
+        """
+        found = _EMPTY
+        for words in itertools.product(*(word_forms(term) for term in terms)):
+            rows = self.rows("".join(words))
+            if len(rows):
+                found = rows if not len(found) else _union_sorted(found, rows)
+        return found
 
     def cotag_counts(self, rows):
         """For every tag, how many of the photos at ``rows`` carry it.

@@ -40,6 +40,7 @@ def db():
         "cntowerpark the",          # 1009 longer tag: no substring match
         "churches city",            # 1010 plurals both ways
         "church cities",            # 1011
+        "ripleysaquarium",          # 1012 a possessive, joined
     ]
     return FlickrPhotosDatabase(_photos(tags), None)
 
@@ -80,6 +81,7 @@ def test_matching_rules(db, phrase, expected):
     ("towers", "tower"),
     ("church", "churches"),
     ("city", "cities"),
+    ("Ripley's Aquarium", "ripley aquarium"),
 ])
 def test_phrasing_rules(db, phrase, same_as):
     assert parse_query(phrase) == parse_query(same_as)
@@ -91,6 +93,9 @@ def test_plural_forms_match_both_ways(db):
     assert _ids(db.get_search_results("churches")) == ["1010", "1011"]
     assert _ids(db.get_search_results("cities")) == ["1010", "1011"]
     assert _ids(db.get_search_results("cn towers")) == ["1000", "1001", "1004", "1005"]
+    # Every word of a joined tag may be in either form.
+    assert _ids(db.get_search_results("Ripley's Aquarium")) == ["1012"]
+    assert _ids(db.get_search_results("ripleysaquariums")) == ["1012"]
 
 
 def test_common_words_count_when_nothing_else_is_left(db):
