@@ -30,10 +30,12 @@ def parse_query(phrase):
     """Split a search phrase into the normalised terms a search matches.
 
     As people type: a hyphen or slash separates words like a space
-    ("CN-Tower" is "cn tower"); common words (``config.STOPWORDS``: "the",
-    "of", ...) are dropped when other words remain ("the cn tower" is "cn
-    tower"); each word is taken in its singular (:func:`~snapassist.tagindex.singular`),
-    which matches its plural too ("cn towers" is "cn tower").
+    ("CN-Tower" is "cn tower"); each word is taken in its singular
+    (:func:`~snapassist.tagindex.singular`), which matches its plural too
+    ("cn towers" is "cn tower"). Common words (``config.STOPWORDS``) are
+    kept: :meth:`TagIndex.match <snapassist.tagindex.TagIndex.match>` needs
+    them only inside joined tags ("art gallery of ontario" finds
+    ``artgalleryofontario``).
 
     Raises
     ------
@@ -62,8 +64,7 @@ def parse_query(phrase):
             f"the search phrase has {len(terms)} words; "
             f"at most {config.MAX_QUERY_TERMS} are allowed"
         )
-    kept = [term for term in terms if term not in config.STOPWORDS]
-    return [singular(term) for term in (kept or terms)]
+    return [term if term in config.STOPWORDS else singular(term) for term in terms]
 
 
 #: Characters that separate words in a phrase, as a space does.

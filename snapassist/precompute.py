@@ -243,7 +243,10 @@ class _DaskClient:
         # One thread per process: OPTICS holds the GIL, and a worker's memory
         # then holds one subject at a time.
         self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                    processes=True, host="127.0.0.1", dashboard_address=None)
+                                    processes=True, host="127.0.0.1",
+                                    # Any free port: with None, Dask still takes
+                                    # 8787 and warns when another run has it.
+                                    dashboard_address=":0")
         self.client = Client(self.cluster)
         return self.client
 

@@ -71,6 +71,12 @@ def word_forms(word):
     return sorted(c for c in candidates if singular(c) == base)
 
 
+def content_words(terms):
+    """The terms without the common words (``config.STOPWORDS``), unless none would remain."""
+    kept = [term for term in terms if term not in config.STOPWORDS]
+    return kept or list(terms)
+
+
 def _is_machine_tag(raw):
     # Flickr's machine tags are namespace:predicate=value; normalising strips
     # the punctuation, so remember which tags were written that way.
@@ -179,9 +185,16 @@ class TagIndex:
 
         A term matches each of its forms (singular and plural, see
         :func:`word_forms`), so ``["cn", "towers"]`` finds ``cntower``.
+        Common words (``config.STOPWORDS``) need not be tags when other words
+        remain ("the cn tower" finds what "cn tower" finds), but a joined tag
+        may hold them ("art gallery of ontario" finds ``artgalleryofontario``).
         """
+        words = content_words(terms)
+        joined = self._rows_of_joined(words)
+        if len(words) < len(terms):
+            joined = _union_sorted(joined, self._rows_of_joined(terms))
         # Intersect from the rarest tag up: the result only shrinks.
-        postings = sorted((self.rows_of_word(term) for term in terms), key=len)
+        postings = sorted((self.rows_of_word(term) for term in words), key=len)
         every = postings[0]
         for other in postings[1:]:
             if not len(every):
@@ -189,7 +202,6 @@ class TagIndex:
             every = _intersect_sorted(every, other)
         if len(terms) == 1:
             return every
-        joined = self._rows_of_joined(terms)
         if not len(joined):
             return every
         if not len(every):
@@ -258,7 +270,8 @@ def narrower_tags(index, terms, limit):
     counts, tags, machine = index.cotag_counts(rows)
     useful = ((counts >= config.MIN_PHOTOS_TO_CLUSTER)
               & (counts <= config.SUGGEST_MAX_SHARE * len(rows)) & ~machine)
-    own = {singular(term) for term in terms} | {singular("".join(terms))}
+    own = ({singular(term) for term in content_words(terms)}
+           | {singular("".join(terms)), singular("".join(content_words(terms)))})
     found = [(str(tags[i]), int(counts[i])) for i in np.flatnonzero(useful)]
     found = [(tag, n) for tag, n in found
              if singular(tag) not in own and len(tag) >= 3 and not tag.isdigit()]

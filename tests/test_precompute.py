@@ -40,7 +40,7 @@ def cluster():
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), old]))
     try:
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                          host="127.0.0.1", dashboard_address=None) as local:
+                          host="127.0.0.1", dashboard_address=":0") as local:
             yield local.scheduler_address
     finally:
         if old is None:
