@@ -310,6 +310,16 @@ class FlickrPhotosDatabase:
         """How many photos :meth:`get_search_results` would return."""
         return len(self.match(phrase))
 
+    def tag_counts(self):
+        """Every normalised tag and its number of photos, from the index alone.
+
+        Returns
+        -------
+        tags : ndarray of object
+        counts : ndarray of int64
+        """
+        return self._index.tag_counts()
+
     def narrower_tags(self, phrase, limit):
         """The commonest useful tags among the photos of ``phrase``.
 

@@ -19,7 +19,6 @@ search.
 This is the only module (with its private helpers) that imports dask.
 """
 import collections
-import itertools
 import logging
 import os
 import resource
@@ -31,10 +30,10 @@ from . import config
 from ._precompute_answer import StoredAnswer, compute_answer, load_answer
 from ._precompute_files import (Parts, StoredAnswers, canonical_phrase, fingerprint,
                                 read_answers, write_answers)
-from .database import FlickrPhotosDatabase, normalize_text, parse_query
-from .tagindex import singular
+from .database import FlickrPhotosDatabase, parse_query
 from .errors import ConfigError, QueryError, TableError, ValidationError
 from .hotspots import USED_COLUMNS
+from .tagindex import singular
 
 __all__ = ["StoredAnswer", "StoredAnswers", "Subject", "PrecomputeReport", "compute_answer",
            "load_answer", "list_subjects", "precompute_folder", "live_budget", "fingerprint",
@@ -67,21 +66,18 @@ def list_subjects(database, min_photos=None, max_words=None):
     """Every subject with more than ``min_photos`` photos, the largest first.
 
     Counts come from :meth:`FlickrPhotosDatabase.count_search_results`, so a
-    subject matches exactly what the live search matches; tag counts from
-    ``database.photos["tags"]`` only choose which phrases to count.
+    subject matches exactly what the live search matches; the tag index's
+    counts only choose which phrases to count.
     """
     min_photos = default_min_photos() if min_photos is None else min_photos
     max_words = config.PRECOMPUTE_MAX_WORDS if max_words is None else max_words
-    raw = collections.Counter(itertools.chain.from_iterable(
-        text.split() for text in database.photos["tags"].fillna("").to_numpy(dtype=object)))
-    # An upper bound per normalised tag in its singular (the search matches
-    # both forms): a photo tagged "café" and "cafe", or "tower" and
-    # "towers", counts twice.
+    # An upper bound per tag in its singular (the search matches both
+    # forms): a photo tagged "tower" and "towers" counts twice. Read from the
+    # tag index: the photo table itself is never loaded.
     bound = collections.Counter()
-    for tag, count in raw.items():
-        norm = singular(normalize_text(tag).replace(" ", ""))
-        if norm:
-            bound[norm] += count
+    for tag, count in zip(*database.tag_counts()):
+        if tag:
+            bound[singular(tag)] += int(count)
     candidates = {tag for tag, count in bound.items() if count > min_photos}
     for tag, count in bound.items():
         for words in _splits(tag, bound, max_words):
@@ -275,7 +271,7 @@ def _run(client, database, todo, parts, report, progress, total, answer_fn):
     from tqdm import tqdm
 
     n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-    columns = [c for c in USED_COLUMNS if c in database.photos.columns]
+    columns = [c for c in USED_COLUMNS if c in database.columns]
     queue = iter(todo)
     running = {}
     finished = as_completed()

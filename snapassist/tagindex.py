@@ -163,6 +163,10 @@ class TagIndex:
     def __len__(self):
         return len(self._code)
 
+    def tag_counts(self):
+        """Every normalised tag and how many photos carry it (two aligned arrays)."""
+        return self._tags, np.diff(self._offsets)
+
     def rows(self, tag):
         """Sorted row positions of the photos carrying ``tag`` (normalised)."""
         code = self._code.get(tag)

@@ -377,3 +377,22 @@ def test_the_page_says_when_its_map_shows_a_sample(tables, db, stored, monkeypat
     shown = len(small.points)
     assert shown < len(photos)
     assert f"The map shows {shown:,} of the {len(photos):,} photos" in page
+
+
+def test_listing_and_computing_subjects_never_reads_the_photo_table(tables, cluster, tmp_path,
+                                                                    monkeypatch):
+    # At a million photos the whole table takes tens of seconds and GBs to
+    # read; the tag index and the search file's columns are all it needs.
+    database = FlickrPhotosDatabase.from_folder(tables)
+
+    def refuse(self):
+        raise AssertionError("the whole photo table was read")
+
+    monkeypatch.setattr(FlickrPhotosDatabase, "photos", property(refuse))
+    subjects = list_subjects(database, MIN_PHOTOS)
+    assert subjects and all(s.n_photos > MIN_PHOTOS for s in subjects)
+    assert [s.n_photos for s in subjects] == sorted((s.n_photos for s in subjects), reverse=True)
+    assert all(database.count_search_results(s.phrase) == s.n_photos for s in subjects)
+    report = precompute_folder(tables, min_photos=MIN_PHOTOS, scheduler=cluster,
+                               output=tmp_path / "answers.hdf5", database=database)
+    assert report.ok and len(report.computed) == len(subjects)

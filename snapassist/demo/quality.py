@@ -118,7 +118,7 @@ def evaluate(folder, subjects=None, find=None):
     if len(truth) != db.n_photos:
         raise ValidationError(f"{str(folder)!r} holds {db.n_photos} photos, its marker says {n}")
     find = hotspots.find_hotspots if find is None else find
-    columns = [c for c in hotspots.USED_COLUMNS if c in db.photos.columns]
+    columns = [c for c in hotspots.USED_COLUMNS if c in db.columns]
     wanted = None if subjects is None else set(subjects)
     rows = []
     for subject in places.LANDMARKS:
