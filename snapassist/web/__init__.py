@@ -21,6 +21,7 @@ from flask import Flask
 from .. import config
 from ..errors import ConfigError
 from .cache import AnswerCache
+from .cities import is_cities_folder
 from .tables import TablesHolder
 
 log = logging.getLogger(__name__)
@@ -60,10 +61,9 @@ def create_app(test_config=None, load_tables=False):
         app.config.update(test_config)
     database = app.config["SNAPASSIST_DATABASE"]
     folder = app.config["SNAPASSIST_TABLES_FOLDER"]
-    if database is None:
+    several = database is None and is_cities_folder(_configured(folder))
+    if database is None and not several:
         folder = _check_folder(folder)
-    holder = TablesHolder(database=database, folder=folder)
-    app.extensions["snapassist_tables"] = holder
     # One cache per app, so per process, shared by a worker's threads.
     app.extensions["snapassist_cache"] = AnswerCache(app.config["SNAPASSIST_CACHE_MAX_ENTRIES"],
                                                      app.config["SNAPASSIST_CACHE_MAX_BYTES"])
@@ -73,11 +73,23 @@ def create_app(test_config=None, load_tables=False):
 
     from . import views
 
-    app.register_blueprint(views.bp)
+    if several:
+        # One sub-folder of tables per city: each city under /<city>/.
+        from .cities import setup
+
+        setup(app, _configured(folder), views.bp)
+    else:
+        app.extensions["snapassist_tables"] = TablesHolder(database=database, folder=folder)
+        app.register_blueprint(views.bp)
     views.register_error_handlers(app)
     if load_tables:
-        holder.get()
+        app.extensions["snapassist_tables"].get()
     return app
+
+
+def _configured(folder):
+    """The folder given, else ``FLICKR_TABLES_FOLDER`` (``None`` when neither is)."""
+    return config.get_tables_folder() if folder is None else Path(folder)
 
 
 def _check_folder(folder):
