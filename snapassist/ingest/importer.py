@@ -33,7 +33,7 @@ from ..errors import ValidationError
 from ..geo import Area
 from ..io import write_table, write_text_atomic
 from ..schema import PROCESSED_MASTER, RAW_MASTER, REQUIRED_COLUMNS
-from .preprocess import preprocess_table
+from .preprocess import preprocess_table, timezone_at
 from .readers import READERS, Problems, open_text, sniff
 
 log = logging.getLogger(__name__)
@@ -236,9 +236,7 @@ def describe_place(photos, city=None):
     lon = photos["longitude"].to_numpy(dtype=float)
     if not len(lat):
         raise ValidationError("no photo of the input has a usable position")
-    from timezonefinder import TimezoneFinder
-
-    zone = TimezoneFinder().timezone_at(lat=float(np.median(lat)), lng=float(np.median(lon)))
+    zone = timezone_at(np.median(lat), np.median(lon))
     return {"city": city or None,
             "area": {"bbox": [float(lon.min()), float(lat.min()), float(lon.max()),
                               float(lat.max())]},
