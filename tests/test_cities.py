@@ -165,12 +165,25 @@ def test_folders_whose_name_cannot_be_an_address_are_skipped(tmp_path, cities_fo
     assert list(app.test_client().get("/healthz").get_json()["cities"]) == ["dresden"]
 
 
-def test_preloading_loads_every_city(cities_folder):
+def test_a_server_start_checks_every_city_but_loads_none(cities_folder, tmp_path):
+    """``snapassist serve`` (load_tables=True): a broken city stops it, naming the file."""
     app = create_app({"TESTING": True, "SNAPASSIST_TABLES_FOLDER": cities_folder},
                      load_tables=True)
     health = app.test_client().get("/healthz").get_json()
+    assert not any(c["loaded"] for c in health["cities"].values())
+    # A gunicorn config with preload_app loads them all in the master (Cities.get).
+    app.extensions["snapassist_cities"].get()
+    health = app.test_client().get("/healthz").get_json()
     assert health["tables_loaded"] is True
     assert all(c["loaded"] for c in health["cities"].values())
+
+    from snapassist.errors import ConfigError
+
+    (tmp_path / "dresden").symlink_to(cities_folder / "dresden", target_is_directory=True)
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / config.MASTER_TABLE_PROCESSED).write_text("not a table")
+    with pytest.raises(ConfigError, match="broken.*not an HDF5 file"):
+        create_app({"SNAPASSIST_TABLES_FOLDER": tmp_path}, load_tables=True)
 
 
 def test_a_city_served_end_to_end_from_an_lbsn_import(tmp_path, monkeypatch):

@@ -26,6 +26,11 @@ class TablesHolder:
         self._lock = threading.Lock()
 
     @property
+    def folder(self):
+        """The folder of the tables, when one was given."""
+        return self._folder
+
+    @property
     def loaded(self):
         """Whether the tables are in memory."""
         return self._database is not None
