@@ -65,6 +65,10 @@ def test_the_home_page_lists_the_cities_with_their_photos(client, cities_folder)
     assert 'href="/toronto/"' in page and ">Toronto</a>" in page
     assert "180 photos" in page          # three subjects of 60, read without loading
     assert "notes" not in page
+    # The app's own addresses are not cities.
+    with client.get("/static/style.css") as static:
+        assert static.status_code == 200
+    assert client.get("/dresden").status_code == 308          # to /dresden/
     assert client.get("/healthz").get_json()["cities"]["dresden"] == {
         "name": "Dresden", "n_photos": 180, "loaded": False}
 
