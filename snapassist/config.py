@@ -26,6 +26,8 @@ ENV_API_SECRET = "FLICKR_API_SECRET"
 SCRAPE_CENTER_LAT = 43.68641
 SCRAPE_CENTER_LON = -79.489219
 SCRAPE_RADIUS_KM = 25.0
+#: The city of the 2018 scrape area, recorded with tables scraped there.
+SCRAPE_CITY = "Toronto"
 
 # --- Flickr API -----------------------------------------------------------
 FLICKR_REST_URL = "https://api.flickr.com/services/rest/"

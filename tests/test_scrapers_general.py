@@ -105,8 +105,11 @@ def test_bbox_area(busy, tmp_path):
               & (w["lat"] <= 43.7) & (w["datetaken_s"] >= from_mysql("2017-06-02"))
               & (w["datetaken_s"] < from_mysql("2017-06-03")))
     assert set(table["id"]) == set(w["id"][inside]) and len(table) > 0
-    # The area goes with the table, for the postprocessor.
-    assert read_table_attrs(tmp_path / "b.hdf5") == {"area": {"bbox": [-79.5, 43.6, -79.3, 43.7]}}
+    # The area goes with the table, for the postprocessor, and what the pages
+    # say of the place: no city was named, the time zone is the area's.
+    assert read_table_attrs(tmp_path / "b.hdf5") == {
+        "area": {"bbox": [-79.5, 43.6, -79.3, 43.7]}, "city": None,
+        "timezone": "America/Toronto"}
 
 
 @pytest.mark.slow
@@ -272,3 +275,44 @@ def test_resume_after_kill_9_gives_the_uninterrupted_table(tmp_path):
         assert fake.n_calls() - n_before <= (n_segments - len(done)) * 16
     resumed = pd.read_hdf(tmp_path / "out.hdf5", "table")
     pd.testing.assert_frame_equal(resumed, reference, check_dtype=False)
+
+
+def test_the_city_is_recorded_and_carried_to_the_processed_table(env, tmp_path, capsys):
+    from snapassist.cli.data import preprocess
+
+    day = ["2017-06-03", "2017-06-04", "--calls-per-hour", "1e9", "-q"]
+    # The 2018 area is Toronto's unless told otherwise.
+    (tmp_path / "a").mkdir()
+    assert main_general([*day, str(tmp_path / "a" / config.MASTER_TABLE_RAW)]) == 0
+    attrs = read_table_attrs(tmp_path / "a" / config.MASTER_TABLE_RAW)
+    assert attrs["city"] == "Toronto" and attrs["timezone"] == "America/Toronto"
+    # Another area records the name given, and none (with a warning) without one.
+    box = ["--bbox=-79.5,43.6,-79.3,43.7"]
+    (tmp_path / "b").mkdir()
+    assert main_general([*day, *box, "--city", "Old Toronto",
+                         str(tmp_path / "b" / config.MASTER_TABLE_RAW)]) == 0
+    assert read_table_attrs(tmp_path / "b" / config.MASTER_TABLE_RAW)["city"] == "Old Toronto"
+    assert main_general([*day[:-1], *box, str(tmp_path / "c.hdf5")]) == 0
+    assert "no --city" in capsys.readouterr().err
+    assert read_table_attrs(tmp_path / "c.hdf5")["city"] is None
+
+    # The preprocessing carries the place into the processed table...
+    assert preprocess([str(tmp_path / "b"), "-q"]) == 0
+    processed = tmp_path / "b" / config.MASTER_TABLE_PROCESSED
+    assert read_table_attrs(processed) == {
+        "city": "Old Toronto", "area": {"bbox": [-79.5, 43.6, -79.3, 43.7]},
+        "timezone": "America/Toronto"}
+    # ... and --city renames it.
+    assert preprocess([str(tmp_path / "b"), "-q", "--city", "Toronto Downtown"]) == 0
+    assert read_table_attrs(processed)["city"] == "Toronto Downtown"
+
+
+def test_tables_scraped_before_the_record_are_toronto_only_in_the_2018_area(tmp_path):
+    from snapassist.ingest.preprocess import describe_scrape
+
+    assert describe_scrape({}, default_area())["city"] == "Toronto"
+    elsewhere = Area.circle(51.05, 13.74, 10)
+    assert describe_scrape({}, elsewhere) == {
+        "city": None, "area": elsewhere.to_dict(), "timezone": "Europe/Berlin"}
+    assert describe_scrape({"city": None}, default_area())["city"] is None
+    assert describe_scrape({}, elsewhere, city="Dresden")["city"] == "Dresden"

@@ -91,6 +91,9 @@ def build_preprocess_parser(prog="snapassist-preprocess"):
         parser, "Photos outside the area are dropped. Default: the area scraper 1 "
         "recorded in the master table, else a circle of %g km around (%g, %g)."
         % (config.SCRAPE_RADIUS_KM, config.SCRAPE_CENTER_LAT, config.SCRAPE_CENTER_LON))
+    parser.add_argument("--city", help="the city's name, shown on the pages (default: the "
+                                       "one the scraper recorded, %r for the 2018 area)"
+                        % config.SCRAPE_CITY)
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     return parser
 
@@ -104,7 +107,7 @@ def preprocess(argv=None, prog="snapassist-preprocess"):
     try:
         reports = read_and_preprocess_tables(args.folder, args.master, args.popular,
                                              args.master_out, args.popular_out,
-                                             area=area_from_args(args))
+                                             area=area_from_args(args), city=args.city)
     except SnapAssistError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT

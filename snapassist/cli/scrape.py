@@ -97,6 +97,9 @@ def build_general_parser(prog="run_scraper_1_general.py"):
     add_area_options(parser, "Default: a circle of %g km around (%g, %g), the 2018 scrape "
                              "area." % (config.SCRAPE_RADIUS_KM, config.SCRAPE_CENTER_LAT,
                                         config.SCRAPE_CENTER_LON))
+    parser.add_argument("--city", help="the city's name, recorded with the table for the "
+                                       "pages (default %r for the 2018 area, else none)"
+                                       % config.SCRAPE_CITY)
     _common_options(parser)
     return parser
 
@@ -189,6 +192,12 @@ def _general_body(args, out):
 
     area = area_from_args(args) or default_area()
     period_bounds(args.start, args.end)  # bad dates fail before anything else
+    city = args.city
+    if city is None and area == default_area():
+        city = config.SCRAPE_CITY
+    elif city is None:
+        log.warning("no --city: the table records no city name, and the pages will say "
+                    "'the area' (name it with snapassist preprocess --city)")
     n_days = (args.end - args.start).days
     client = _make_client(args)
     log.info("scraping %s, %s to %s (exclusive), into %s", area.describe(), args.start,
@@ -197,7 +206,7 @@ def _general_body(args, out):
         def progress(days_done, n):
             bar.update(round(days_done - bar.n, 3))
             bar.set_postfix_str(f"{n} photos in the last segment")
-        table = scrape_general(client, args.start, args.end, out, area, progress)
+        table = scrape_general(client, args.start, args.end, out, area, progress, city=city)
     if not args.quiet:
         print(f"{len(table)} photos written to {out} ({client.n_calls} API calls)",
               file=sys.stderr)

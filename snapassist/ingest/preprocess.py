@@ -80,17 +80,41 @@ def preprocess_table(raw, columns, area=None, name="table"):
     return frame, report
 
 
+def timezone_at(lat, lon):
+    """The IANA time zone name at a point (``None`` at sea), from ``timezonefinder``."""
+    from timezonefinder import TimezoneFinder
+
+    return TimezoneFinder().timezone_at(lat=float(lat), lng=float(lon))
+
+
+def describe_scrape(recorded, area, city=None):
+    """What a scraped table says of its place: ``{"city", "area", "timezone"}``.
+
+    ``city`` names it; else the city scraper 1 recorded; else, for tables
+    that predate that record, the 2018 area's city when the area is that one.
+    The time zone is the recorded one, else the area's middle's.
+    """
+    if city is None:
+        city = recorded.get("city") if "city" in recorded else (
+            config.SCRAPE_CITY if area == default_area() else None)
+    w, s, e, n = area.bounds()
+    zone = recorded.get("timezone") or timezone_at((s + n) / 2, (w + e) / 2)
+    return {"city": city or None, "area": area.to_dict(), "timezone": zone}
+
+
 def read_and_preprocess_tables(table_folder, master_table=config.MASTER_TABLE_RAW,
                                popular_table=config.POPULAR_TABLE_RAW,
                                master_table_processed=config.MASTER_TABLE_PROCESSED,
                                popular_table_processed=config.POPULAR_TABLE_PROCESSED,
-                               area=None):
+                               area=None, city=None):
     """Process the raw tables of ``table_folder`` into processed tables there.
 
     The popular table is optional (scraper 2 may not have run): when it is
     absent only the master table is processed. Photos outside ``area`` are
     dropped; by default the area scraper 1 recorded in the master table, else
-    the 2018 scrape area.
+    the 2018 scrape area. The processed master table records the place for
+    the pages (see :func:`describe_scrape`): ``city``, else the one scraper 1
+    recorded.
 
     Returns
     -------
@@ -107,10 +131,11 @@ def read_and_preprocess_tables(table_folder, master_table=config.MASTER_TABLE_RA
     if not folder.is_dir():
         raise TableError(f"the table folder {str(folder)!r} does not exist", path=str(folder))
     reports = {"master": None, "popular": None}
+    recorded = read_table_attrs(folder / master_table)
     if area is None:
-        recorded = read_table_attrs(folder / master_table).get("area")
-        area = Area.from_dict(recorded) if recorded else default_area()
+        area = Area.from_dict(recorded["area"]) if recorded.get("area") else default_area()
     log.info("keeping photos in the %s", area.describe())
+    place = describe_scrape(recorded, area, city)
     jobs = [("master", master_table, master_table_processed, PROCESSED_MASTER),
             ("popular", popular_table, popular_table_processed, PROCESSED_POPULAR)]
     for kind, src, dst, columns in jobs:
@@ -120,7 +145,7 @@ def read_and_preprocess_tables(table_folder, master_table=config.MASTER_TABLE_RA
             continue
         frame, report = preprocess_table(read_table(path, f"raw {kind} table"), columns, area,
                                          str(path))
-        write_table(frame, folder / dst, fmt="table")
+        write_table(frame, folder / dst, fmt="table", attrs=place if kind == "master" else None)
         reports[kind] = report
         log.info("%s: %s -> %s", kind, report, folder / dst)
     if (master_table_processed, popular_table_processed) == (config.MASTER_TABLE_PROCESSED,

@@ -157,6 +157,14 @@ def photos_to_frame(photos):
     return frame.astype(object)
 
 
+def area_timezone(area):
+    """The IANA time zone at the middle of ``area`` (``None`` at sea)."""
+    from timezonefinder import TimezoneFinder
+
+    w, s, e, n = area.bounds()
+    return TimezoneFinder().timezone_at(lat=(s + n) / 2, lng=(w + e) / 2)
+
+
 def period_bounds(start_date, end_date):
     """First and last second (naive epoch) of the days ``[start_date, end_date)``."""
     if not isinstance(start_date, date) or not isinstance(end_date, date):
@@ -169,7 +177,8 @@ def period_bounds(start_date, end_date):
     return first, first + (end_date - start_date).days * 86400 - 1
 
 
-def scrape_general(client, start_date, end_date, out_path, area=None, progress=None):
+def scrape_general(client, start_date, end_date, out_path, area=None, progress=None,
+                   city=None):
     """Fetch every photo of ``area`` taken in ``[start_date, end_date)``.
 
     Resumes from the checkpoint folder beside ``out_path`` if one exists, and
@@ -187,6 +196,9 @@ def scrape_general(client, start_date, end_date, out_path, area=None, progress=N
     progress : callable, optional
         ``progress(days_done, n_photos)`` after each segment (``days_done``
         counts days of the period covered so far, a float).
+    city : str, optional
+        The city's name, recorded with the area and its time zone for the
+        pages (``None`` records none).
 
     Returns
     -------
@@ -221,11 +233,13 @@ def scrape_general(client, start_date, end_date, out_path, area=None, progress=N
         table = photos_to_frame([])
     # Segments overlap by one second, and a photo may be re-dated mid-scrape.
     table = table.drop_duplicates("id", keep="first").reset_index(drop=True)
-    # The area goes with the table, so the preprocessing keeps the same one.
-    checkpoint.finish(table, attrs={"area": area.to_dict()})
+    # The area goes with the table, so the preprocessing keeps the same one,
+    # and with it what the pages say of the place.
+    checkpoint.finish(table, attrs={"area": area.to_dict(), "city": city or None,
+                                    "timezone": area_timezone(area)})
     log.info("wrote %d photos to %s", len(table), out_path)
     return table
 
 
-__all__ = ["flickr_area_params", "iter_query", "fetch_segment", "iter_window_photos",
+__all__ = ["area_timezone", "flickr_area_params", "iter_query", "fetch_segment", "iter_window_photos",
            "photos_to_frame", "period_bounds", "scrape_general"]

@@ -9,7 +9,10 @@ on its first search. With ``gunicorn --preload snapassist.web:app`` the master
 builds ``app`` before forking and we load the tables right away, so they are
 loaded once and shared by every worker (copy-on-write). When ``--preload``
 comes from a gunicorn config file instead of the command line, say
-``'snapassist.web:create_app(load_tables=True)'`` to get the same.
+``'snapassist.web:create_app(load_tables=True)'`` to get the same. With
+several cities (see :mod:`.cities`) ``create_app(load_tables=True)`` checks
+each city's table and loads each on its first search; a preloading gunicorn
+loads them all in the master.
 """
 import logging
 import os
@@ -21,6 +24,7 @@ from flask import Flask
 from .. import config
 from ..errors import ConfigError
 from .cache import AnswerCache
+from .cities import is_cities_folder
 from .tables import TablesHolder
 
 log = logging.getLogger(__name__)
@@ -42,8 +46,12 @@ def create_app(test_config=None, load_tables=False):
         (defaults from :mod:`snapassist.config`). Without
         either, the tables come from :func:`snapassist.demo.resolve_tables`
         (``FLICKR_TABLES_FOLDER``, the current folder, or the demo tables).
+        A folder without tables at its root but with one sub-folder of tables
+        per city serves each city under ``/<city>/`` (see :mod:`.cities`).
     load_tables : bool
-        Load the tables now instead of on the first search.
+        Load the tables now instead of on the first search. With several
+        cities, check each city's master table now and still load each on
+        its first search (``Cities.get()`` loads them all).
 
     Raises
     ------
@@ -60,10 +68,9 @@ def create_app(test_config=None, load_tables=False):
         app.config.update(test_config)
     database = app.config["SNAPASSIST_DATABASE"]
     folder = app.config["SNAPASSIST_TABLES_FOLDER"]
-    if database is None:
+    several = database is None and is_cities_folder(_configured(folder))
+    if database is None and not several:
         folder = _check_folder(folder)
-    holder = TablesHolder(database=database, folder=folder)
-    app.extensions["snapassist_tables"] = holder
     # One cache per app, so per process, shared by a worker's threads.
     app.extensions["snapassist_cache"] = AnswerCache(app.config["SNAPASSIST_CACHE_MAX_ENTRIES"],
                                                      app.config["SNAPASSIST_CACHE_MAX_BYTES"])
@@ -73,11 +80,26 @@ def create_app(test_config=None, load_tables=False):
 
     from . import views
 
-    app.register_blueprint(views.bp)
+    if several:
+        # One sub-folder of tables per city: each city under /<city>/.
+        from .cities import setup
+
+        cities = setup(app, _configured(folder), views.bp)
+    else:
+        app.extensions["snapassist_tables"] = TablesHolder(database=database, folder=folder)
+        app.register_blueprint(views.bp)
     views.register_error_handlers(app)
-    if load_tables:
-        holder.get()
+    if load_tables and several:
+        for city in cities:
+            _check_folder(city.holder.folder)
+    elif load_tables:
+        app.extensions["snapassist_tables"].get()
     return app
+
+
+def _configured(folder):
+    """The folder given, else ``FLICKR_TABLES_FOLDER`` (``None`` when neither is)."""
+    return config.get_tables_folder() if folder is None else Path(folder)
 
 
 def _check_folder(folder):
@@ -113,7 +135,10 @@ def __getattr__(name):
     global _app
     if name == "app":
         if _app is None:
-            _app = create_app(load_tables=_gunicorn_preloads())
+            preload = _gunicorn_preloads()
+            _app = create_app(load_tables=preload)
+            if preload:     # several cities: every one, shared by the workers
+                _app.extensions["snapassist_tables"].get()
         return _app
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

@@ -28,7 +28,8 @@ from .format import (BACKGROUND_COLOUR, PALETTE, format_hours, format_months, ra
 
 TILES = "OpenStreetMap"
 _STATIC = Path(__file__).parent / "static"
-TORONTO = (43.6532, -79.3832)
+#: The first view of a map with neither photos nor a recorded area: the world.
+_WORLD = ((-60.0, -180.0), (75.0, 180.0))
 
 
 class _RawScript(Element):
@@ -181,13 +182,35 @@ class MapParts:
     markers_name: str
 
 
-def build_map(result):
-    """A folium map of a :class:`~snapassist.hotspots.HotspotResult`.
+def first_view(result, area_bounds=None):
+    """``[[south, west], [north, east]]``: what a map of ``result`` first shows.
 
-    The view is fitted to the cluster members (to every photo when there is
-    no cluster) so that a far-away stray photo does not zoom the map out.
+    The cluster members (every photo when there is no cluster), so that a
+    far-away stray photo does not zoom the map out; with no photo at all, the
+    area the tables record (``(min_lon, min_lat, max_lon, max_lat)``), else
+    the world. Never one city's view for another's photos.
     """
-    fmap = folium.Map(location=TORONTO, zoom_start=11, tiles=TILES, control_scale=True)
+    members = result.photo_rank > 0
+    if not members.any():
+        members = np.ones(len(result.latitudes), dtype=bool)
+    if members.any():
+        lat, lon = result.latitudes[members], result.longitudes[members]
+        return [[float(lat.min()), float(lon.min())], [float(lat.max()), float(lon.max())]]
+    if area_bounds is not None:
+        w, s, e, n = (float(v) for v in area_bounds)
+        return [[s, w], [n, e]]
+    return [list(_WORLD[0]), list(_WORLD[1])]
+
+
+def build_map(result, area_bounds=None):
+    """A folium map of a :class:`~snapassist.hotspots.HotspotResult`, viewing :func:`first_view`.
+
+    Centred on that view too, so that nothing (not even the map's first
+    frame, before the fit) shows another place.
+    """
+    (s, w), (n, e) = view = first_view(result, area_bounds)
+    fmap = folium.Map(location=((s + n) / 2, (w + e) / 2), zoom_start=11, tiles=TILES,
+                      control_scale=True)
     header = fmap.get_root().header
     header.add_child(_RawScript(f"<style>{_static_text('map.css')}</style>"),
                      name="snapassist_style")
@@ -197,19 +220,16 @@ def build_map(result):
     fmap.add_child(points, name="photos")
     markers = ClusterMarkers(result.hotspots)
     fmap.add_child(markers, name="clusters")
-    members = result.photo_rank > 0
-    if not members.any():
-        members = np.ones(len(result.latitudes), dtype=bool)
-    if members.any():
-        lat, lon = result.latitudes[members], result.longitudes[members]
-        fmap.fit_bounds([[float(lat.min()), float(lon.min())],
-                         [float(lat.max()), float(lon.max())]], padding=(20, 20), max_zoom=16)
+    fmap.fit_bounds(view, padding=(20, 20), max_zoom=16)
     return fmap, points, markers
 
 
-def render_map(result):
-    """Render :func:`build_map` into :class:`MapParts` for a page template."""
-    fmap, points, markers = build_map(result)
+def render_map(result, area_bounds=None):
+    """Render :func:`build_map` into :class:`MapParts` for a page template.
+
+    ``area_bounds`` is the area the tables record (see :func:`first_view`).
+    """
+    fmap, points, markers = build_map(result, area_bounds)
     root = fmap.get_root()
     root.render()
     return MapParts(header=Markup(root.header.render()), html=Markup(root.html.render()),

@@ -26,6 +26,11 @@ class TablesHolder:
         self._lock = threading.Lock()
 
     @property
+    def folder(self):
+        """The folder of the tables, when one was given."""
+        return self._folder
+
+    @property
     def loaded(self):
         """Whether the tables are in memory."""
         return self._database is not None
@@ -41,22 +46,48 @@ class TablesHolder:
         return not config.has_tables(Path.cwd())
 
     @property
-    def city(self):
-        """The city the tables record (``None`` when they record none, or are not known yet).
+    def place(self):
+        """Where the tables are: ``{"city", "area", "timezone"}`` as recorded, or ``{}``.
 
         Read from the master table's attributes (``snapassist import --city``,
-        the demo build) without loading the tables.
+        the scraper's ``--city``, the demo build) without loading the tables;
+        ``{}`` while the demo is not built yet (known after the first search).
         """
         if self._place is None:
             folder = self._loaded_from or self._folder
+            if folder is None and self._database is not None:
+                source = getattr(self._database, "_sources", None)
+                folder = Path(source[0]).parent if source else None
             if folder is None and config.has_tables(Path.cwd()):
                 folder = Path.cwd()
             if folder is None:
-                return None          # the demo, not built yet: known after the first search
+                return {}
             from ..io import read_table_attrs
 
             self._place = read_table_attrs(Path(folder) / config.MASTER_TABLE_PROCESSED)
-        return self._place.get("city") or None
+        return self._place
+
+    @property
+    def city(self):
+        """The city the tables record (``None`` when they record none, or are not known yet)."""
+        return self.place.get("city") or None
+
+    @property
+    def area_bounds(self):
+        """``(min_lon, min_lat, max_lon, max_lat)`` of the recorded area, or ``None``.
+
+        The area is a box (imports) or a circle (scrapes, the demo); a
+        damaged record counts as none, so the map falls back on the photos.
+        """
+        from ..errors import SnapAssistError
+        from ..geo import Area
+
+        area = self.place.get("area")
+        try:
+            return tuple(float(v) for v in Area.from_dict(area).bounds()) if area else None
+        except (SnapAssistError, KeyError, TypeError, ValueError):
+            log.warning("the tables record an unusable area %r: ignored", area)
+            return None
 
     def get(self):
         """The database, loading it on the first call."""

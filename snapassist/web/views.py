@@ -2,13 +2,14 @@
 import dataclasses
 import logging
 
-from flask import (Blueprint, current_app, jsonify, render_template, request)
+from flask import (Blueprint, current_app, g, jsonify, render_template, request)
 
 from .. import config
 from ..database import parse_query
 from ..errors import NotEnoughPhotosError, QueryError, SnapAssistError
 from ..hotspots import SCORE_TEXT, USED_COLUMNS, find_hotspots
 from .cache import config_key, estimate_bytes
+from .cities import current_holder, give_city, take_city
 from .format import format_hours, format_months, rank_colour, settings_lines
 from .map import render_map
 from .plots import build_reachability_plot
@@ -16,6 +17,10 @@ from .plots import build_reachability_plot
 log = logging.getLogger(__name__)
 
 bp = Blueprint("snapassist", __name__)
+# Under ``/<city>`` (several cities, see web/cities.py) the city leaves the
+# URL's values before a view runs and comes back in every url_for.
+bp.url_value_preprocessor(take_city)
+bp.url_defaults(give_city)
 
 #: How much of a rejected query is echoed back into the search box.
 _ECHO_CHARS = 2 * config.MAX_QUERY_CHARS
@@ -23,7 +28,7 @@ _MISSING_QUERY = "Type what you want to photograph, for example 'cn tower'."
 
 
 def _tables():
-    return current_app.extensions["snapassist_tables"].get()
+    return current_holder().get()
 
 
 def _query_arg():
@@ -53,8 +58,8 @@ def _search(phrase):
     live_max = current_app.config["SNAPASSIST_LIVE_MAX_PHOTOS"]
     # Everything that changes an answer: what was asked (normalised, so
     # "CN Tower" and "cn  tower" share one), the tables, every setting.
-    key = (tuple(parse_query(phrase)), database.fingerprint or id(database), live_max,
-           config_key())
+    key = (g.get("city"), tuple(parse_query(phrase)), database.fingerprint or id(database),
+           live_max, config_key())
     cache = current_app.extensions["snapassist_cache"]
     answer = cache.get_or_compute(key, lambda: _compute(database, phrase, live_max),
                                   estimate_bytes)
@@ -76,7 +81,7 @@ def _page(key, kind, answer, render):
 def _compute(database, phrase, live_max):
     # An answer computed beforehand (snapassist precompute) is served whole,
     # however many photos it has: the budget is for live clustering only.
-    stored = current_app.extensions["snapassist_tables"].stored_answer(phrase)
+    stored = current_holder().stored_answer(phrase)
     if stored is not None:
         return stored.to_result(phrase.strip())
     n_photos = database.count_search_results(phrase)
@@ -115,15 +120,16 @@ def _too_broad_message(answer):
 
 
 def _is_demo():
-    return current_app.extensions["snapassist_tables"].is_demo
+    holder = current_holder()
+    return holder is not None and holder.is_demo
 
 
 @bp.app_context_processor
 def _page_globals():
     """What every page may show: the ranking's formula comes from the method itself,
     the city's name from the tables."""
-    return {"score_text": SCORE_TEXT,
-            "city": current_app.extensions["snapassist_tables"].city}
+    holder = current_holder()
+    return {"score_text": SCORE_TEXT, "city": None if holder is None else holder.city}
 
 
 @bp.route("/")
@@ -157,7 +163,7 @@ def _render_results(database, result):
     sampled = (f"The map shows {shown:,} of the {result.n_photos:,} photos: every spot's "
                "photos and a fixed sample of the others." if shown < result.n_photos else None)
     return render_template("results.html", query=result.query, result=result, spots=spots,
-                           map=render_map(result), plot=build_reachability_plot(result),
+                           map=render_map(result, current_holder().area_bounds), plot=build_reachability_plot(result),
                            sampled=sampled, demo=database.is_demo)
 
 
@@ -191,7 +197,7 @@ def _render_api(database, result):
 @bp.route("/healthz")
 def healthz():
     """Liveness: answers without loading the tables."""
-    holder = current_app.extensions["snapassist_tables"]
+    holder = current_holder()
     return jsonify({"status": "ok", "tables_loaded": holder.loaded})
 
 
