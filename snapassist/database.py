@@ -5,7 +5,6 @@ A search costs a few set intersections on an inverted index (normalised tag
 run on every row for every query as in 2018.
 """
 import logging
-import re
 import threading
 from pathlib import Path
 
@@ -13,62 +12,19 @@ import numpy as np
 import pandas as pd
 
 from . import config, schema
-from .errors import QueryError, TableError
+from .errors import TableError
 from .hotspots import USED_COLUMNS
-from .io import read_table
-from .searchstore import (PackedText, StoreError, fingerprint_files, read_store,
-                          write_store)
-from .tagindex import TagIndex, narrower_tags, normalize_text, singular
+from .io import read_table, read_table_attrs
+from .searchstore import (LightColumn, PackedText, StoreError, fingerprint_files,
+                          pack_column, read_store, unpack_column, write_store)
+from .spots import light_codes
+# parse_query and normalize_text are part of the search API, which callers import from here.
+from .tagindex import TagIndex, narrower_tags, normalize_text, parse_query  # noqa: F401
 
 log = logging.getLogger(__name__)
 
 #: The stored search file, beside the master table.
 SEARCH_FILE = "master_table_processed.search"
-
-
-def parse_query(phrase):
-    """Split a search phrase into the normalised terms a search matches.
-
-    As people type: a hyphen or slash separates words like a space
-    ("CN-Tower" is "cn tower"); each word is taken in its singular
-    (:func:`~snapassist.tagindex.singular`), which matches its plural too
-    ("cn towers" is "cn tower"). Common words (``config.STOPWORDS``) are
-    kept: :meth:`TagIndex.match <snapassist.tagindex.TagIndex.match>` needs
-    them only inside joined tags ("art gallery of ontario" finds
-    ``artgalleryofontario``).
-
-    Raises
-    ------
-    QueryError
-        If ``phrase`` is not a string, is longer than
-        ``config.MAX_QUERY_CHARS`` characters, has more than
-        ``config.MAX_QUERY_TERMS`` terms, or has no terms left after cleaning.
-    """
-    if not isinstance(phrase, str):
-        raise QueryError(f"the search phrase must be text, got {type(phrase).__name__}")
-    if len(phrase) > config.MAX_QUERY_CHARS:
-        raise QueryError(
-            f"the search phrase is {len(phrase)} characters long; "
-            f"at most {config.MAX_QUERY_CHARS} are allowed"
-        )
-    if not phrase.strip():
-        raise QueryError("the search phrase is empty; type a subject such as 'cn tower'")
-    terms = normalize_text(_WORD_BREAKS.sub(" ", phrase)).split()
-    if not terms:
-        raise QueryError(
-            f"the search phrase {phrase.strip()[:40]!r} has no letters or digits "
-            f"to search for; type a subject such as 'cn tower'"
-        )
-    if len(terms) > config.MAX_QUERY_TERMS:
-        raise QueryError(
-            f"the search phrase has {len(terms)} words; "
-            f"at most {config.MAX_QUERY_TERMS} are allowed"
-        )
-    return [term if term in config.STOPWORDS else singular(term) for term in terms]
-
-
-#: Characters that separate words in a phrase, as a space does.
-_WORD_BREAKS = re.compile(r"[-/\u2010-\u2015]")
 
 
 def _normalize_columns(frame, columns, source):
@@ -125,13 +81,18 @@ class FlickrPhotosDatabase:
     fingerprint : str or None
         Identifies the tables loaded (their files' hash) when loaded from a
         folder with a stored search file; ``None`` otherwise.
+    timezone : str
+        The city's time zone the master table records (``snapassist import``,
+        preprocess, the demo), else ``config.DEFAULT_TIMEZONE``.
     """
 
     def __init__(self, main_table, popular_table=None, is_demo=None):
         if isinstance(main_table, pd.DataFrame):
             master, source = main_table, "<master DataFrame>"
+            self.timezone = config.DEFAULT_TIMEZONE
         else:
             master, source = read_table(main_table, "master table"), str(main_table)
+            self.timezone = _recorded_timezone(main_table)
             if is_demo is None:
                 is_demo = (Path(main_table).parent / config.DEMO_MARKER).is_file()
         self.is_demo = bool(is_demo)
@@ -192,14 +153,14 @@ class FlickrPhotosDatabase:
         self.is_demo = (Path(master).parent / config.DEMO_MARKER).is_file()
         self.has_exif = bool(meta["has_exif"])
         self.fingerprint = meta["fingerprint"]
+        self.timezone = _recorded_timezone(master)
         self._photos = None
         self._columns = list(meta["columns"])
         self._sources = (master, popular)
         self._lock = threading.Lock()
         self._stored = {}
         for name, kind in meta["stored"].items():
-            self._stored[name] = (PackedText.from_arrays(arrays, f"col:{name}:")
-                                  if kind == "text" else arrays[f"col:{name}"])
+            self._stored[name] = unpack_column(arrays, name, kind)
         tags = PackedText.from_arrays(arrays, "index:tags:")
         self._index = TagIndex.from_arrays(
             np.asarray(tags.take(np.arange(len(tags))), dtype=object),
@@ -250,14 +211,31 @@ class FlickrPhotosDatabase:
                     self._photos = type(self)(*self._sources)._photos
         return self._photos
 
-    def match(self, phrase):
+    def match(self, phrase, months=None, lights=None):
         """Row positions (sorted) of the photos :meth:`get_search_results` returns.
 
-        Costs only index lookups: use it to count a search's photos.
+        Costs only index lookups (and, with filters, one look at the month or
+        light of the hits): use it to count a search's photos.
         """
-        return self._index.match(parse_query(phrase))
+        rows = self._index.match(parse_query(phrase))
+        if months:
+            month = self._values("month", rows, np.nan)
+            rows = rows[np.isin(month, np.asarray(months, dtype=np.float64))]
+        if lights:
+            # Tables older than the light: every photo's is unknown ("").
+            stored = self._stored.get("light")
+            codes = (stored.codes[rows] if isinstance(stored, LightColumn)
+                     else light_codes(self._values("light", rows, "")))
+            rows = rows[np.isin(codes, light_codes(list(lights)))]
+        return rows
 
-    def get_search_results(self, phrase, columns=None):
+    def _values(self, name, rows, missing):
+        """Column ``name`` at ``rows`` as a numpy array (``missing`` when absent)."""
+        if name not in self._columns:
+            return np.full(len(rows), missing)
+        return self._take(name, rows, pd.RangeIndex(len(rows))).to_numpy()
+
+    def get_search_results(self, phrase, columns=None, months=None, lights=None):
         """The photos tagged with ``phrase``, EXIF columns joined on ``id``.
 
         A photo matches when every term of the phrase is one of its tags, or
@@ -274,6 +252,9 @@ class FlickrPhotosDatabase:
             what a search costs on a large table, so callers that need a few
             columns should name them (``hotspots.USED_COLUMNS`` are always
             at hand; others may need the whole table read once).
+        months, lights : list, optional
+            Keep only the photos taken in those months (1-12), or in one of
+            those lights (``geo.LIGHTS``).
 
         Returns
         -------
@@ -289,7 +270,7 @@ class FlickrPhotosDatabase:
         KeyError
             If a name in ``columns`` is not a column of the table.
         """
-        rows = self.match(phrase)
+        rows = self.match(phrase, months, lights)
         if columns is None:
             return self.photos.iloc[rows]
         missing = [c for c in columns if c not in self._columns]
@@ -303,12 +284,12 @@ class FlickrPhotosDatabase:
         stored = self._stored.get(name)
         if stored is None:
             return self.photos[name].iloc[rows]
-        values = stored.take(rows) if isinstance(stored, PackedText) else stored[rows]
+        values = stored[rows] if isinstance(stored, np.ndarray) else stored.take(rows)
         return pd.Series(values, index=index, name=name)
 
-    def count_search_results(self, phrase):
+    def count_search_results(self, phrase, months=None, lights=None):
         """How many photos :meth:`get_search_results` would return."""
-        return len(self.match(phrase))
+        return len(self.match(phrase, months, lights))
 
     def tag_counts(self):
         """Every normalised tag and its number of photos, from the index alone.
@@ -355,17 +336,13 @@ class FlickrPhotosDatabase:
             col = self._photos[name] if self._photos is not None else None
             if col is None:
                 raise TableError("write_search_file needs a database built from tables")
-            if schema.is_text_dtype(col.dtype):
-                try:
-                    arrays.update(PackedText.from_series(col).to_arrays(f"col:{name}:"))
-                except ValueError as exc:
-                    log.warning("column %r is not stored for searching (%s): searches "
-                                "that read it will read the whole table", name, exc)
-                    continue
-                stored[name] = "text"
-            else:
-                arrays[f"col:{name}"] = col.to_numpy()
-                stored[name] = "array"
+            try:
+                stored[name], packed = pack_column(name, col)
+            except ValueError as exc:
+                log.warning("column %r is not stored for searching (%s): searches "
+                            "that read it will read the whole table", name, exc)
+                continue
+            arrays.update(packed)
         meta = {"fingerprint": fingerprint, "n_rows": self.n_photos, "has_exif": self.has_exif,
                 "columns": self._columns, "stored": stored}
         return write_store(folder / SEARCH_FILE, arrays, meta)
@@ -394,6 +371,10 @@ def _take_or_nan(column, where):
         return column.reindex(range(len(where))).to_numpy()
     found = where >= 0
     return column.take(np.where(found, where, 0)).where(found).to_numpy()
+
+
+def _recorded_timezone(master_path):
+    return read_table_attrs(master_path).get("timezone") or config.DEFAULT_TIMEZONE
 
 
 def _existing(path):

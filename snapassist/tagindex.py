@@ -13,6 +13,7 @@ import pandas as pd
 from unidecode import unidecode
 
 from . import config
+from .errors import QueryError
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9\s]")
 _EMPTY = np.empty(0, dtype=np.int64)
@@ -75,6 +76,51 @@ def content_words(terms):
     """The terms without the common words (``config.STOPWORDS``), unless none would remain."""
     kept = [term for term in terms if term not in config.STOPWORDS]
     return kept or list(terms)
+
+
+def parse_query(phrase):
+    """Split a search phrase into the normalised terms a search matches.
+
+    As people type: a hyphen or slash separates words like a space
+    ("CN-Tower" is "cn tower"); each word is taken in its singular
+    (:func:`singular`), which matches its plural too
+    ("cn towers" is "cn tower"). Common words (``config.STOPWORDS``) are
+    kept: :meth:`TagIndex.match` needs
+    them only inside joined tags ("art gallery of ontario" finds
+    ``artgalleryofontario``).
+
+    Raises
+    ------
+    QueryError
+        If ``phrase`` is not a string, is longer than
+        ``config.MAX_QUERY_CHARS`` characters, has more than
+        ``config.MAX_QUERY_TERMS`` terms, or has no terms left after cleaning.
+    """
+    if not isinstance(phrase, str):
+        raise QueryError(f"the search phrase must be text, got {type(phrase).__name__}")
+    if len(phrase) > config.MAX_QUERY_CHARS:
+        raise QueryError(
+            f"the search phrase is {len(phrase)} characters long; "
+            f"at most {config.MAX_QUERY_CHARS} are allowed"
+        )
+    if not phrase.strip():
+        raise QueryError("the search phrase is empty; type a subject such as 'cn tower'")
+    terms = normalize_text(_WORD_BREAKS.sub(" ", phrase)).split()
+    if not terms:
+        raise QueryError(
+            f"the search phrase {phrase.strip()[:40]!r} has no letters or digits "
+            f"to search for; type a subject such as 'cn tower'"
+        )
+    if len(terms) > config.MAX_QUERY_TERMS:
+        raise QueryError(
+            f"the search phrase has {len(terms)} words; "
+            f"at most {config.MAX_QUERY_TERMS} are allowed"
+        )
+    return [term if term in config.STOPWORDS else singular(term) for term in terms]
+
+
+#: Characters that separate words in a phrase, as a space does.
+_WORD_BREAKS = re.compile(r"[-/\u2010-\u2015]")
 
 
 def _is_machine_tag(raw):
