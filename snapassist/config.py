@@ -173,6 +173,10 @@ def find_tables_folder(environ=None, cwd=None):
 LIVE_MAX_PHOTOS = 20000
 #: How many narrower searches a too-broad answer suggests.
 N_SUGGESTIONS = 12
+#: Subjects the search page offers: recorded with the tables (the commonest
+#: tags a search answers at once), else these, which suit any city.
+N_EXAMPLES = 5
+DEFAULT_EXAMPLES = ("sunset", "skyline", "night", "street art", "bridge")
 #: Tags on more than this share of a search's photos narrow nothing: not suggested.
 SUGGEST_MAX_SHARE = 0.5
 #: Answers kept per web process (a least recently used one is dropped first)...

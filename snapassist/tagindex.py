@@ -300,6 +300,34 @@ class TagIndex:
         return counts, self._tags, self._machine
 
 
+def example_subjects(index, limit, leave_out=()):
+    """Subjects to suggest on a city's search page: its commonest useful tags.
+
+    Tags of between ``config.MIN_PHOTOS_TO_CLUSTER`` photos and the live
+    budget (``config.LIVE_MAX_PHOTOS``), so that each is answered at once;
+    machine tags, numbers, tags under three letters and ``leave_out`` (the
+    city's own name) are skipped, and a plural counts with its singular.
+
+    Returns
+    -------
+    list of str
+        Up to ``limit`` tags, commonest first (ties alphabetically).
+    """
+    tags, counts = index.tag_counts()
+    skip = {singular(normalize_text(word).replace(" ", "")) for word in leave_out}
+    totals = {}
+    for tag, count, machine in zip(tags, counts, index._machine):
+        if machine or len(tag) < 3 or tag.isdigit():
+            continue
+        base = singular(tag)
+        if base not in skip:
+            totals[base] = totals.get(base, 0) + int(count)
+    useful = [(n, tag) for tag, n in totals.items()
+              if config.MIN_PHOTOS_TO_CLUSTER <= n <= config.LIVE_MAX_PHOTOS]
+    useful.sort(key=lambda item: (-item[0], item[1]))
+    return [tag for _, tag in useful[:limit]]
+
+
 def narrower_tags(index, terms, limit):
     """The commonest useful tags among the photos matching ``terms``.
 

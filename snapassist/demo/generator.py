@@ -30,14 +30,16 @@ from .exif import generate_exif, pick_owner_cameras
 from .world import draw_scenes, draw_tags, draw_titles, source_list
 
 MAX_DEMO_PHOTOS = 5_000_000
-#: Changes whenever the demo's columns change, so a cached demo is built again.
-DATA_VERSION = 2
+#: Changes whenever the demo's columns or recorded place change, so a cached demo is built again.
+DATA_VERSION = 3
 #: Where the demo is, recorded with its tables as an import records its city:
 #: the pages name the city from there, never from a template.
 DEMO_PLACE = {"city": "Toronto", "area": {"lat": config.SCRAPE_CENTER_LAT,
                                           "lon": config.SCRAPE_CENTER_LON,
                                           "radius_km": config.SCRAPE_RADIUS_KM},
-              "timezone": "America/Toronto"}
+              "timezone": "America/Toronto",
+              # The search page's suggestions: subjects the demo world has.
+              "examples": ["cn tower", "graffiti", "sunset", "high park", "skyline"]}
 
 MARKER_TEXT = (
     "SYNTHETIC DEMO DATA\n\n"

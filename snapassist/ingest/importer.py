@@ -38,7 +38,7 @@ from ..errors import ValidationError
 from ..geo import Area
 from ..io import write_table, write_text_atomic
 from ..schema import PROCESSED_MASTER, RAW_MASTER, REQUIRED_COLUMNS
-from .preprocess import add_light, preprocess_table, timezone_at
+from .preprocess import add_light, example_searches, preprocess_table, timezone_at
 from .readers import READERS, Problems, open_text, sniff
 
 log = logging.getLogger(__name__)
@@ -149,6 +149,7 @@ def import_photos(path, out_folder, fmt, columns=None, city=None, area=None,
     if metadata["timezone"]:
         # The light once the city's time zone is known: local times are read in it.
         add_light(processed, metadata["timezone"])
+    metadata["examples"] = example_searches(processed["tags"], metadata["city"])
     metadata["source"] = {"format": fmt, "file": Path(path).name}
     _write_folder(processed, out_folder, metadata)
     return ImportResult(n_read, len(processed), problems, out_folder, metadata)

@@ -25,6 +25,7 @@ from ..geo import Area, default_area
 from ..io import read_table, read_table_attrs, write_table
 from ..schema import PROCESSED_MASTER, PROCESSED_POPULAR, check_required, coerce_frame
 from ..spots import photo_light
+from ..tagindex import TagIndex, example_subjects
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,15 @@ def timezone_at(lat, lon):
     return TimezoneFinder().timezone_at(lat=float(lat), lng=float(lon))
 
 
+def example_searches(tags, city=None):
+    """What a city's search page offers to try: its commonest tags answered at once.
+
+    See :func:`snapassist.tagindex.example_subjects`; the city's own name is
+    left out (it names every photo).
+    """
+    return example_subjects(TagIndex(tags), config.N_EXAMPLES, [city] if city else [])
+
+
 def describe_scrape(recorded, area, city=None):
     """What a scraped table says of its place: ``{"city", "area", "timezone"}``.
 
@@ -181,6 +191,8 @@ def read_and_preprocess_tables(table_folder, master_table=config.MASTER_TABLE_RA
             continue
         frame, report = preprocess_table(read_table(path, f"raw {kind} table"), columns, area,
                                          str(path), timezone)
+        if kind == "master":
+            place["examples"] = example_searches(frame["tags"], place["city"])
         write_table(frame, folder / dst, fmt="table", attrs=place if kind == "master" else None)
         reports[kind] = report
         log.info("%s: %s -> %s", kind, report, folder / dst)

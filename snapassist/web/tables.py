@@ -73,6 +73,14 @@ class TablesHolder:
         return self.place.get("city") or None
 
     @property
+    def examples(self):
+        """Subjects the search page offers: those the tables record, else ``config.DEFAULT_EXAMPLES``."""
+        recorded = self.place.get("examples")
+        if isinstance(recorded, (list, tuple)) and recorded:
+            return [str(example) for example in recorded][:config.N_EXAMPLES]
+        return list(config.DEFAULT_EXAMPLES)
+
+    @property
     def area_bounds(self):
         """``(min_lon, min_lat, max_lon, max_lat)`` of the recorded area, or ``None``.
 

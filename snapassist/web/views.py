@@ -26,7 +26,7 @@ bp.url_defaults(give_city)
 
 #: How much of a rejected query is echoed back into the search box.
 _ECHO_CHARS = 2 * config.MAX_QUERY_CHARS
-_MISSING_QUERY = "Type what you want to photograph, for example 'cn tower'."
+
 
 
 def _tables():
@@ -62,7 +62,9 @@ def _search(phrase):
     is drawn (no clustering again).
     """
     if phrase is None:
-        raise QueryError(_MISSING_QUERY)
+        holder = current_holder()
+        example = (holder.examples if holder is not None else config.DEFAULT_EXAMPLES)[0]
+        raise QueryError(f"Type what you want to photograph, for example '{example}'.")
     database = _tables()
     options = parse_options(request.args, city_zone(database.timezone))
     live_max = current_app.config["SNAPASSIST_LIVE_MAX_PHOTOS"]
@@ -161,7 +163,9 @@ def _page_globals():
     """What every page may show: the ranking's formula comes from the method itself,
     the city's name from the tables."""
     holder = current_holder()
-    return {"score_text": SCORE_TEXT, "city": None if holder is None else holder.city}
+    return {"score_text": SCORE_TEXT, "city": None if holder is None else holder.city,
+            "examples": (list(config.DEFAULT_EXAMPLES) if holder is None
+                         else holder.examples)}
 
 
 @bp.route("/")
