@@ -117,7 +117,7 @@ def light_line(light):
 
 def format_distance(metres):
     """``"350 m"`` below a kilometre, ``"1.9 km"`` below ten, ``"12 km"`` beyond."""
-    if metres < 1000:
+    if round(metres, -1) < 1000:
         return f"{max(10, round(metres, -1)):.0f} m"
     return f"{metres / 1000:.1f} km" if metres < 10_000 else f"{metres / 1000:.0f} km"
 
