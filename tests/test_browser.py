@@ -1,4 +1,4 @@
-"""The results page in headless Chromium: map points, markers, list, popup.
+"""The pages in headless Chromium: map points, markers, list, popup; desktop and phone.
 
 Runs offline: the map's JavaScript and CSS, normally fetched from CDNs, are
 served from a local copy of the npm ``leaflet@1.9.3`` package (folder in
@@ -206,6 +206,173 @@ def test_results_page_in_chromium(server, demo_db):
                     ".scrollLeft > 100", timeout=5000)
             page.wait_for_timeout(500)          # let the popup finish fading in
             page.screenshot(path=str(SCREENSHOT))
+
+            # Beside the map the list scrolls on its own: clicking the last
+            # spot's marker highlights its entry and scrolls the list to it.
+            _check_page_common(page, expected)
+            last = n_spots
+            page.evaluate("document.querySelector('.sa-list').scrollTop = 0")
+            _click_marker(page, cfg, last)
+            entry = page.locator(f'.sa-spot[data-rank="{last}"]')
+            assert "sa-active" in entry.get_attribute("class")
+            assert page.locator(".sa-spot.sa-active").count() == 1
+            assert _within(page, entry, ".sa-list")
+        finally:
+            browser.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+# JavaScript: whether the element's box lies within the box of ``outer`` (a
+# selector) or, without one, within the viewport.
+_WITHIN = """([el, outer]) => {
+  const r = el.getBoundingClientRect();
+  const o = outer ? document.querySelector(outer).getBoundingClientRect()
+                  : {top: 0, left: 0, bottom: innerHeight, right: innerWidth};
+  return r.top >= o.top - 1 && r.bottom <= o.bottom + 1 && r.left >= o.left - 1
+      && r.right <= o.right + 1 && r.width > 0 && r.height > 0;
+}"""
+
+
+def _within(page, locator, outer=None):
+    return locator.evaluate(_WITHIN.replace("([el, outer])", "(el, outer)"), outer)
+
+
+def _check_page_common(page, expected):
+    """What every results page must do whatever the screen: no broken image, the lines."""
+    # Every photo (the demo's placeholders) has loaded; none is broken. Map
+    # tiles cannot load offline: not ours to check.
+    images = page.eval_on_selector_all(
+        "img:not(.leaflet-tile)", "imgs => imgs.map(i => ({src: i.src.slice(0, 60),"
+        " cls: i.className, ok: i.complete && i.naturalWidth > 0}))")
+    assert images, "no image on the page"
+    assert all(i["ok"] for i in images), [i for i in images if not i["ok"]]
+    # The lines of what a photographer needs, when the answer carries them.
+    clusters = expected["clusters"]
+    if any(c.get("light") for c in clusters):
+        assert page.locator(".sa-spot .sa-line-light").count() >= 1
+        first = page.locator(".sa-spot .sa-line").first
+        assert first.is_visible() and "%" in first.inner_text()
+    if any(c.get("sun") for c in clusters):
+        assert page.locator(".sa-spot .sa-line-sun").count() >= 1
+    if any(c.get("one_photographer") for c in clusters):
+        assert page.locator(".sa-spot .sa-line-flag").count() == \
+            sum(bool(c["one_photographer"]) for c in clusters)
+
+
+def _click_marker(page, cfg, rank):
+    """Centre the map on spot ``rank``'s marker, close any popup, and click the marker."""
+    page.evaluate(
+        "([m, k, r]) => { const map = window[m], marker = window[k][r];"
+        " map.closePopup(); map.setView(marker.getLatLng(), map.getZoom(), {animate: false}); }",
+        [cfg["map"], cfg["markers"], rank])
+    page.click(f'.leaflet-marker-icon[title="Cluster #{rank}"]')
+
+
+def _no_wider_than_the_screen(page):
+    width = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    assert width[0] <= width[1], f"the page is {width[0]} px wide on a {width[1]} px screen"
+
+
+def _header_fits(page, with_search=True):
+    header = [".sa-brand", ".sa-top nav a"]
+    if with_search:
+        header += [".sa-top input[name=q]", ".sa-top button[type=submit]"]
+    for selector in header:
+        assert _within(page, page.locator(selector).first), f"{selector} is off-screen"
+
+
+@pytest.mark.parametrize("width, height", [(390, 844), (320, 640)])
+def test_phone_pages_fit_the_screen(server, width, height):
+    sync_playwright, chromium, dist = _requirements()
+    errors = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": width, "height": height},
+                                          is_mobile=True, has_touch=True)
+            page = context.new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.route("**/*", _offline_router(server, dist))
+            page.goto(server + "/")
+            _no_wider_than_the_screen(page)
+            _header_fits(page, with_search=False)
+            assert _within(page, page.locator(".sa-hero button[type=submit]"))
+            page.goto(server + "/about")
+            _no_wider_than_the_screen(page)
+            _header_fits(page, with_search=False)
+            page.goto(server + "/search?q=cn+tower")
+            page.wait_for_selector(".leaflet-marker-icon")
+            _no_wider_than_the_screen(page)
+            _header_fits(page)
+            # Opening the months picker does not widen the page either.
+            page.click(".sa-pick summary")
+            _no_wider_than_the_screen(page)
+        finally:
+            browser.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def test_results_page_on_a_phone(server, demo_db):
+    sync_playwright, chromium, dist = _requirements()
+    api = create_app({"TESTING": True, "SNAPASSIST_DATABASE": demo_db}).test_client()
+    expected = api.get("/api/search?q=cn+tower").get_json()
+    n_spots = len(expected["clusters"])
+    assert n_spots >= 2, "the demo data should give 'cn tower' several hotspots"
+    errors = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 390, "height": 844},
+                                          is_mobile=True, has_touch=True)
+            page = context.new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.route("**/*", _offline_router(server, dist))
+            page.goto(server + "/")
+            page.fill("input[name=q]", "cn tower")
+            page.tap(".sa-hero button[type=submit]")
+            page.wait_for_selector(".leaflet-marker-icon")
+            cfg = json.loads(page.text_content("#sa-map-config"))
+            _no_wider_than_the_screen(page)
+            _header_fits(page)
+
+            # The map first, at a fixed share of the screen, the list below it.
+            box = page.evaluate(
+                "() => { const r = (s) => document.querySelector(s).getBoundingClientRect();"
+                " return {map: r('.sa-map'), list: r('#sa-spots'), "
+                " sort: r('.sa-controls select')}; }")
+            assert box["map"]["top"] + box["map"]["height"] <= box["list"]["top"]
+            assert 0.4 * 844 <= box["map"]["height"] <= 0.7 * 844
+            assert box["map"]["top"] < 844 and box["map"]["top"] + 200 < 844
+            assert box["sort"]["top"] < box["list"]["top"]
+            _check_page_common(page, expected)
+
+            # Tapping the last entry, far below the map, brings the map back
+            # into view, flies to that spot and opens its popup.
+            last = page.locator(f'.sa-spot[data-rank="{n_spots}"]')
+            last.scroll_into_view_if_needed()
+            assert not _within(page, page.locator(".sa-map"))
+            last.locator("button").tap()
+            page.wait_for_function(
+                "() => { const r = document.querySelector('.sa-map').getBoundingClientRect();"
+                " return r.top >= -1 && r.bottom <= innerHeight + 1; }", timeout=10_000)
+            popup = page.wait_for_selector(".leaflet-popup-content", timeout=10_000)
+            assert f"Cluster #{n_spots}" in popup.inner_text()
+            assert _within(page, page.locator(".leaflet-popup-content-wrapper"), ".sa-map")
+            assert "sa-active" in last.get_attribute("class")
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(SCREENSHOT.with_name("snapassist_browser_phone.png")))
+
+            # Tapping a marker highlights its entry, and leaves the map in view
+            # (the list is below it: the page does not scroll away from the popup).
+            _click_marker(page, cfg, 1)
+            first = page.locator('.sa-spot[data-rank="1"]')
+            page.wait_for_function(
+                "() => document.querySelector('.sa-spot[data-rank=\"1\"]')"
+                ".classList.contains('sa-active')", timeout=5000)
+            assert page.locator(".sa-spot.sa-active").count() == 1
+            assert _within(page, page.locator(".sa-map"))
+            assert "sa-active" in first.get_attribute("class")
+            _no_wider_than_the_screen(page)
         finally:
             browser.close()
     assert not errors, f"JavaScript errors on the page: {errors}"

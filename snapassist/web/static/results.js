@@ -88,14 +88,16 @@
 
   Object.keys(markers).forEach(function (rank) {
     var marker = markers[rank];
-    // A popup taller than a phone's map would open half out of sight: let
-    // it scroll inside instead.
+    // A popup taller or wider than a phone's map would open partly out of
+    // sight: it scrolls inside instead, and keeps clear of the zoom buttons
+    // (its frame adds about 45 px to the width of its content).
     var popup = marker.getPopup();
     if (popup) {
       var size = map.getSize();
       popup.options.maxHeight = Math.max(200, size.y - 70);
-      popup.options.maxWidth = Math.max(200, Math.min(320, size.x - 50));
+      popup.options.maxWidth = Math.max(180, Math.min(320, size.x - 100));
       popup.options.minWidth = Math.min(260, popup.options.maxWidth);
+      popup.options.autoPanPaddingTopLeft = L.point(46, 8);
     }
     marker.on("click", function () {
       var item = highlight(rank);
