@@ -41,8 +41,9 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 _KEYS = ("points", "reach", "text")
 #: The modules whose code decides an answer (paths under snapassist/).
-_ANSWER_CODE = ("hotspots.py", "database.py", "schema.py", "_precompute_answer.py",
-                "clustering/*.py")
+_ANSWER_CODE = ("hotspots.py", "_spot_facts.py", "_spot_selection.py", "spots.py",
+                "photos.py", "database.py", "searchstore.py", "schema.py",
+                "_precompute_answer.py", "clustering/*.py")
 
 
 def fingerprint(folder, database):

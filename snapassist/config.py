@@ -67,6 +67,34 @@ TRIM_PERCENTILE = 68
 TRIM_FACTOR = 5.0
 N_BEST_PHOTOS = 5
 
+# --- what a photographer needs at each spot (spots.py) ----------------------
+#: The most viewed share of a spot's photos that counts as its "admired" photos.
+ADMIRED_SHARE = 0.25
+#: A spot is an event when at least this share of its dated photos fall on at
+#: most EVENT_MAX_DAYS consecutive days of the year (any year: a festival
+#: each October is an event).
+EVENT_SHARE = 0.6
+EVENT_MAX_DAYS = 3
+#: A spot is seasonal when more than this share of its dated photos fall in
+#: at most SEASON_MAX_MONTHS consecutive months.
+SEASON_SHARE = 0.6
+SEASON_MAX_MONTHS = 3
+#: Fewer dated photos than this say nothing about when.
+MIN_DATED_PHOTOS = 10
+#: A spot is "one photographer's" when their photos are more than this share.
+ONE_PHOTOGRAPHER_SHARE = 0.5
+#: The time zone of tables that record none (the 2018 area and the demo):
+#: photos' local times are read in it, and "today" for the sun is its day.
+DEFAULT_TIMEZONE = "America/Toronto"
+#: sort=admired ranks spots by mean views shrunk towards the search's median
+#: views as if each spot had this many more photos at the median:
+#: (n * mean + k * median) / (n + k). At 30, a spot of 15 photos (the fewest
+#: a spot can have) keeps a third of its own mean, so one viral photo cannot
+#: carry it; a spot of 120 keeps four fifths.
+ADMIRED_PRIOR_PHOTOS = 30
+#: The orders a search's spots can be listed in (the first is the default).
+SORTS = ("score", "admired", "photographers")
+
 # --- demo dataset ---------------------------------------------------------
 DEMO_N_PHOTOS = 60000
 DEMO_SEED = 2018

@@ -14,9 +14,10 @@ import pandas as pd
 from . import config, schema
 from .errors import QueryError, TableError
 from .hotspots import USED_COLUMNS
-from .io import read_table
-from .searchstore import (PackedText, StoreError, fingerprint_files, read_store,
-                          write_store)
+from .io import read_table, read_table_attrs
+from .searchstore import (LightColumn, PackedText, StoreError, fingerprint_files,
+                          pack_column, read_store, unpack_column, write_store)
+from .spots import light_codes
 from .tagindex import TagIndex, narrower_tags, normalize_text
 
 log = logging.getLogger(__name__)
@@ -112,13 +113,18 @@ class FlickrPhotosDatabase:
     fingerprint : str or None
         Identifies the tables loaded (their files' hash) when loaded from a
         folder with a stored search file; ``None`` otherwise.
+    timezone : str
+        The city's time zone the master table records (``snapassist import``,
+        preprocess, the demo), else ``config.DEFAULT_TIMEZONE``.
     """
 
     def __init__(self, main_table, popular_table=None, is_demo=None):
         if isinstance(main_table, pd.DataFrame):
             master, source = main_table, "<master DataFrame>"
+            self.timezone = config.DEFAULT_TIMEZONE
         else:
             master, source = read_table(main_table, "master table"), str(main_table)
+            self.timezone = _recorded_timezone(main_table)
             if is_demo is None:
                 is_demo = (Path(main_table).parent / config.DEMO_MARKER).is_file()
         self.is_demo = bool(is_demo)
@@ -179,14 +185,14 @@ class FlickrPhotosDatabase:
         self.is_demo = (Path(master).parent / config.DEMO_MARKER).is_file()
         self.has_exif = bool(meta["has_exif"])
         self.fingerprint = meta["fingerprint"]
+        self.timezone = _recorded_timezone(master)
         self._photos = None
         self._columns = list(meta["columns"])
         self._sources = (master, popular)
         self._lock = threading.Lock()
         self._stored = {}
         for name, kind in meta["stored"].items():
-            self._stored[name] = (PackedText.from_arrays(arrays, f"col:{name}:")
-                                  if kind == "text" else arrays[f"col:{name}"])
+            self._stored[name] = unpack_column(arrays, name, kind)
         tags = PackedText.from_arrays(arrays, "index:tags:")
         self._index = TagIndex.from_arrays(
             np.asarray(tags.take(np.arange(len(tags))), dtype=object),
@@ -237,14 +243,31 @@ class FlickrPhotosDatabase:
                     self._photos = type(self)(*self._sources)._photos
         return self._photos
 
-    def match(self, phrase):
+    def match(self, phrase, months=None, lights=None):
         """Row positions (sorted) of the photos :meth:`get_search_results` returns.
 
-        Costs only index lookups: use it to count a search's photos.
+        Costs only index lookups (and, with filters, one look at the month or
+        light of the hits): use it to count a search's photos.
         """
-        return self._index.match(parse_query(phrase))
+        rows = self._index.match(parse_query(phrase))
+        if months:
+            month = self._values("month", rows, np.nan)
+            rows = rows[np.isin(month, np.asarray(months, dtype=np.float64))]
+        if lights:
+            # Tables older than the light: every photo's is unknown ("").
+            stored = self._stored.get("light")
+            codes = (stored.codes[rows] if isinstance(stored, LightColumn)
+                     else light_codes(self._values("light", rows, "")))
+            rows = rows[np.isin(codes, light_codes(list(lights)))]
+        return rows
 
-    def get_search_results(self, phrase, columns=None):
+    def _values(self, name, rows, missing):
+        """Column ``name`` at ``rows`` as a numpy array (``missing`` when absent)."""
+        if name not in self._columns:
+            return np.full(len(rows), missing)
+        return self._take(name, rows, pd.RangeIndex(len(rows))).to_numpy()
+
+    def get_search_results(self, phrase, columns=None, months=None, lights=None):
         """The photos tagged with ``phrase``, EXIF columns joined on ``id``.
 
         A photo matches when every term of the phrase is one of its tags, or
@@ -275,8 +298,11 @@ class FlickrPhotosDatabase:
             :func:`parse_query`).
         KeyError
             If a name in ``columns`` is not a column of the table.
+
+        ``months`` (1-12) and ``lights`` (names in ``geo.LIGHTS``) keep only
+        the photos taken in those months, or in that light.
         """
-        rows = self.match(phrase)
+        rows = self.match(phrase, months, lights)
         if columns is None:
             return self.photos.iloc[rows]
         missing = [c for c in columns if c not in self._columns]
@@ -290,12 +316,12 @@ class FlickrPhotosDatabase:
         stored = self._stored.get(name)
         if stored is None:
             return self.photos[name].iloc[rows]
-        values = stored.take(rows) if isinstance(stored, PackedText) else stored[rows]
+        values = stored[rows] if isinstance(stored, np.ndarray) else stored.take(rows)
         return pd.Series(values, index=index, name=name)
 
-    def count_search_results(self, phrase):
+    def count_search_results(self, phrase, months=None, lights=None):
         """How many photos :meth:`get_search_results` would return."""
-        return len(self.match(phrase))
+        return len(self.match(phrase, months, lights))
 
     def narrower_tags(self, phrase, limit):
         """The commonest useful tags among the photos of ``phrase``.
@@ -332,17 +358,13 @@ class FlickrPhotosDatabase:
             col = self._photos[name] if self._photos is not None else None
             if col is None:
                 raise TableError("write_search_file needs a database built from tables")
-            if schema.is_text_dtype(col.dtype):
-                try:
-                    arrays.update(PackedText.from_series(col).to_arrays(f"col:{name}:"))
-                except ValueError as exc:
-                    log.warning("column %r is not stored for searching (%s): searches "
-                                "that read it will read the whole table", name, exc)
-                    continue
-                stored[name] = "text"
-            else:
-                arrays[f"col:{name}"] = col.to_numpy()
-                stored[name] = "array"
+            try:
+                stored[name], packed = pack_column(name, col)
+            except ValueError as exc:
+                log.warning("column %r is not stored for searching (%s): searches "
+                            "that read it will read the whole table", name, exc)
+                continue
+            arrays.update(packed)
         meta = {"fingerprint": fingerprint, "n_rows": self.n_photos, "has_exif": self.has_exif,
                 "columns": self._columns, "stored": stored}
         return write_store(folder / SEARCH_FILE, arrays, meta)
@@ -371,6 +393,10 @@ def _take_or_nan(column, where):
         return column.reindex(range(len(where))).to_numpy()
     found = where >= 0
     return column.take(np.where(found, where, 0)).where(found).to_numpy()
+
+
+def _recorded_timezone(master_path):
+    return read_table_attrs(master_path).get("timezone") or config.DEFAULT_TIMEZONE
 
 
 def _existing(path):

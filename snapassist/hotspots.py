@@ -4,8 +4,12 @@ The 2018 method with its bugs fixed: OPTICS on great-circle distances
 (haversine on radians, not degrees mis-scaled by a sine); from its cluster
 hierarchy, the largest clusters that are still one place to stand
 (``_spot_selection``), strays dropped, spots without one popular photo
-dropped, and the rest ranked by ``spot_score`` (``SCORE_TEXT``).
-Nothing here knows about Flask or folium; the web layer renders the result.
+dropped, and the rest ranked by ``spot_score`` (``SCORE_TEXT``). Each spot
+carries what a photographer needs there (``_spot_facts``): its light, lenses,
+season or event, direction from the search's anchor; the sun on a date and
+other orders are applied to an answer afterwards (:func:`add_sun`,
+:func:`sort_result`). Nothing here knows about Flask or folium; the web layer
+renders the result.
 """
 import math
 from collections import Counter
@@ -15,11 +19,18 @@ import numpy as np
 import pandas as pd
 
 from . import config
+from ._spot_facts import (SpotColumns, add_sun, admired_score, direction_facts, sort_result,
+                          spot_facts)
 from ._spot_selection import choose_spots
 from .clustering import OPTICS
 from .errors import NotEnoughPhotosError
 from .geo import EARTH_RADIUS_M, haversine_m
 from .photos import EXIF_NUMERIC, EXIF_TEXT, SUMMARY_TEXT, photo_summary, text_of
+
+# add_sun, admired_score and sort_result are the per-request parts of an
+# answer, for the web layer.
+__all__ = ["SCORE_TEXT", "Hotspot", "HotspotResult", "USED_COLUMNS", "add_sun",
+           "admired_score", "find_hotspots", "sort_result", "spot_score", "trim_cluster"]
 
 #: The ranking in words, for every page and document that explains it.
 SCORE_TEXT = "mean views per photo divided by the number of photos"
@@ -52,6 +63,24 @@ class Hotspot:
     settings: dict
     hours: list
     months: list
+    #: Share of the photos in each light (``spots.light_shares``).
+    light: dict
+    #: [p25, p75] of the 35 mm equivalent focal lengths, or None.
+    focal_range_mm: object
+    #: Event, season or year-round (``spots.when``), or None.
+    when: object
+    one_photographer_share: float
+    one_photographer: bool
+    #: From the spot towards the search's anchor (None for the anchor).
+    bearing_deg: object
+    distance_m: object
+    #: Where the spot lies seen from the anchor ("south-west").
+    side: object
+    #: The anchor's rank (None for the anchor itself).
+    anchor_rank: object
+    #: The sun on the date asked (``add_sun``); None until then.
+    sun: object = None
+    sun_behind_at_sunset: object = None
 
     def to_dict(self):
         """Plain JSON-ready dict (the ``/api/search`` cluster shape)."""
@@ -80,6 +109,8 @@ class HotspotResult:
     reachability_rank: np.ndarray
     min_samples: int = 0
     views_threshold: float = 0.0
+    #: Median views of the search's photos, the prior of ``sort=admired``.
+    search_median_views: float = 0.0
 
 
 def find_hotspots(photos, views_threshold, query=""):
@@ -147,6 +178,9 @@ def find_hotspots(photos, views_threshold, query=""):
     for rank, (score, members, spread) in enumerate(candidates, start=1):
         photo_rank[members] = rank
         hotspots.append(_describe(columns, members, rank, score, spread))
+    for hotspot, facts in zip(hotspots, direction_facts(hotspots)):
+        for name, value in facts.items():
+            setattr(hotspot, name, value)
 
     order = np.asarray(optics.ordering_)
     reach = np.asarray(optics.reachability_, dtype=np.float64)[order] * EARTH_RADIUS_M
@@ -154,6 +188,7 @@ def find_hotspots(photos, views_threshold, query=""):
         query=query, n_photos=n, hotspots=hotspots, latitudes=lat, longitudes=lon,
         photo_rank=photo_rank, reachability=reach, reachability_rank=photo_rank[order],
         min_samples=min_samples, views_threshold=float(views_threshold),
+        search_median_views=float(np.median(views)),
     )
 
 
@@ -190,7 +225,7 @@ def trim_cluster(lat, lon):
 
 #: Every column find_hotspots reads: a search need copy no others.
 USED_COLUMNS = tuple(dict.fromkeys(
-    ("views", "latitude", "longitude", "hour", "month")
+    ("views", "latitude", "longitude", "hour", "month", "datetaken", "light")
     + SUMMARY_TEXT + EXIF_TEXT + EXIF_NUMERIC))
 
 
@@ -209,6 +244,7 @@ class _Columns:
         self.ids = photos["id"].astype(str).to_numpy(dtype=object)
         self.hour = self._bins(photos, "hour", 0, 24)
         self.month = self._bins(photos, "month", 1, 12)
+        self.facts = SpotColumns(photos, self.month)
         n = len(photos)
         self.text = {name: (photos[name].to_numpy(dtype=object) if name in photos.columns
                             else np.full(n, None, dtype=object))
@@ -275,4 +311,7 @@ def _describe(cols, members, rank, score, spread):
         settings=cols.settings(members),
         hours=_counts(cols.hour[members], 24),
         months=_counts(cols.month[members], 12),
+        **spot_facts(cols.facts, members, cols.owner[members], views),
+        # Set for all spots at once, once all are known.
+        bearing_deg=None, distance_m=None, side=None, anchor_rank=None,
     )

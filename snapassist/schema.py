@@ -61,6 +61,9 @@ _DERIVED_FIELDS = [
     ("title_cleaned", "str", "title transliterated to ASCII, punctuation as spaces"),
     ("hour", "float", "hour taken 0-23, NaN unless the date is exact"),
     ("month", "float", "month taken 1-12, NaN unless the date is exact"),
+    ("sun_elevation", "float", "the sun's elevation when taken, degrees; NaN unless the "
+                               "date is exact"),
+    ("light", "str", "light when taken: night, blue, golden or day; '' unknown"),
 ]
 
 # Columns scraper 2 adds from flickr.photos.getExif (already parsed).

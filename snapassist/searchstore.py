@@ -25,9 +25,12 @@ import pandas as pd
 
 from .errors import TableError
 from .io import write_atomically
+from .schema import is_text_dtype
+from .spots import light_codes, light_names
 
 MAGIC = b"SNAPASSIST-SEARCH\n"
-FORMAT_VERSION = 1
+#: 2: the light (int8 codes) and the time taken of every photo.
+FORMAT_VERSION = 2
 _ALIGN = 64
 _CHUNK = 1 << 22
 
@@ -152,6 +155,52 @@ class PackedText:
         return pd.array(self._values[self.codes[rows]], dtype="str")
 
 
+class LightColumn:
+    """The ``light`` column as ``int8`` codes (:func:`snapassist.spots.light_codes`)."""
+
+    kind = "light"
+
+    def __init__(self, codes):
+        self.codes = codes
+
+    @classmethod
+    def from_series(cls, series):
+        """Codes of a column of light names."""
+        return cls(light_codes(series.to_numpy(dtype=object)))
+
+    def take(self, rows):
+        """Names at ``rows`` as a pandas ``str`` array (``""`` unknown)."""
+        return pd.array(light_names(self.codes[rows]), dtype="str")
+
+
+#: Columns kept compact by their own kind of storage.
+_COMPACT = {"light": LightColumn}
+
+
+def pack_column(name, column):
+    """``(kind, arrays)``: column ``name`` as arrays to store (see :func:`unpack_column`).
+
+    Raises
+    ------
+    ValueError
+        If a text value cannot be stored (it holds a NUL character).
+    """
+    if name in _COMPACT:
+        compact = _COMPACT[name].from_series(column)
+        return compact.kind, {f"col:{name}": compact.codes}
+    if is_text_dtype(column.dtype):
+        return "text", PackedText.from_series(column).to_arrays(f"col:{name}:")
+    return "array", {f"col:{name}": column.to_numpy()}
+
+
+def unpack_column(arrays, name, kind):
+    """The stored column ``name``: an array, or an object whose ``take(rows)`` gives values."""
+    if kind == "text":
+        return PackedText.from_arrays(arrays, f"col:{name}:")
+    compact = {c.kind: c for c in _COMPACT.values()}.get(kind)
+    return arrays[f"col:{name}"] if compact is None else compact(arrays[f"col:{name}"])
+
+
 def _pack(strings):
     encoded = [s.encode("utf-8") for s in strings]
     joined = b"".join(encoded)
@@ -202,7 +251,8 @@ def _write_payload(handle, start, arrays, specs, size):
     position = 0
     for name, array in arrays.items():
         padding = b"\0" * (specs[name]["offset"] - position)
-        data = memoryview(np.ascontiguousarray(array)).cast("B")
+        # As bytes through numpy: a memoryview cannot hold datetimes.
+        data = np.ascontiguousarray(array).reshape(-1).view(np.uint8)
         for part in (padding, data):
             digest.update(part)
             handle.write(part)

@@ -11,21 +11,9 @@ import calendar
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 
-from . import geo
-
-#: The most viewed share of a spot's photos that counts as its "admired" photos.
-ADMIRED_SHARE = 0.25
-#: A spot is an event when this share of its dated photos fall on at most
-#: EVENT_MAX_DAYS consecutive days of the year (any year).
-EVENT_SHARE = 0.6
-EVENT_MAX_DAYS = 3
-#: A spot is seasonal when more than this share of its dated photos fall in
-#: at most SEASON_MAX_MONTHS consecutive months.
-SEASON_SHARE = 0.6
-SEASON_MAX_MONTHS = 3
-#: Fewer dated photos than this say nothing about when.
-MIN_DATED_PHOTOS = 10
+from . import config, geo
 
 _COMPASS = ("north", "north-east", "east", "south-east",
             "south", "south-west", "west", "north-west")
@@ -51,7 +39,7 @@ def light_shares(lights, views):
     known = lights != ""
     order = np.argsort(-views, kind="stable")
     admired = np.zeros(len(lights), dtype=bool)
-    admired[order[:max(1, int(np.ceil(ADMIRED_SHARE * len(lights))))]] = True
+    admired[order[:max(1, int(np.ceil(config.ADMIRED_SHARE * len(lights))))]] = True
     return {"all": _shares(lights[known]), "admired": _shares(lights[known & admired]),
             "n_known": int(known.sum())}
 
@@ -102,23 +90,23 @@ def when(taken):
     """
     taken = np.asarray(taken, dtype="datetime64[D]")
     taken = taken[~np.isnat(taken)]
-    if len(taken) < MIN_DATED_PHOTOS:
+    if len(taken) < config.MIN_DATED_PHOTOS:
         return None
     # Day of a 366-day year (Feb 29 kept apart), so a date falls on the same
     # day in every year.
     months = taken.astype("datetime64[M]").astype(np.int64) % 12
     days = (taken - taken.astype("datetime64[M]")).astype(np.int64)
     day_of_year = _MONTH_STARTS[months] + days
-    start, share = _best_window(np.bincount(day_of_year, minlength=366), EVENT_MAX_DAYS)
-    if share >= EVENT_SHARE:
-        window = [(start + k) % 366 for k in range(EVENT_MAX_DAYS)]
+    start, share = _best_window(np.bincount(day_of_year, minlength=366), config.EVENT_MAX_DAYS)
+    if share >= config.EVENT_SHARE:
+        window = [(start + k) % 366 for k in range(config.EVENT_MAX_DAYS)]
         per_day = np.bincount(day_of_year, minlength=366)
         return {"kind": "event", "share": share,
                 "days": [_day_name(d) for d in window if per_day[d] > 0]}
-    start, share = _best_window(np.bincount(months, minlength=12), SEASON_MAX_MONTHS)
-    if share > SEASON_SHARE:
+    start, share = _best_window(np.bincount(months, minlength=12), config.SEASON_MAX_MONTHS)
+    if share > config.SEASON_SHARE:
         per_month = np.bincount(months, minlength=12)
-        window = [(start + k) % 12 for k in range(SEASON_MAX_MONTHS)]
+        window = [(start + k) % 12 for k in range(config.SEASON_MAX_MONTHS)]
         return {"kind": "seasonal", "share": share,
                 "months": [calendar.month_abbr[m + 1] for m in window if per_month[m] > 0]}
     return {"kind": "year-round"}
@@ -238,3 +226,61 @@ def sun_behind(bearing_to_anchor_deg, sun_azimuth_deg):
 def today_in(tz):
     """Today's date in time zone ``tz`` (a ``zoneinfo.ZoneInfo``)."""
     return dt.datetime.now(tz).date()
+
+
+def photo_light(latitude, longitude, datetaken, granularity=None, unknown=None,
+                timezone=None):
+    """The sun's elevation and the light of each photo, from where and when it was taken.
+
+    Parameters
+    ----------
+    latitude, longitude : array_like
+        Degrees.
+    datetaken : array_like of datetime64
+        The photographer's local time (Flickr's ``datetaken``).
+    granularity, unknown : array_like of int, optional
+        Flickr's ``datetakengranularity`` (0 exact; anything else leaves the
+        light unknown) and ``datetakenunknown`` (1: the date is really the
+        upload time, so unknown).
+    timezone : str, optional
+        The city's IANA time zone (default ``config.DEFAULT_TIMEZONE``).
+
+    Returns
+    -------
+    elevation : numpy.ndarray of float
+        Degrees above the horizon, NaN where unknown: an inexact date, or a
+        local time that does not exist (the hour skipped when clocks go
+        forward) or is ambiguous (the hour repeated when they go back).
+    light : numpy.ndarray of str (object)
+        ``geo.light_of`` of it: one of ``geo.LIGHTS``, ``""`` where unknown.
+    """
+    local = pd.Series(pd.to_datetime(np.asarray(datetaken, dtype="datetime64[ns]")))
+    exact = local.notna().to_numpy().copy()
+    if granularity is not None:
+        exact &= np.asarray(granularity) == 0
+    if unknown is not None:
+        exact &= np.asarray(unknown) != 1
+    utc = (local.where(exact).dt.tz_localize(timezone or config.DEFAULT_TIMEZONE,
+                                              ambiguous="NaT", nonexistent="NaT")
+           .dt.tz_convert("UTC").dt.tz_localize(None))
+    elevation = geo.sun_elevation_deg(latitude, longitude,
+                                      utc.to_numpy(dtype="datetime64[ns]"))
+    return elevation, geo.light_of(elevation)
+
+
+#: Codes of the lights in compact columns: the index in ``geo.LIGHTS``, -1 unknown.
+UNKNOWN_LIGHT_CODE = -1
+
+
+def light_codes(lights):
+    """``int8`` codes of light names (``geo.LIGHTS`` index; -1 for ``""`` or anything else)."""
+    lights = pd.Series(np.asarray(lights, dtype=object))
+    codes = lights.map({name: i for i, name in enumerate(geo.LIGHTS)})
+    return codes.fillna(UNKNOWN_LIGHT_CODE).to_numpy(dtype=np.int8)
+
+
+def light_names(codes):
+    """The inverse of :func:`light_codes` (``""`` for unknown)."""
+    names = np.asarray(geo.LIGHTS + ("",), dtype=object)
+    codes = np.asarray(codes, dtype=np.int64)
+    return names[np.where(codes >= 0, codes, len(geo.LIGHTS))]

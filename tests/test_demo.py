@@ -227,6 +227,46 @@ def test_dates_are_consistent(master):
     assert master["dateupload"].max() <= pd.Timestamp("2025-11-01")
 
 
+def test_every_photo_has_the_light_of_its_time_and_place(master):
+    """The stored elevation is the sun's at each photo's time, read in Toronto's zone."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from snapassist import geo
+
+    zone = ZoneInfo("America/Toronto")
+    exact = ((master["datetakengranularity"] == 0) & (master["datetakenunknown"] == 0)).to_numpy()
+    rows = np.random.default_rng(0).choice(np.flatnonzero(exact), 300, replace=False)
+    checked = 0
+    for row in rows:
+        local = master["datetaken"].iloc[row].to_pydatetime()
+        first, second = local.replace(tzinfo=zone), local.replace(tzinfo=zone, fold=1)
+        elevation = master["sun_elevation"].iloc[row]
+        if first.utcoffset() != second.utcoffset():      # a time clocks skip or repeat
+            assert np.isnan(elevation) and master["light"].iloc[row] == ""
+            continue
+        utc = first.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        expected = float(geo.sun_elevation_deg(master["latitude"].iloc[row],
+                                               master["longitude"].iloc[row],
+                                               np.datetime64(utc, "ns")))
+        assert elevation == pytest.approx(expected, abs=1e-9)
+        assert master["light"].iloc[row] == geo.light_of(expected)
+        checked += 1
+    assert checked > 250
+    assert master.loc[~exact, "sun_elevation"].isna().all()
+    assert (master.loc[~exact, "light"] == "").all()
+
+
+def test_sunset_photos_are_mostly_golden_and_night_photos_night(master, tag_sets):
+    light = master["light"].to_numpy(dtype=object)
+    sunset = light[tagged(tag_sets, "sunset") & (light != "")]
+    night = light[tagged(tag_sets, "night") & (light != "")]
+    assert len(sunset) > 100 and len(night) > 100
+    assert (sunset == "golden").mean() > 0.6
+    assert (night == "night").mean() > 0.9
+    assert set(light) == {"night", "blue", "golden", "day", ""}
+
+
 # --- views and the popular table --------------------------------------------
 
 def test_views_are_heavy_tailed(master):

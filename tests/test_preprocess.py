@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from snapassist import config
+from snapassist import config, geo
 from snapassist.cli.data import preprocess as main
 from snapassist.database import SEARCH_FILE, FlickrPhotosDatabase
 from snapassist.errors import TableError
@@ -159,3 +159,105 @@ def test_the_2018_module_path_still_runs(tmp_path):
                          capture_output=True, text=True, timeout=120,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.returncode == 0 and "usage: snapassist-preprocess" in out.stdout
+
+
+# --- the light of every photo ----------------------------------------------------
+
+def _expected_elevation(local, zone, lat=LAT, lon=LON):
+    """The sun's elevation for a local time, converted with the standard library."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    utc = dt.datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(zone)).astimezone(
+        dt.timezone.utc).replace(tzinfo=None)
+    return float(geo.sun_elevation_deg(lat, lon, np.datetime64(utc, "ns")))
+
+
+def test_each_photo_gets_the_light_it_was_taken_in():
+    raw = _raw([
+        _photo("noon", datetaken="2017-06-01 13:00:00"),
+        _photo("dusk", datetaken="2017-06-01 20:50:00"),       # just before sunset (EDT)
+        _photo("winter", datetaken="2017-01-10 16:45:00"),     # just before sunset (EST)
+        _photo("month", datetaken="2017-06-01 20:50:00", datetakengranularity="4"),
+        _photo("upload", datetaken="2017-06-01 20:50:00", datetakenunknown="1"),
+        _photo("gap", datetaken="2017-03-12 02:30:00"),        # clocks jump 2:00 -> 3:00
+        _photo("twice", datetaken="2017-11-05 01:30:00"),      # 1:00-2:00 happens twice
+        _photo("none", datetaken=""),
+    ])
+    frame, _ = preprocess_table(raw, PROCESSED_MASTER)
+    frame = frame.set_index("id")
+    for pid, local in (("noon", "2017-06-01 13:00:00"), ("dusk", "2017-06-01 20:50:00"),
+                       ("winter", "2017-01-10 16:45:00")):
+        expected = _expected_elevation(local, "America/Toronto")
+        assert frame.loc[pid, "sun_elevation"] == pytest.approx(expected, abs=1e-9)
+        assert frame.loc[pid, "light"] == geo.light_of(expected)
+    assert frame.loc["noon", "light"] == "day" and frame.loc["dusk", "light"] == "golden"
+    for pid in ("month", "upload", "gap", "twice", "none"):
+        assert np.isnan(frame.loc[pid, "sun_elevation"]) and frame.loc[pid, "light"] == "", pid
+    assert frame["sun_elevation"].dtype == "float64"
+
+
+def test_local_times_are_read_in_the_zone_the_tables_record(tmp_path):
+    from snapassist.io import read_table_attrs, write_table
+
+    raw = _raw([_photo("1", datetaken="2017-06-01 18:00:00")])
+    write_table(raw, tmp_path / config.MASTER_TABLE_RAW, attrs={"timezone": "Asia/Tokyo"})
+    read_and_preprocess_tables(tmp_path)
+    master = pd.read_hdf(tmp_path / config.MASTER_TABLE_PROCESSED, "table")
+    expected = _expected_elevation("2017-06-01 18:00:00", "Asia/Tokyo")
+    assert master["sun_elevation"].iloc[0] == pytest.approx(expected, abs=1e-9)
+    assert expected != pytest.approx(_expected_elevation("2017-06-01 18:00:00",
+                                                         "America/Toronto"), abs=1)
+    # Recorded for the web app's sun times and "today".
+    assert read_table_attrs(tmp_path / config.MASTER_TABLE_PROCESSED)["timezone"] == "Asia/Tokyo"
+    assert FlickrPhotosDatabase.from_folder(tmp_path).timezone == "Asia/Tokyo"
+
+
+def test_without_a_recorded_zone_the_tables_are_toronto_s(tmp_path):
+    _write(_raw([_photo("1", datetaken="2017-06-01 20:50:00")]), tmp_path / config.MASTER_TABLE_RAW)
+    read_and_preprocess_tables(tmp_path)
+    db = FlickrPhotosDatabase.from_folder(tmp_path)
+    assert db.timezone == config.DEFAULT_TIMEZONE == "America/Toronto"
+    photos = db.get_search_results("cntower", columns=["light", "sun_elevation"])
+    assert photos["sun_elevation"].iloc[0] == pytest.approx(
+        _expected_elevation("2017-06-01 20:50:00", "America/Toronto"), abs=1e-9)
+    assert photos["light"].iloc[0] == "golden"
+
+
+def test_old_processed_tables_without_light_still_load(tmp_path):
+    frame, _ = preprocess_table(_raw([_photo(str(i)) for i in range(20)]), PROCESSED_MASTER)
+    old = frame.drop(columns=["light", "sun_elevation"])
+    old.to_hdf(tmp_path / config.MASTER_TABLE_PROCESSED, key="table", format="table")
+    db = FlickrPhotosDatabase.from_folder(tmp_path)
+    assert "light" not in db.columns and db.count_search_results("cntower") == 20
+    # Their light is unknown: a light filter keeps nothing, a month filter still works.
+    assert db.count_search_results("cntower", lights=["day"]) == 0
+    assert db.count_search_results("cntower", months=[6]) == 20
+
+
+def test_an_import_reads_local_times_in_its_city_s_zone(tmp_path):
+    import csv
+
+    from snapassist.ingest.importer import import_photos
+
+    dresden = (51.0527, 13.7408)
+    header = ["origin_id", "lat", "lng", "guid", "user_guid", "post_create_date",
+              "post_publish_date", "post_body", "hashtags", "emoji", "post_views_count",
+              "post_like_count", "loc_id", "loc_name"]
+    rows = [{"origin_id": "2", "lat": str(dresden[0]), "lng": str(dresden[1]), "guid": guid,
+             "user_guid": "u1", "post_create_date": date, "post_publish_date": "2019-05-05",
+             "post_body": "", "hashtags": "Frauenkirche", "emoji": "", "post_views_count": "5",
+             "post_like_count": "1", "loc_id": "", "loc_name": ""}
+            for guid, date in (("evening", "2019-05-04 20:45:00"), ("day", "2019-05-04"))]
+    with open(tmp_path / "in.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)
+    result = import_photos(tmp_path / "in.csv", tmp_path / "out", "lbsn")
+    assert result.metadata["timezone"] == "Europe/Berlin"
+    master = pd.read_hdf(tmp_path / "out" / config.MASTER_TABLE_PROCESSED, "table").set_index("id")
+    expected = _expected_elevation("2019-05-04 20:45:00", "Europe/Berlin", *dresden)
+    assert master.loc["evening", "sun_elevation"] == pytest.approx(expected, abs=1e-9)
+    assert master.loc["evening", "light"] == geo.light_of(expected)
+    # A day without a time has no light.
+    assert np.isnan(master.loc["day", "sun_elevation"]) and master.loc["day", "light"] == ""

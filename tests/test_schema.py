@@ -18,7 +18,7 @@ def test_2018_names_are_kept():
 
 def test_table_relations():
     assert set(schema.PROCESSED_MASTER) - set(schema.RAW_MASTER) == {
-        "title_cleaned", "hour", "month"}
+        "title_cleaned", "hour", "month", "sun_elevation", "light"}
     assert set(schema.PROCESSED_POPULAR) == set(schema.PROCESSED_MASTER) | set(schema.EXIF)
     assert set(schema.RAW_POPULAR) == set(schema.RAW_MASTER) | set(schema.EXIF)
     assert set(schema.REQUIRED_COLUMNS) <= set(schema.PROCESSED_MASTER)

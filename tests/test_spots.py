@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from snapassist import geo, spots
+from snapassist import config, geo, spots
 
 TORONTO = ZoneInfo("America/Toronto")
 
@@ -37,7 +37,7 @@ def test_a_spring_spot_is_seasonal_with_its_months():
 def test_photos_all_year_are_year_round_and_too_few_say_nothing():
     every_month = [f"2018-{m:02d}-{d:02d}" for m in range(1, 13) for d in (3, 11, 19, 27)]
     assert spots.when(_days(*every_month)) == {"kind": "year-round"}
-    assert spots.when(_days(*every_month[:spots.MIN_DATED_PHOTOS - 1])) is None
+    assert spots.when(_days(*every_month[:config.MIN_DATED_PHOTOS - 1])) is None
     assert spots.when(np.array(["NaT"] * 40, dtype="datetime64[D]")) is None
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .. import __version__, config
 from ..errors import ConfigError
-from .generator import build_demo_tables
+from .generator import DATA_VERSION, build_demo_tables
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ def ensure_demo_tables(cache_dir, n_photos=config.DEMO_N_PHOTOS, seed=config.DEM
     others wait on the lock and then find the finished folder.
     """
     cache_dir = Path(cache_dir)
-    target = cache_dir / f"demo-v{__version__}-n{n_photos}-s{seed}"
+    target = cache_dir / f"demo-v{__version__}-d{DATA_VERSION}-n{n_photos}-s{seed}"
     if config.has_tables(target):
         return target
     try:

@@ -24,11 +24,14 @@ from .. import config, schema
 from ..database import write_search_file
 from ..errors import ValidationError
 from ..io import write_table, write_text_atomic
+from ..spots import photo_light
 from . import places
 from .exif import generate_exif, pick_owner_cameras
 from .world import draw_scenes, draw_tags, draw_titles, source_list
 
 MAX_DEMO_PHOTOS = 5_000_000
+#: Changes whenever the demo's columns change, so a cached demo is built again.
+DATA_VERSION = 2
 #: Where the demo is, recorded with its tables as an import records its city:
 #: the pages name the city from there, never from a template.
 DEMO_PLACE = {"city": "Toronto", "area": {"lat": config.SCRAPE_CENTER_LAT,
@@ -100,6 +103,10 @@ def generate_demo_photos(n_photos=config.DEMO_N_PHOTOS, seed=config.DEMO_SEED):
     stamp = pd.DatetimeIndex(taken)
     cols["hour"] = np.where(exact, stamp.hour, np.nan)
     cols["month"] = np.where(exact, stamp.month, np.nan)
+    # From the times already drawn (no random draw: every other column stays
+    # as it was); the scenes' sunset and night photos get their light here.
+    cols["sun_elevation"], cols["light"] = photo_light(
+        scene["lat"], scene["lon"], taken, granularity, unknown, DEMO_PLACE["timezone"])
     master = _frame(cols, schema.PROCESSED_MASTER)
 
     popular_rows = np.flatnonzero(views > np.percentile(views, config.EXIF_PERCENTILE))

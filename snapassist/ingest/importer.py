@@ -33,7 +33,7 @@ from ..errors import ValidationError
 from ..geo import Area
 from ..io import write_table, write_text_atomic
 from ..schema import PROCESSED_MASTER, RAW_MASTER, REQUIRED_COLUMNS
-from .preprocess import preprocess_table
+from .preprocess import add_light, preprocess_table
 from .readers import READERS, Problems, open_text, sniff
 
 log = logging.getLogger(__name__)
@@ -143,8 +143,11 @@ def import_photos(path, out_folder, fmt, columns=None, city=None, area=None,
         problems.add("outside_area", frame.loc[~inside, "_row"])
         frame = frame[inside]
     processed, _ = preprocess_table(frame.drop(columns="_row"), PROCESSED_MASTER,
-                                    _WHOLE_EARTH, str(path))
+                                    _WHOLE_EARTH, str(path), timezone=None)
     metadata = describe_place(processed, city)
+    if metadata["timezone"]:
+        # The light once the city's time zone is known: local times are read in it.
+        add_light(processed, metadata["timezone"])
     metadata["source"] = {"format": fmt, "file": Path(path).name}
     _write_folder(processed, out_folder, metadata)
     return ImportResult(n_read, len(processed), problems, out_folder, metadata)

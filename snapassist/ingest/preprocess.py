@@ -2,8 +2,9 @@
 
 Coerces every column to the schema's dtype (Flickr sends numbers as strings
 or numbers at random), drops photos without a real geotag and outside the
-scrape area, de-duplicates by id, and adds ``title_cleaned``, ``hour`` and
-``month``. Then stores the search file beside the processed tables (tag
+scrape area, de-duplicates by id, and adds ``title_cleaned``, ``hour``,
+``month``, and each photo's ``sun_elevation`` and ``light`` (the sun where
+and when it was taken, read in the city's time zone). Then stores the search file beside the processed tables (tag
 index and searched columns, see :mod:`snapassist.searchstore`). Unparseable
 values become NaN/NaT; such rows are counted and reported, never fatal.
 """
@@ -13,6 +14,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from unidecode import unidecode
 
 from .. import config
@@ -21,6 +23,7 @@ from ..errors import TableError
 from ..geo import Area, default_area
 from ..io import read_table, read_table_attrs, write_table
 from ..schema import PROCESSED_MASTER, PROCESSED_POPULAR, check_required, coerce_frame
+from ..spots import photo_light
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +39,29 @@ def clean_title(title):
     return _NOT_WORD.sub(" ", text).strip()
 
 
-def preprocess_table(raw, columns, area=None, name="table"):
+def add_light(frame, timezone=None):
+    """Set ``frame``'s ``sun_elevation`` and ``light`` columns in place; return ``frame``.
+
+    From ``latitude``, ``longitude`` and ``datetaken`` (the photographer's
+    local time, read in ``timezone``, default ``config.DEFAULT_TIMEZONE``);
+    unknown (NaN and ``""``) unless ``datetakengranularity`` is 0 and
+    ``datetakenunknown`` is not 1 (see :func:`snapassist.spots.photo_light`).
+    """
+    n = len(frame)
+    columns = frame.columns
+    elevation, light = photo_light(
+        frame["latitude"].to_numpy(dtype=np.float64), frame["longitude"].to_numpy(dtype=np.float64),
+        frame["datetaken"].to_numpy(dtype="datetime64[ns]") if "datetaken" in columns
+        else np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"),
+        frame["datetakengranularity"].to_numpy() if "datetakengranularity" in columns else None,
+        frame["datetakenunknown"].to_numpy() if "datetakenunknown" in columns else None,
+        timezone)
+    frame["sun_elevation"] = elevation
+    frame["light"] = pd.array(light, dtype="str")
+    return frame
+
+
+def preprocess_table(raw, columns, area=None, name="table", timezone=config.DEFAULT_TIMEZONE):
     """Process one raw table; return ``(frame, report)``.
 
     Parameters
@@ -49,6 +74,10 @@ def preprocess_table(raw, columns, area=None, name="table"):
         Photos outside it are dropped (default: the 2018 scrape area).
     name : str
         Used in log messages.
+    timezone : str or None
+        The city's time zone, to read local times taken in for each photo's
+        light (:func:`add_light`); ``None`` leaves the light unknown for the
+        caller to add once it knows the zone.
     """
     area = area or default_area()
     check_required(raw, name)
@@ -71,6 +100,8 @@ def preprocess_table(raw, columns, area=None, name="table"):
              & frame["datetaken"].notna())
     frame["hour"] = frame["datetaken"].dt.hour.where(exact).astype("float64")
     frame["month"] = frame["datetaken"].dt.month.where(exact).astype("float64")
+    if timezone is not None:
+        add_light(frame, timezone)
     order = [c for c in columns if c in frame.columns]
     frame = frame[order + [c for c in frame.columns if c not in order]]
     report["kept"] = len(frame)
@@ -107,9 +138,13 @@ def read_and_preprocess_tables(table_folder, master_table=config.MASTER_TABLE_RA
     if not folder.is_dir():
         raise TableError(f"the table folder {str(folder)!r} does not exist", path=str(folder))
     reports = {"master": None, "popular": None}
+    place = read_table_attrs(folder / master_table)
     if area is None:
-        recorded = read_table_attrs(folder / master_table).get("area")
+        recorded = place.get("area")
         area = Area.from_dict(recorded) if recorded else default_area()
+    # Local times taken are read in the zone the scrape recorded (the 2018
+    # area's, Toronto, when none).
+    timezone = place.get("timezone") or config.DEFAULT_TIMEZONE
     log.info("keeping photos in the %s", area.describe())
     jobs = [("master", master_table, master_table_processed, PROCESSED_MASTER),
             ("popular", popular_table, popular_table_processed, PROCESSED_POPULAR)]
@@ -119,8 +154,10 @@ def read_and_preprocess_tables(table_folder, master_table=config.MASTER_TABLE_RA
             log.info("no popular table %s: skipped (scraper 2 has not run)", path)
             continue
         frame, report = preprocess_table(read_table(path, f"raw {kind} table"), columns, area,
-                                         str(path))
-        write_table(frame, folder / dst, fmt="table")
+                                         str(path), timezone)
+        # The master table records the zone, for the web app's "today" and sun times.
+        write_table(frame, folder / dst, fmt="table",
+                    attrs={**place, "timezone": timezone} if kind == "master" else None)
         reports[kind] = report
         log.info("%s: %s -> %s", kind, report, folder / dst)
     if (master_table_processed, popular_table_processed) == (config.MASTER_TABLE_PROCESSED,

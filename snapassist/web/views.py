@@ -7,11 +7,13 @@ from flask import (Blueprint, current_app, jsonify, render_template, request)
 from .. import config
 from ..database import parse_query
 from ..errors import NotEnoughPhotosError, QueryError, SnapAssistError
-from ..hotspots import SCORE_TEXT, USED_COLUMNS, find_hotspots
+from ..hotspots import (SCORE_TEXT, USED_COLUMNS, HotspotResult, add_sun, find_hotspots,
+                        sort_result)
 from .cache import config_key, estimate_bytes
 from .format import (format_hours, format_months, placeholder_image, rank_colour,
                      settings_lines, spot_lines)
 from .map import render_map
+from .options import SearchOptions, city_zone, parse_options
 from .plots import build_reachability_plot
 
 log = logging.getLogger(__name__)
@@ -44,23 +46,36 @@ class TooBroad:
     query: str
     n_photos: int
     suggestions: list
+    #: The filters in words, "" when none (see SearchOptions.describe_filters).
+    filters: str = ""
 
 
 def _search(phrase):
-    """``(database, answer, key)``: a HotspotResult or a TooBroad, and its cache key."""
+    """``(database, answer, key, options)``: a HotspotResult or a TooBroad.
+
+    ``key`` is the page cache's: the answer's key with the order and the
+    date, which are applied to the cached answer per request (cheap: no
+    clustering again).
+    """
     if phrase is None:
         raise QueryError(_MISSING_QUERY)
     database = _tables()
+    zone = city_zone(database.timezone)
+    options = parse_options(request.args, zone)
     live_max = current_app.config["SNAPASSIST_LIVE_MAX_PHOTOS"]
     # Everything that changes an answer: what was asked (normalised, so
-    # "CN Tower" and "cn  tower" share one), the tables, every setting.
-    key = (tuple(parse_query(phrase)), database.fingerprint or id(database), live_max,
-           config_key())
+    # "CN Tower" and "cn  tower" share one), the filters, the tables, every
+    # setting.
+    key = (tuple(parse_query(phrase)), options.filters, database.fingerprint or id(database),
+           live_max, config_key())
     cache = current_app.extensions["snapassist_cache"]
-    answer = cache.get_or_compute(key, lambda: _compute(database, phrase, live_max),
+    answer = cache.get_or_compute(key, lambda: _compute(database, phrase, live_max, options),
                                   estimate_bytes)
     # The answer is shared; only the phrase as typed this time differs.
-    return database, dataclasses.replace(answer, query=phrase.strip()), key
+    answer = dataclasses.replace(answer, query=phrase.strip())
+    if isinstance(answer, HotspotResult):
+        answer = add_sun(sort_result(answer, options.sort), options.date, zone)
+    return database, answer, (key, options.sort, options.date), options
 
 
 def _page(key, kind, answer, render):
@@ -74,21 +89,32 @@ def _page(key, kind, answer, render):
     return pages.get_or_compute((key, kind, answer.query), render, len)
 
 
-def _compute(database, phrase, live_max):
+def _compute(database, phrase, live_max, options):
     # An answer computed beforehand (snapassist precompute) is served whole,
     # however many photos it has: the budget is for live clustering only.
-    stored = current_app.extensions["snapassist_tables"].stored_answer(phrase)
+    # Stored answers cluster every photo: a filtered search is always live.
+    stored = (None if options.filtered else
+              current_app.extensions["snapassist_tables"].stored_answer(phrase))
     if stored is not None:
         return stored.to_result(phrase.strip())
-    n_photos = database.count_search_results(phrase)
+    filters = {"months": options.months, "lights": options.light}
+    n_photos = database.count_search_results(phrase, **filters)
     if n_photos > live_max:
         return TooBroad(phrase.strip(), n_photos,
-                        database.narrower_tags(phrase, config.N_SUGGESTIONS))
+                        database.narrower_tags(phrase, config.N_SUGGESTIONS),
+                        options.describe_filters())
     # Copying the hits is most of a search's cost on a large table: take only
     # what the hotspots read (optional columns may be absent in old tables).
     columns = [c for c in USED_COLUMNS if c in database.columns]
-    photos = database.get_search_results(phrase, columns=columns)
-    return find_hotspots(photos, database.views_percentile, query=phrase.strip())
+    photos = database.get_search_results(phrase, columns=columns, **filters)
+    try:
+        return find_hotspots(photos, database.views_percentile, query=phrase.strip())
+    except NotEnoughPhotosError as exc:
+        if not options.filtered:
+            raise
+        raise NotEnoughPhotosError(
+            f"With the filters ({options.describe_filters()}): {exc} Or remove a filter.",
+            n_photos=exc.n_photos) from None
 
 
 def _suggestions(answer):
@@ -110,7 +136,8 @@ def _suggestions(answer):
 
 
 def _too_broad_message(answer):
-    return (f"{answer.n_photos:,} photos matched '{answer.query}': too many to find "
+    filters = f" ({answer.filters})" if answer.filters else ""
+    return (f"{answer.n_photos:,} photos matched '{answer.query}'{filters}: too many to find "
             f"spots while you wait (at most {current_app.config['SNAPASSIST_LIVE_MAX_PHOTOS']:,}"
             f"). Narrow it down with one more word.")
 
@@ -130,7 +157,9 @@ def _page_globals():
 @bp.route("/")
 def index():
     """The search page."""
-    return render_template("search.html", query="", message=None, demo=_is_demo())
+    # No tables are loaded for the search page: the date is left to the search.
+    return render_template("search.html", query="", message=None, demo=_is_demo(),
+                           options=SearchOptions().to_dict())
 
 
 @bp.route("/output")
@@ -142,15 +171,16 @@ def output():
 @bp.route("/search")
 def search():
     """Results page: ranked list, map and reachability plot."""
-    database, result, key = _search(_query_arg())
-    return _page(key, "search", result, lambda: _render_results(database, result))
+    database, result, key, options = _search(_query_arg())
+    return _page(key, "search", result, lambda: _render_results(database, result, options))
 
 
-def _render_results(database, result):
+def _render_results(database, result, options):
     if isinstance(result, TooBroad):
         return render_template("search.html", query=result.query,
                                message=_too_broad_message(result), n_photos=result.n_photos,
-                               suggestions=_suggestions(result), demo=database.is_demo)
+                               suggestions=_suggestions(result), demo=database.is_demo,
+                               options=options.to_dict())
     spots = [_spot_view(h, len(result.hotspots)) for h in result.hotspots]
     # A precomputed broad answer draws every spot's photos but only a sample
     # of the rest, so that its page stays light: say so.
@@ -158,8 +188,9 @@ def _render_results(database, result):
     sampled = (f"The map shows {shown:,} of the {result.n_photos:,} photos: every spot's "
                "photos and a fixed sample of the others." if shown < result.n_photos else None)
     return render_template("results.html", query=result.query, result=result, spots=spots,
-                           map=render_map(result, demo=database.is_demo), plot=build_reachability_plot(result),
-                           sampled=sampled, demo=database.is_demo)
+                           map=render_map(result, demo=database.is_demo),
+                           plot=build_reachability_plot(result),
+                           sampled=sampled, demo=database.is_demo, options=options.to_dict())
 
 
 @bp.route("/about")
@@ -171,20 +202,21 @@ def about():
 @bp.route("/api/search")
 def api_search():
     """The hotspots of a search as JSON."""
-    database, result, key = _search(_query_arg())
-    body = _page(key, "api", result, lambda: _render_api(database, result))
+    database, result, key, options = _search(_query_arg())
+    body = _page(key, "api", result, lambda: _render_api(database, result, options))
     status = 400 if isinstance(result, TooBroad) else 200
     return current_app.response_class(body, status=status, mimetype="application/json")
 
 
-def _render_api(database, result):
+def _render_api(database, result, options):
     if isinstance(result, TooBroad):
         body = {"error": _too_broad_message(result), "too_broad": True,
                 "query": result.query, "demo": database.is_demo,
-                "n_photos": result.n_photos, "suggestions": _suggestions(result)}
+                "n_photos": result.n_photos, "suggestions": _suggestions(result),
+                "options": options.to_dict()}
     else:
         body = {"query": result.query, "demo": database.is_demo,
-                "n_photos": result.n_photos,
+                "n_photos": result.n_photos, "options": options.to_dict(),
                 "clusters": [h.to_dict() for h in result.hotspots]}
     return current_app.json.dumps(body)
 
@@ -215,21 +247,33 @@ def _spot_view(h, n_spots=None):
             "thumb_page": best["page_url"] if best else None}
 
 
+def _request_options():
+    """The request's options as a dict, to show again with an error; ``None`` if bad."""
+    holder = current_app.extensions["snapassist_tables"]
+    try:
+        return parse_options(request.args, city_zone(
+            holder.get().timezone if holder.loaded else None)).to_dict()
+    except QueryError:
+        return None
+
+
 def register_error_handlers(app):
     """Turn SnapAssist's exceptions into pages (HTML) or JSON (``/api/``)."""
 
     def user_error(exc):
         # Bad phrases and too-small searches are the user's to fix: the search
         # page with the message (200), or a 400 for the API.
+        options = _request_options()
         if request.path.startswith("/api/"):
             query = _query_arg()
-            body = {"error": str(exc), "query": None if query is None else query[:_ECHO_CHARS]}
+            body = {"error": str(exc), "query": None if query is None else query[:_ECHO_CHARS],
+                    "options": options}
             if isinstance(exc, NotEnoughPhotosError):
                 body["n_photos"] = exc.n_photos
             return jsonify(body), 400
         query = (_query_arg() or "")[:_ECHO_CHARS]
         return render_template("search.html", query=query, message=str(exc),
-                               demo=_is_demo()), 200
+                               demo=_is_demo(), options=options), 200
 
     def server_error(exc):
         log.error("cannot serve %s: %s", request.path, exc)
