@@ -246,17 +246,19 @@ def _check_page_common(page, expected):
         " cls: i.className, ok: i.complete && i.naturalWidth > 0}))")
     assert images, "no image on the page"
     assert all(i["ok"] for i in images), [i for i in images if not i["ok"]]
-    # The lines of what a photographer needs, when the answer carries them.
+    # The lines of what a photographer needs: each spot placed from the
+    # anchor (the anchor says what it is), the sun, the light where known, and
+    # the flag exactly where one photographer took most of a spot's photos.
     clusters = expected["clusters"]
-    if any(c.get("light") for c in clusters):
-        assert page.locator(".sa-spot .sa-line-light").count() >= 1
-        first = page.locator(".sa-spot .sa-line").first
-        assert first.is_visible() and "%" in first.inner_text()
-    if any(c.get("sun") for c in clusters):
-        assert page.locator(".sa-spot .sa-line-sun").count() >= 1
-    if any(c.get("one_photographer") for c in clusters):
-        assert page.locator(".sa-spot .sa-line-flag").count() == \
-            sum(bool(c["one_photographer"]) for c in clusters)
+    n_spots = len(clusters)
+    assert page.locator(".sa-spot .sa-line-direction").count() == n_spots
+    assert page.locator(".sa-spot .sa-line-sun").count() == n_spots
+    assert page.locator(".sa-spot .sa-line-light").count() == \
+        sum(bool(c["light"]["all"]) for c in clusters) > 0
+    assert page.locator(".sa-spot .sa-line-flag").count() == \
+        sum(bool(c["one_photographer"]) for c in clusters)
+    first = page.locator(".sa-spot").first.locator(".sa-line").first
+    assert first.is_visible() and first.inner_text().strip()
 
 
 def _click_marker(page, cfg, rank):

@@ -23,7 +23,10 @@ def spot(rank, lat, lon, **photo):
     return Hotspot(rank=rank, score=10.0, n_photos=20, n_owners=4, mean_views=200.0,
                    median_views=150.0, latitude=lat, longitude=lon, spread_m=80.0,
                    photo_ids=["1"], best_photos=[best], settings={}, hours=[0] * 24,
-                   months=[0] * 12)
+                   months=[0] * 12, light={"all": {}, "admired": {}, "n_known": 0},
+                   focal_range_mm=None, when=None, one_photographer_share=0.25,
+                   one_photographer=False, bearing_deg=None, distance_m=None, side=None,
+                   anchor_rank=None)
 
 
 def result(n=200, n_spots=2, seed=0):
@@ -136,8 +139,8 @@ def test_popup_shows_what_a_photographer_needs():
                  "People use 70-200 mm here", "An event: Oct 5-6 (70% of its dated photos)"):
         assert f">{line}</li>" in html
     assert '<li class="sa-line-flag">Mostly one photographer (64% of its photos)</li>' in html
-    # An old answer without the facts: no list at all.
-    assert "sa-lines" not in str(popup_html(spot(1, 43.6, -79.4)))
+    # The only spot of a search, with none of the facts known: no list at all.
+    assert "sa-lines" not in str(popup_html(spot(1, 43.6, -79.4), n_spots=1))
 
 
 def test_popup_images_demo_placeholder_or_real_with_fallback():
