@@ -63,3 +63,37 @@ def test_controls_keep_the_phrase_and_show_the_options(app):
     # Before a search has options: sorted by score, nothing filtered.
     assert re.search(r'<option value="score" selected>', plain)
     assert " checked" not in plain and 'name="date" value=""' in plain
+
+
+def test_the_form_sends_what_the_search_reads(client):
+    html = client.get("/search?q=cn+tower").get_data(as_text=True)
+    form = html[html.index('<form class="sa-controls"'):]
+    form = form[:form.index("</form>")]
+    names = set(re.findall(r'name="(\w+)"', form))
+    assert names == {"q", "sort", "date", "months", "light"}
+    # What a browser sends with two months and two lights ticked.
+    query = [("q", "cn tower"), ("sort", "photographers"), ("date", "2026-06-21"),
+             ("months", "6"), ("months", "7"), ("light", "golden"), ("light", "day")]
+    answer = client.get("/api/search", query_string=query).get_json()
+    assert answer["options"] == {"sort": "photographers", "months": [6, 7],
+                                 "light": ["golden", "day"], "date": "2026-06-21"}
+    page = client.get("/search", query_string=query).get_data(as_text=True)
+    assert "taken in Jun, Jul and in golden or day light; ranked by the number of " \
+           "photographers." in page
+    assert re.findall(r'name="(months|light)" value="(\w+)" checked', page) == [
+        ("months", "6"), ("months", "7"), ("light", "golden"), ("light", "day")]
+    assert re.search(r'<option value="photographers" selected>', page)
+    assert 'name="date" value="2026-06-21"' in page
+    assert "On 2026-06-21: golden hour" in page
+
+
+def test_a_filter_that_leaves_too_few_photos_offers_the_search_without_it(client):
+    page = client.get("/search", query_string=[("q", "cn tower"), ("months", "2"),
+                                               ("light", "night"), ("sort", "admired"),
+                                               ("date", "2026-06-21")])
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'class="sa-message"' in html
+    link = re.search(r'<p class="sa-unfilter"><a href="([^"]*)"', html).group(1)
+    assert "months" not in link and "light" not in link
+    again = client.get(link.replace("&amp;", "&"))
+    assert again.status_code == 200 and '<li class="sa-spot"' in again.get_data(as_text=True)
