@@ -31,9 +31,12 @@ class SpotColumns:
             # time, not "some day in 2014"): so is the day.
             taken = np.where(month_bins >= 0, taken, np.datetime64("NaT"))
         self.taken = taken
-        focal = (pd.to_numeric(photos["FocalLengthIn35mmFormat"], errors="coerce")
-                 if "FocalLengthIn35mmFormat" in photos.columns else pd.Series(np.nan, index=photos.index))
-        self.focal_35mm = focal.to_numpy(dtype=np.float64)
+        # The 35 mm equivalent only: without the camera's crop factor, a
+        # focal length says nothing comparable across cameras.
+        self.focal_35mm = (
+            pd.to_numeric(photos["FocalLengthIn35mmFormat"], errors="coerce")
+            .to_numpy(dtype=np.float64) if "FocalLengthIn35mmFormat" in photos.columns
+            else np.full(n, np.nan))
 
 
 def spot_facts(columns, members, owners, views):

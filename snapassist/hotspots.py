@@ -120,8 +120,9 @@ def find_hotspots(photos, views_threshold, query=""):
     ----------
     photos : pandas.DataFrame
         Search result: columns ``id, owner, views, latitude, longitude`` at
-        least; ``ownername, title, hour, month, url_*`` and the EXIF columns
-        are used when present.
+        least; ``ownername, title, hour, month, datetaken, light, url_*`` and
+        the EXIF columns are used when present (a photo's day taken counts
+        only where its ``month`` is known, i.e. its date is exact).
     views_threshold : float
         The master table's ``config.VIEWS_PERCENTILE``-th percentile of views.
     query : str
@@ -130,7 +131,9 @@ def find_hotspots(photos, views_threshold, query=""):
     Returns
     -------
     HotspotResult
-        Hotspots ranked by score (rank 1 first); possibly none.
+        Hotspots ranked by score (rank 1 first); possibly none. Each carries
+        its facts for a photographer but the sun, which depends on a date
+        (:func:`add_sun`).
 
     Raises
     ------

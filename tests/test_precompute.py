@@ -133,6 +133,41 @@ def test_every_stored_answer_equals_the_live_answer(stored, db):
     assert 0 < n_reduced < len(stored), "both reduced and whole plots were checked"
 
 
+def test_stored_spots_carry_what_a_photographer_needs(stored, db):
+    """The per-spot facts are stored (equal to live, as every field is, above)."""
+    spots = [h for phrase in stored.phrases for h in stored.get(phrase).to_result().hotspots]
+    assert spots
+    assert all(h.light["n_known"] > 0 and set(h.light["all"]) == {"night", "blue", "golden",
+                                                                  "day"} for h in spots)
+    assert any(h.when is not None for h in spots)
+    assert any(h.focal_range_mm is not None for h in spots)
+    assert any(h.anchor_rank is not None and h.side is not None for h in spots)
+    # The sun depends on the date asked: added per request, never stored.
+    assert all(h.sun is None and h.sun_behind_at_sunset is None for h in spots)
+
+
+def test_stored_answers_are_sorted_and_filtered_searches_are_live(tables, db, stored):
+    from snapassist.web import create_app
+
+    broad = max(stored.phrases, key=lambda p: db.count_search_results(p))
+    app = create_app({"TESTING": True, "SNAPASSIST_TABLES_FOLDER": tables,
+                      "SNAPASSIST_LIVE_MAX_PHOTOS": MIN_PHOTOS})
+    client = app.test_client()
+    base = client.get("/api/search", query_string={"q": broad}).get_json()["clusters"]
+    people = client.get("/api/search", query_string={"q": broad, "sort": "photographers"}
+                        ).get_json()["clusters"]
+    assert sorted(c["photo_ids"] for c in people) == sorted(c["photo_ids"] for c in base)
+    assert [c["n_owners"] for c in people] == sorted((c["n_owners"] for c in base), reverse=True)
+    assert [c["rank"] for c in people] == list(range(1, len(base) + 1))
+    # Filtered, the broad subject is counted again and answered live (here:
+    # too broad for the budget), never with the stored answer of all photos.
+    month = int(db.photos["month"].iloc[db.match(broad)].mode().iloc[0])
+    n_month = db.count_search_results(broad, months=[month])
+    assert MIN_PHOTOS < n_month < db.count_search_results(broad)
+    body = client.get("/api/search", query_string={"q": broad, "months": month}).get_json()
+    assert body["too_broad"] and body["n_photos"] == n_month
+
+
 def test_a_stored_answer_keeps_the_phrase_as_typed(stored, db):
     phrase = "  CN Tower! "
     answer = stored.get(phrase)

@@ -164,3 +164,37 @@ def test_co_tag_counts_match_a_brute_force_count():
         expected = sum(1 for i in rows
                        if name in {t.replace(":", "").replace("=", "") for t in tags[i].split()})
         assert count == expected and is_machine == (name == "geolat1")
+
+
+def test_the_light_is_stored_as_small_codes_and_filters_alike(demo_folder, built_at_load):
+    from snapassist.database import SEARCH_FILE as name
+    from snapassist.searchstore import fingerprint_files
+
+    arrays, meta = read_store(demo_folder / name, fingerprint_files(
+        [demo_folder / config.MASTER_TABLE_PROCESSED, demo_folder / config.POPULAR_TABLE_PROCESSED]))
+    assert meta["stored"]["light"] == "light" and arrays["col:light"].dtype == np.int8
+    stored = FlickrPhotosDatabase.from_folder(demo_folder)
+    for filters in ({"lights": ["golden"]}, {"lights": ["night", "blue"]}, {"months": [12, 1]},
+                    {"months": [6], "lights": ["day"]}):
+        rows = stored.match("toronto", **filters)
+        np.testing.assert_array_equal(rows, built_at_load.match("toronto", **filters))
+        photos = built_at_load.photos.iloc[rows]
+        if "lights" in filters:
+            assert photos["light"].isin(filters["lights"]).all()
+        if "months" in filters:
+            assert photos["month"].isin(filters["months"]).all()
+        assert 0 < len(rows) < built_at_load.count_search_results("toronto")
+
+
+def test_a_search_file_of_an_older_version_is_refused_by_name(folder, monkeypatch, caplog):
+    from snapassist import searchstore
+
+    monkeypatch.setattr(searchstore, "FORMAT_VERSION", 1)
+    write_search_file(folder)
+    monkeypatch.undo()
+    with pytest.raises(StoreError, match="has format version 1; this SnapAssist reads version 2"):
+        read_store(folder / SEARCH_FILE, "any")
+    with caplog.at_level(logging.WARNING, logger="snapassist"):
+        db = FlickrPhotosDatabase.from_folder(folder)
+    assert "format version 1" in caplog.text and db.fingerprint is None
+    assert db.count_search_results("cn tower", lights=["golden"]) > 0

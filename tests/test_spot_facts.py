@@ -40,9 +40,11 @@ def _place(name, north_m, east_m, times, owners, views, light=None, focal=None, 
     lon = lon0 + r * np.cos(t) / (math.pi * EARTH_M / 180 * math.cos(math.radians(LAT0)))
     taken = pd.to_datetime(pd.Series(times))
     return pd.DataFrame({
-        "id": [f"{name}{i}" for i in range(n)], "owner": [owners[i % len(owners)] for i in range(n)],
+        "id": [f"{name}{i}" for i in range(n)],
+        "owner": [owners[i % len(owners)] for i in range(n)],
         "views": [views[i % len(views)] for i in range(n)], "latitude": lat, "longitude": lon,
-        "datetaken": taken, "month": taken.dt.month.astype(float), "hour": taken.dt.hour.astype(float),
+        "datetaken": taken, "month": taken.dt.month.astype(float),
+        "hour": taken.dt.hour.astype(float),
         "light": light if light is not None else ["day"] * n,
         "FocalLengthIn35mmFormat": focal if focal is not None else [np.nan] * n,
         "place": name})

@@ -4,9 +4,10 @@ Coerces every column to the schema's dtype (Flickr sends numbers as strings
 or numbers at random), drops photos without a real geotag and outside the
 scrape area, de-duplicates by id, and adds ``title_cleaned``, ``hour``,
 ``month``, and each photo's ``sun_elevation`` and ``light`` (the sun where
-and when it was taken, read in the city's time zone). Then stores the search file beside the processed tables (tag
-index and searched columns, see :mod:`snapassist.searchstore`). Unparseable
-values become NaN/NaT; such rows are counted and reported, never fatal.
+and when it was taken, read in the city's time zone). Then stores the search
+file beside the processed tables (tag index and searched columns, see
+:mod:`snapassist.searchstore`). Unparseable values become NaN/NaT; such rows
+are counted and reported, never fatal.
 """
 import html
 import logging
