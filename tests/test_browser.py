@@ -149,6 +149,9 @@ def test_results_page_in_chromium(server, demo_db):
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.route("**/*", _offline_router(server, dist))
+            # The demo's photos do not exist on Flickr: the page never asks for them.
+            flickr = []
+            page.on("request", lambda r: "staticflickr.com" in r.url and flickr.append(r.url))
             page.goto(server + "/")
             page.fill("input[name=q]", "cn tower")
             page.click("button[type=submit]")
@@ -217,6 +220,7 @@ def test_results_page_in_chromium(server, demo_db):
             assert "sa-active" in entry.get_attribute("class")
             assert page.locator(".sa-spot.sa-active").count() == 1
             assert _within(page, entry, ".sa-list")
+            assert not flickr, flickr[:3]
         finally:
             browser.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
@@ -375,6 +379,57 @@ def test_results_page_on_a_phone(server, demo_db):
             assert _within(page, page.locator(".sa-map"))
             assert "sa-active" in first.get_attribute("class")
             _no_wider_than_the_screen(page)
+        finally:
+            browser.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture(scope="module")
+def real_server(demo_folder):
+    """The demo's photos served as real tables: their images are fetched from Flickr."""
+    from werkzeug.serving import make_server
+
+    from snapassist import config
+    from snapassist.database import FlickrPhotosDatabase
+
+    popular = demo_folder / config.POPULAR_TABLE_PROCESSED
+    database = FlickrPhotosDatabase(demo_folder / config.MASTER_TABLE_PROCESSED,
+                                    popular if popular.exists() else None, is_demo=False)
+    app = create_app({"SNAPASSIST_DATABASE": database})
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(timeout=10)
+
+
+def test_images_that_fail_to_load_show_their_placeholder(real_server):
+    sync_playwright, chromium, dist = _requirements()
+    errors = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            # Offline, every Flickr image answers with an empty body: broken.
+            page.route("**/*", _offline_router(real_server, dist))
+            flickr = []
+            page.on("request", lambda r: "staticflickr.com" in r.url and flickr.append(r.url))
+            page.goto(real_server + "/search?q=cn+tower")
+            page.wait_for_selector(".leaflet-marker-icon")
+            # The page asked Flickr for the photo; it failed; its placeholder shows.
+            page.wait_for_function(
+                "() => { const i = document.querySelector('.sa-spot img.sa-thumb');"
+                " return i.src.startsWith('data:image/svg+xml') && i.complete"
+                " && i.naturalWidth > 0; }", timeout=10_000)
+            page.click('.sa-spot[data-rank="1"] button')
+            page.wait_for_selector(".leaflet-popup-content img", timeout=10_000)
+            page.wait_for_function(
+                "() => { const i = document.querySelector('.leaflet-popup-content img');"
+                " return i.src.startsWith('data:image/svg+xml') && i.complete"
+                " && i.naturalWidth > 0; }", timeout=10_000)
+            assert flickr
         finally:
             browser.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
