@@ -63,21 +63,23 @@ class Hotspot:
     settings: dict
     hours: list
     months: list
+    # What a photographer needs there (``_spot_facts``). find_hotspots sets
+    # them all; the defaults (unknown) let a spot be built by hand.
     #: Share of the photos in each light (``spots.light_shares``).
-    light: dict
+    light: dict = None
     #: [p25, p75] of the 35 mm equivalent focal lengths, or None.
-    focal_range_mm: object
+    focal_range_mm: object = None
     #: Event, season or year-round (``spots.when``), or None.
-    when: object
-    one_photographer_share: float
-    one_photographer: bool
+    when: object = None
+    one_photographer_share: float = None
+    one_photographer: bool = None
     #: From the spot towards the search's anchor (None for the anchor).
-    bearing_deg: object
-    distance_m: object
+    bearing_deg: object = None
+    distance_m: object = None
     #: Where the spot lies seen from the anchor ("south-west").
-    side: object
+    side: object = None
     #: The anchor's rank (None for the anchor itself).
-    anchor_rank: object
+    anchor_rank: object = None
     #: The sun on the date asked (``add_sun``); None until then.
     sun: object = None
     sun_behind_at_sunset: object = None
@@ -314,7 +316,6 @@ def _describe(cols, members, rank, score, spread):
         settings=cols.settings(members),
         hours=_counts(cols.hour[members], 24),
         months=_counts(cols.month[members], 12),
+        # The directions are set for all spots at once, once all are known.
         **spot_facts(cols.facts, members, cols.owner[members], views),
-        # Set for all spots at once, once all are known.
-        bearing_deg=None, distance_m=None, side=None, anchor_rank=None,
     )

@@ -3,7 +3,8 @@
 ``master_table_processed.search`` holds what a search reads, in a form that
 loads in a moment and is shared between processes: the tag index and the
 columns a search copies, as plain arrays (text as UTF-8 bytes with offsets,
-or codes into a list of distinct values) in one memory-mapped file. Pages
+or codes into a list of distinct values; each photo's light as one byte) in
+one memory-mapped file. Pages
 of a mapped file belong to the page cache, so every web worker on a machine
 shares one copy even without ``gunicorn --preload``.
 

@@ -54,14 +54,13 @@ def _search(phrase):
     """``(database, answer, key, options)``: a HotspotResult or a TooBroad.
 
     ``key`` is the page cache's: the answer's key with the order and the
-    date, which are applied to the cached answer per request (cheap: no
-    clustering again).
+    date, which :func:`_arranged` applies to the cached answer when a page
+    is drawn (no clustering again).
     """
     if phrase is None:
         raise QueryError(_MISSING_QUERY)
     database = _tables()
-    zone = city_zone(database.timezone)
-    options = parse_options(request.args, zone)
+    options = parse_options(request.args, city_zone(database.timezone))
     live_max = current_app.config["SNAPASSIST_LIVE_MAX_PHOTOS"]
     # Everything that changes an answer: what was asked (normalised, so
     # "CN Tower" and "cn  tower" share one), the filters, the tables, every
@@ -73,9 +72,15 @@ def _search(phrase):
                                   estimate_bytes)
     # The answer is shared; only the phrase as typed this time differs.
     answer = dataclasses.replace(answer, query=phrase.strip())
-    if isinstance(answer, HotspotResult):
-        answer = add_sun(sort_result(answer, options.sort), options.date, zone)
     return database, answer, (key, options.sort, options.date), options
+
+
+def _arranged(database, answer, options):
+    """``answer`` in the order asked, with the sun on the date asked (a copy)."""
+    if not isinstance(answer, HotspotResult):
+        return answer
+    return add_sun(sort_result(answer, options.sort), options.date,
+                   city_zone(database.timezone))
 
 
 def _page(key, kind, answer, render):
@@ -172,7 +177,8 @@ def output():
 def search():
     """Results page: ranked list, map and reachability plot."""
     database, result, key, options = _search(_query_arg())
-    return _page(key, "search", result, lambda: _render_results(database, result, options))
+    return _page(key, "search", result, lambda: _render_results(
+        database, _arranged(database, result, options), options))
 
 
 def _render_results(database, result, options):
@@ -203,7 +209,8 @@ def about():
 def api_search():
     """The hotspots of a search as JSON."""
     database, result, key, options = _search(_query_arg())
-    body = _page(key, "api", result, lambda: _render_api(database, result, options))
+    body = _page(key, "api", result, lambda: _render_api(
+        database, _arranged(database, result, options), options))
     status = 400 if isinstance(result, TooBroad) else 200
     return current_app.response_class(body, status=status, mimetype="application/json")
 
