@@ -9,7 +9,8 @@ from snapassist.web.format import (BACKGROUND_COLOUR, PALETTE, direction_line, f
                                    format_distance, format_exposure, format_fnumber,
                                    format_focal, format_hours, format_iso, format_months,
                                    light_line, one_photographer_line, placeholder_image,
-                                   rank_colour, spot_lines, sun_facing_line, sun_lines,
+                                   rank_colour, search_anchor, spot_lines, sun_facing_line,
+                                   sun_lines,
                                    when_line)
 
 
@@ -70,12 +71,23 @@ def test_distances(metres, text):
 
 def test_direction_line_places_a_spot_from_the_anchor():
     h = spot(bearing_deg=45.0, distance_m=1900.0, side="south-west", anchor_rank=3)
-    assert direction_line(h) == "1.9 km south-west of spot #3"
-    anchor = spot(bearing_deg=None, distance_m=None, side=None, anchor_rank=None)
-    assert direction_line(anchor, n_spots=4).startswith("The most photographed spot")
-    # The only spot of a search is no anchor for others; no facts, no line.
-    assert direction_line(anchor, n_spots=1) is None
+    assert direction_line(h, anchor=3) == "1.9 km south-west of spot #3"
+    # The anchor carries no direction, like a spot whose direction is unknown:
+    # the search's anchor rank tells them apart.
+    anchor = SimpleNamespace(rank=3, bearing_deg=None, distance_m=None, side=None,
+                             anchor_rank=None)
+    assert direction_line(anchor, anchor=3).startswith("The most photographed spot")
+    assert direction_line(anchor, anchor=None) is None
+    assert direction_line(spot(anchor_rank=None), anchor=3) is None
     assert direction_line(spot()) is None
+
+
+def test_the_search_anchor_is_what_the_other_spots_name():
+    others = [SimpleNamespace(rank=r, anchor_rank=None if r == 2 else 2) for r in (1, 2, 3)]
+    assert search_anchor(others) == 2
+    assert search_anchor([SimpleNamespace(rank=1, anchor_rank=None)]) is None
+    assert search_anchor([SimpleNamespace(rank=1)]) is None
+    assert search_anchor([]) is None
 
 
 @pytest.mark.parametrize("azimuth, where", [
@@ -162,8 +174,8 @@ def test_a_hotspot_without_the_new_facts_gets_no_lines():
                           median_views=1.0, latitude=43.6, longitude=-79.4, spread_m=50.0,
                           photo_ids=[], best_photos=[], settings={}, hours=[0] * 24,
                           months=[0] * 12)
-    assert spot_lines(old, n_spots=3) == []
-    assert spot_lines(old, n_spots=3, full=True) == []
+    assert spot_lines(old, anchor=2) == []
+    assert spot_lines(old, anchor=2, full=True) == []
 
 
 # --- placeholder images --------------------------------------------------------

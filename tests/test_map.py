@@ -23,10 +23,7 @@ def spot(rank, lat, lon, **photo):
     return Hotspot(rank=rank, score=10.0, n_photos=20, n_owners=4, mean_views=200.0,
                    median_views=150.0, latitude=lat, longitude=lon, spread_m=80.0,
                    photo_ids=["1"], best_photos=[best], settings={}, hours=[0] * 24,
-                   months=[0] * 12, light={"all": {}, "admired": {}, "n_known": 0},
-                   focal_range_mm=None, when=None, one_photographer_share=0.25,
-                   one_photographer=False, bearing_deg=None, distance_m=None, side=None,
-                   anchor_rank=None)
+                   months=[0] * 12)
 
 
 def result(n=200, n_spots=2, seed=0):
@@ -130,7 +127,7 @@ def with_facts(h):
 
 
 def test_popup_shows_what_a_photographer_needs():
-    html = str(popup_html(with_facts(spot(1, 43.6, -79.4)), n_spots=4))
+    html = str(popup_html(with_facts(spot(1, 43.6, -79.4)), anchor=3))
     for line in ("62% of its admired photos were taken at golden hour",
                  "1.9 km south-west of spot #3",
                  "At sunset, facing spot #3, the sun is behind you",
@@ -139,8 +136,10 @@ def test_popup_shows_what_a_photographer_needs():
                  "People use 70-200 mm here", "An event: Oct 5-6 (70% of its dated photos)"):
         assert f">{line}</li>" in html
     assert '<li class="sa-line-flag">Mostly one photographer (64% of its photos)</li>' in html
-    # The only spot of a search, with none of the facts known: no list at all.
-    assert "sa-lines" not in str(popup_html(spot(1, 43.6, -79.4), n_spots=1))
+    # None of the facts known: no list at all.
+    assert "sa-lines" not in str(popup_html(spot(1, 43.6, -79.4)))
+    # The anchor says what it is.
+    assert "The most photographed spot" in str(popup_html(spot(3, 43.6, -79.4), anchor=3))
 
 
 def test_popup_images_demo_placeholder_or_real_with_fallback():

@@ -122,21 +122,32 @@ def format_distance(metres):
     return f"{metres / 1000:.1f} km" if metres < 10_000 else f"{metres / 1000:.0f} km"
 
 
-def direction_line(h, n_spots=None):
+def search_anchor(hotspots):
+    """The rank of a search's anchor, as its other spots name it; None if none does.
+
+    The anchor itself carries no direction, exactly like a spot whose facts
+    are unknown: the others' ``anchor_rank`` tells them apart.
+    """
+    for h in hotspots:
+        rank = getattr(h, "anchor_rank", None)
+        if rank is not None:
+            return rank
+    return None
+
+
+def direction_line(h, anchor=None):
     """``"1.9 km south-west of spot #3"``; for the anchor itself, what it is.
 
-    None when the hotspot carries no directions (``anchor_rank`` absent), or
-    when it is the only spot (nothing is placed from it).
+    ``anchor`` is the rank of the search's anchor (:func:`search_anchor`).
+    None when the hotspot's direction is unknown.
     """
-    if not hasattr(h, "anchor_rank"):
-        return None
-    distance, side, anchor = (getattr(h, "distance_m", None), getattr(h, "side", None),
-                              getattr(h, "anchor_rank", None))
-    if anchor is None or distance is None:
-        if n_spots == 1:
-            return None
+    distance, side, towards = (getattr(h, "distance_m", None), getattr(h, "side", None),
+                               getattr(h, "anchor_rank", None))
+    if towards is not None and distance is not None and side:
+        return f"{format_distance(distance)} {side} of spot #{towards}"
+    if anchor is not None and getattr(h, "rank", None) == anchor:
         return "The most photographed spot: the others are placed from it"
-    return f"{format_distance(distance)} {side} of spot #{anchor}" if side else None
+    return None
 
 
 def sun_facing_line(h):
@@ -242,17 +253,17 @@ def one_photographer_line(h):
     return f"Mostly one photographer ({round(100 * share):d}% of its photos)"
 
 
-def spot_lines(h, n_spots=None, full=False):
+def spot_lines(h, anchor=None, full=False):
     """What a photographer needs at spot ``h``, as ``[(kind, text), ...]``.
 
     Kinds: ``light``, ``direction``, ``sun-facing``, ``sun``, ``focal``,
     ``when`` and ``flag`` (one photographer), in that order; a line whose
     facts are missing is left out. ``full`` adds the sun's morning line (the
-    popup has room for it; the list does not). ``n_spots`` is the number of
-    spots of the search (the only spot is no anchor for the others).
+    popup has room for it; the list does not). ``anchor`` is the rank of the
+    search's anchor (:func:`search_anchor`), which says what it is.
     """
     lines = [("light", light_line(getattr(h, "light", None))),
-             ("direction", direction_line(h, n_spots)),
+             ("direction", direction_line(h, anchor)),
              ("sun-facing", sun_facing_line(h))]
     lines += [("sun", text) for text in sun_lines(getattr(h, "sun", None), full=full)]
     lines += [("focal", focal_line(getattr(h, "focal_range_mm", None))),

@@ -24,7 +24,8 @@ from jinja2 import Template
 from markupsafe import Markup
 
 from .format import (BACKGROUND_COLOUR, PALETTE, format_hours, format_months,
-                     placeholder_image, rank_colour, settings_lines, spot_lines)
+                     placeholder_image, rank_colour, search_anchor, settings_lines,
+                     spot_lines)
 
 TILES = "OpenStreetMap"
 _STATIC = Path(__file__).parent / "static"
@@ -121,14 +122,15 @@ var {{ this.get_name() }} = SnapAssistMap.clusterMarkers({{ this._parent.get_nam
     def __init__(self, hotspots, demo=False):
         super().__init__()
         self._name = "ClusterMarkers"
+        anchor = search_anchor(hotspots)
         spots = [{"rank": h.rank, "lat": h.latitude, "lon": h.longitude,
                   "colour": rank_colour(h.rank), "title": f"Cluster #{h.rank}",
-                  "popup": str(popup_html(h, demo=demo, n_spots=len(hotspots)))}
+                  "popup": str(popup_html(h, demo=demo, anchor=anchor))}
                  for h in hotspots]
         self.spots_json = Markup(js_json(spots))
 
 
-def popup_html(hotspot, demo=False, n_spots=None):
+def popup_html(hotspot, demo=False, anchor=None):
     """The popup of one hotspot; every user-written string is escaped.
 
     It holds the spot's facts, what a photographer needs there
@@ -136,6 +138,7 @@ def popup_html(hotspot, demo=False, n_spots=None):
     carousel of its most viewed photos. ``demo`` photos do not exist on
     Flickr: each shows a generated placeholder instead; a real photo carries
     that placeholder in ``data-fallback`` for the page to show if it fails.
+    ``anchor`` is the rank of the search's anchor spot, if any.
     """
     h = hotspot
     parts = [Markup('<div class="sa-popup"><h3>Cluster #{}</h3>').format(h.rank),
@@ -149,7 +152,7 @@ def popup_html(hotspot, demo=False, n_spots=None):
         parts.append(Markup("<br>Best months: {}").format(months))
     n = len(h.best_photos)
     parts.append(Markup("</p>"))
-    lines = spot_lines(h, n_spots, full=True)
+    lines = spot_lines(h, anchor, full=True)
     if lines:
         parts.append(Markup('<ul class="sa-lines">{}</ul>').format(Markup("").join(
             Markup('<li class="sa-line-{}">{}</li>').format(kind, text) for kind, text in lines)))

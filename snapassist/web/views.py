@@ -11,7 +11,7 @@ from ..hotspots import (SCORE_TEXT, USED_COLUMNS, HotspotResult, add_sun, find_h
                         sort_result)
 from .cache import config_key, estimate_bytes
 from .format import (format_hours, format_months, placeholder_image, rank_colour,
-                     settings_lines, spot_lines)
+                     search_anchor, settings_lines, spot_lines)
 from .map import render_map
 from .options import SearchOptions, city_zone, parse_options
 from .plots import build_reachability_plot
@@ -187,7 +187,8 @@ def _render_results(database, result, options):
                                message=_too_broad_message(result), n_photos=result.n_photos,
                                suggestions=_suggestions(result), demo=database.is_demo,
                                options=options.to_dict())
-    spots = [_spot_view(h, len(result.hotspots)) for h in result.hotspots]
+    anchor = search_anchor(result.hotspots)
+    spots = [_spot_view(h, anchor) for h in result.hotspots]
     # A precomputed broad answer draws every spot's photos but only a sample
     # of the rest, so that its page stays light: say so.
     shown = len(result.latitudes)
@@ -235,7 +236,7 @@ def healthz():
     return jsonify({"status": "ok", "tables_loaded": holder.loaded})
 
 
-def _spot_view(h, n_spots=None):
+def _spot_view(h, anchor=None):
     """What the list shows of hotspot ``h``: its facts as text, its thumbnail."""
     best = h.best_photos[0] if h.best_photos else None
     # The demo's photos do not exist on Flickr: a generated image instead of
@@ -248,7 +249,7 @@ def _spot_view(h, n_spots=None):
             "months": format_months(h.months),
             "typical": " · ".join(text for label, text in settings_lines(h.settings)
                                   if label not in ("Camera", "Lens")),
-            "lines": spot_lines(h, n_spots),
+            "lines": spot_lines(h, anchor),
             "thumb": thumb, "thumb_fallback": placeholder,
             "thumb_title": (best["title"] or "Untitled") if best else "",
             "thumb_page": best["page_url"] if best else None}
