@@ -284,6 +284,9 @@ class FlickrPhotosDatabase:
             what a search costs on a large table, so callers that need a few
             columns should name them (``hotspots.USED_COLUMNS`` are always
             at hand; others may need the whole table read once).
+        months, lights : list, optional
+            Keep only the photos taken in those months (1-12), or in one of
+            those lights (``geo.LIGHTS``).
 
         Returns
         -------
@@ -298,9 +301,6 @@ class FlickrPhotosDatabase:
             :func:`parse_query`).
         KeyError
             If a name in ``columns`` is not a column of the table.
-
-        ``months`` (1-12) and ``lights`` (names in ``geo.LIGHTS``) keep only
-        the photos taken in those months, or in that light.
         """
         rows = self.match(phrase, months, lights)
         if columns is None:

@@ -107,3 +107,28 @@ def test_sun_behind_you():
     assert spots.sun_behind(90, 295) is True
     assert spots.sun_behind(270, 295) is False
     assert spots.sun_behind(None, 295) is None
+
+
+def test_light_codes_round_trip_and_anything_else_is_unknown():
+    names = ["night", "blue", "golden", "day", "", "noon", None]
+    codes = spots.light_codes(names)
+    assert codes.dtype == np.int8
+    assert codes.tolist() == [0, 1, 2, 3, -1, -1, -1]
+    assert spots.light_names(codes).tolist() == ["night", "blue", "golden", "day", "", "", ""]
+
+
+def test_photo_light_reads_local_times_in_the_zone_given():
+    # 21:00 local on midsummer's day: in Toronto, about sunset; read as
+    # Vancouver time it is midnight in Toronto.
+    taken = np.array(["2026-06-21T21:00"], dtype="datetime64[ns]")
+    toronto, light_t = spots.photo_light([43.65], [-79.38], taken, timezone="America/Toronto")
+    vancouver, light_v = spots.photo_light([43.65], [-79.38], taken,
+                                           timezone="America/Vancouver")
+    utc_t = np.array(["2026-06-22T01:00"], dtype="datetime64[ns]")     # EDT = UTC-4
+    utc_v = np.array(["2026-06-22T04:00"], dtype="datetime64[ns]")     # PDT = UTC-7
+    assert toronto[0] == geo.sun_elevation_deg(43.65, -79.38, utc_t)[0]
+    assert vancouver[0] == geo.sun_elevation_deg(43.65, -79.38, utc_v)[0]
+    assert light_t[0] == geo.light_of(toronto)[0] and light_v[0] == geo.light_of(vancouver)[0]
+    # Without granularity or the unknown flag, a date is taken as exact.
+    assert spots.photo_light([43.65], [-79.38], taken, [4], [0])[1][0] == ""
+    assert spots.photo_light([43.65], [-79.38], taken, [0], [1])[1][0] == ""
