@@ -1,4 +1,4 @@
-"""The results page in headless Chromium: map points, markers, list, popup.
+"""The pages in headless Chromium: map points, markers, list, popup; desktop and phone.
 
 Runs offline: the map's JavaScript and CSS, normally fetched from CDNs, are
 served from a local copy of the npm ``leaflet@1.9.3`` package (folder in
@@ -81,6 +81,10 @@ _PIXEL_UNDER_PHOTOS = """([mapName, pointsName]) => {
 }"""
 
 
+_MAP_AT_REST = """(mapName) => { const map = window[mapName];
+  return !!map && !map._animatingZoom && !(map._panAnim && map._panAnim._inProgress); }"""
+
+
 def _nearest_colour(rgb, colours):
     """Which of ``colours`` ('#rrggbb') is closest to the pixel ``rgb``."""
     def distance(colour):
@@ -149,6 +153,9 @@ def test_results_page_in_chromium(server, demo_db):
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.route("**/*", _offline_router(server, dist))
+            # The demo's photos do not exist on Flickr: the page never asks for them.
+            flickr = []
+            page.on("request", lambda r: "staticflickr.com" in r.url and flickr.append(r.url))
             page.goto(server + "/")
             page.fill("input[name=q]", "cn tower")
             page.click("button[type=submit]")
@@ -171,6 +178,11 @@ def test_results_page_in_chromium(server, demo_db):
             assert painted > 20 * n_spots
             # And in the right colours: a member's dot in its spot's colour, a
             # lone background photo's in grey.
+            # Only once the map is still: during a zoom or pan animation the
+            # canvas and the map's projection disagree (seen on a loaded machine).
+            page.wait_for_function(_MAP_AT_REST, arg=cfg["map"], timeout=10_000)
+            page.evaluate("() => new Promise(r => requestAnimationFrame(() =>"
+                          " requestAnimationFrame(r)))")
             under = page.evaluate(_PIXEL_UNDER_PHOTOS, [cfg["map"], cfg["points"]])
             candidates = list(PALETTE) + [BACKGROUND_COLOUR]
             assert under["member"] and under["background"], under
@@ -206,6 +218,242 @@ def test_results_page_in_chromium(server, demo_db):
                     ".scrollLeft > 100", timeout=5000)
             page.wait_for_timeout(500)          # let the popup finish fading in
             page.screenshot(path=str(SCREENSHOT))
+
+            # Beside the map the list scrolls on its own: clicking the last
+            # spot's marker highlights its entry and scrolls the list to it.
+            _check_page_common(page, expected)
+            last = n_spots
+            page.evaluate("document.querySelector('.sa-list').scrollTop = 0")
+            _click_marker(page, cfg, last)
+            entry = page.locator(f'.sa-spot[data-rank="{last}"]')
+            assert "sa-active" in entry.get_attribute("class")
+            assert page.locator(".sa-spot.sa-active").count() == 1
+            assert _within(page, entry, ".sa-list")
+            assert not flickr, flickr[:3]
+        finally:
+            browser.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+# JavaScript: whether the element's box lies within the box of ``outer`` (a
+# selector) or, without one, within the viewport.
+_WITHIN = """([el, outer]) => {
+  const r = el.getBoundingClientRect();
+  const o = outer ? document.querySelector(outer).getBoundingClientRect()
+                  : {top: 0, left: 0, bottom: innerHeight, right: innerWidth};
+  return r.top >= o.top - 1 && r.bottom <= o.bottom + 1 && r.left >= o.left - 1
+      && r.right <= o.right + 1 && r.width > 0 && r.height > 0;
+}"""
+
+
+def _within(page, locator, outer=None):
+    return locator.evaluate(_WITHIN.replace("([el, outer])", "(el, outer)"), outer)
+
+
+def _comes_within(page, selector, outer=None, timeout=10_000):
+    """Wait until ``selector`` lies within ``outer`` (or the screen); False if it never does.
+
+    A popup opens and then the map pans to show it whole (Leaflet's autoPan,
+    animated): the end state is what counts, however long the animation.
+    """
+    check = ("([sel, outer]) => { const el = document.querySelector(sel);"
+             " return !!el && (" + _WITHIN + ")([el, outer]); }")
+    try:
+        page.wait_for_function(check, arg=[selector, outer], timeout=timeout)
+    except Exception:  # playwright's TimeoutError: report it as a failed check
+        return False
+    return True
+
+
+def _check_page_common(page, expected):
+    """What every results page must do whatever the screen: no broken image, the lines."""
+    # Every photo (the demo's placeholders) has loaded; none is broken. Map
+    # tiles cannot load offline: not ours to check.
+    images = page.eval_on_selector_all(
+        "img:not(.leaflet-tile)", "imgs => imgs.map(i => ({src: i.src.slice(0, 60),"
+        " cls: i.className, ok: i.complete && i.naturalWidth > 0}))")
+    assert images, "no image on the page"
+    assert all(i["ok"] for i in images), [i for i in images if not i["ok"]]
+    # The lines of what a photographer needs: each spot placed from the
+    # anchor (the anchor says what it is), the sun, the light where known, and
+    # the flag exactly where one photographer took most of a spot's photos.
+    clusters = expected["clusters"]
+    n_spots = len(clusters)
+    assert page.locator(".sa-spot .sa-line-direction").count() == n_spots
+    assert page.locator(".sa-spot .sa-line-sun").count() == n_spots
+    assert page.locator(".sa-spot .sa-line-light").count() == \
+        sum(bool(c["light"]["all"]) for c in clusters) > 0
+    assert page.locator(".sa-spot .sa-line-flag").count() == \
+        sum(bool(c["one_photographer"]) for c in clusters)
+    first = page.locator(".sa-spot").first.locator(".sa-line").first
+    assert first.is_visible() and first.inner_text().strip()
+
+
+def _click_marker(page, cfg, rank):
+    """Centre the map on spot ``rank``'s marker, close any popup, and click the marker."""
+    page.evaluate(
+        "([m, k, r]) => { const map = window[m], marker = window[k][r];"
+        " map.closePopup(); map.setView(marker.getLatLng(), map.getZoom(), {animate: false}); }",
+        [cfg["map"], cfg["markers"], rank])
+    page.click(f'.leaflet-marker-icon[title="Cluster #{rank}"]')
+
+
+def _no_wider_than_the_screen(page):
+    width = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    assert width[0] <= width[1], f"the page is {width[0]} px wide on a {width[1]} px screen"
+
+
+def _header_fits(page, with_search=True):
+    header = [".sa-brand", ".sa-top nav a"]
+    if with_search:
+        header += [".sa-top input[name=q]", ".sa-top button[type=submit]"]
+    for selector in header:
+        assert _within(page, page.locator(selector).first), f"{selector} is off-screen"
+
+
+@pytest.mark.parametrize("width, height", [(390, 844), (320, 640)])
+def test_phone_pages_fit_the_screen(server, width, height):
+    sync_playwright, chromium, dist = _requirements()
+    errors = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": width, "height": height},
+                                          is_mobile=True, has_touch=True)
+            page = context.new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.route("**/*", _offline_router(server, dist))
+            page.goto(server + "/")
+            _no_wider_than_the_screen(page)
+            _header_fits(page, with_search=False)
+            assert _within(page, page.locator(".sa-hero button[type=submit]"))
+            page.goto(server + "/about")
+            _no_wider_than_the_screen(page)
+            _header_fits(page, with_search=False)
+            page.goto(server + "/search?q=cn+tower")
+            page.wait_for_selector(".leaflet-marker-icon")
+            _no_wider_than_the_screen(page)
+            _header_fits(page)
+            # Opening the months picker does not widen the page either.
+            page.click(".sa-pick summary")
+            _no_wider_than_the_screen(page)
+        finally:
+            browser.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def test_results_page_on_a_phone(server, demo_db):
+    sync_playwright, chromium, dist = _requirements()
+    api = create_app({"TESTING": True, "SNAPASSIST_DATABASE": demo_db}).test_client()
+    expected = api.get("/api/search?q=cn+tower").get_json()
+    n_spots = len(expected["clusters"])
+    assert n_spots >= 2, "the demo data should give 'cn tower' several hotspots"
+    errors = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 390, "height": 844},
+                                          is_mobile=True, has_touch=True)
+            page = context.new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.route("**/*", _offline_router(server, dist))
+            page.goto(server + "/")
+            page.fill("input[name=q]", "cn tower")
+            page.tap(".sa-hero button[type=submit]")
+            page.wait_for_selector(".leaflet-marker-icon")
+            cfg = json.loads(page.text_content("#sa-map-config"))
+            _no_wider_than_the_screen(page)
+            _header_fits(page)
+
+            # The map first, at a fixed share of the screen, the list below it.
+            box = page.evaluate(
+                "() => { const r = (s) => document.querySelector(s).getBoundingClientRect();"
+                " return {map: r('.sa-map'), list: r('#sa-spots'), "
+                " sort: r('.sa-controls select')}; }")
+            assert box["map"]["top"] + box["map"]["height"] <= box["list"]["top"]
+            assert 0.4 * 844 <= box["map"]["height"] <= 0.7 * 844
+            assert box["map"]["top"] < 844 and box["map"]["top"] + 200 < 844
+            assert box["sort"]["top"] < box["list"]["top"]
+            _check_page_common(page, expected)
+
+            # Tapping the last entry, far below the map, brings the map back
+            # into view, flies to that spot and opens its popup.
+            last = page.locator(f'.sa-spot[data-rank="{n_spots}"]')
+            last.scroll_into_view_if_needed()
+            assert not _within(page, page.locator(".sa-map"))
+            last.locator("button").tap()
+            page.wait_for_function(
+                "() => { const r = document.querySelector('.sa-map').getBoundingClientRect();"
+                " return r.top >= -1 && r.bottom <= innerHeight + 1; }", timeout=10_000)
+            popup = page.wait_for_selector(".leaflet-popup-content", timeout=10_000)
+            assert f"Cluster #{n_spots}" in popup.inner_text()
+            assert _comes_within(page, ".leaflet-popup-content-wrapper", ".sa-map")
+            assert "sa-active" in last.get_attribute("class")
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(SCREENSHOT.with_name("snapassist_browser_phone.png")))
+
+            # Tapping a marker highlights its entry, and leaves the map in view
+            # (the list is below it: the page does not scroll away from the popup).
+            _click_marker(page, cfg, 1)
+            first = page.locator('.sa-spot[data-rank="1"]')
+            page.wait_for_function(
+                "() => document.querySelector('.sa-spot[data-rank=\"1\"]')"
+                ".classList.contains('sa-active')", timeout=5000)
+            assert page.locator(".sa-spot.sa-active").count() == 1
+            assert _within(page, page.locator(".sa-map"))
+            assert "sa-active" in first.get_attribute("class")
+            _no_wider_than_the_screen(page)
+        finally:
+            browser.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture(scope="module")
+def real_server(demo_folder):
+    """The demo's photos served as real tables: their images are fetched from Flickr."""
+    from werkzeug.serving import make_server
+
+    from snapassist import config
+    from snapassist.database import FlickrPhotosDatabase
+
+    popular = demo_folder / config.POPULAR_TABLE_PROCESSED
+    database = FlickrPhotosDatabase(demo_folder / config.MASTER_TABLE_PROCESSED,
+                                    popular if popular.exists() else None, is_demo=False)
+    app = create_app({"SNAPASSIST_DATABASE": database})
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(timeout=10)
+
+
+def test_images_that_fail_to_load_show_their_placeholder(real_server):
+    sync_playwright, chromium, dist = _requirements()
+    errors = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            # Offline, every Flickr image answers with an empty body: broken.
+            page.route("**/*", _offline_router(real_server, dist))
+            flickr = []
+            page.on("request", lambda r: "staticflickr.com" in r.url and flickr.append(r.url))
+            page.goto(real_server + "/search?q=cn+tower")
+            page.wait_for_selector(".leaflet-marker-icon")
+            # The page asked Flickr for the photo; it failed; its placeholder shows.
+            page.wait_for_function(
+                "() => { const i = document.querySelector('.sa-spot img.sa-thumb');"
+                " return i.src.startsWith('data:image/svg+xml') && i.complete"
+                " && i.naturalWidth > 0; }", timeout=10_000)
+            page.click('.sa-spot[data-rank="1"] button')
+            page.wait_for_selector(".leaflet-popup-content img", timeout=10_000)
+            page.wait_for_function(
+                "() => { const i = document.querySelector('.leaflet-popup-content img');"
+                " return i.src.startsWith('data:image/svg+xml') && i.complete"
+                " && i.naturalWidth > 0; }", timeout=10_000)
+            assert flickr
         finally:
             browser.close()
     assert not errors, f"JavaScript errors on the page: {errors}"

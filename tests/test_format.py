@@ -1,9 +1,17 @@
-"""Display text of camera settings, hours and months, and the spot colours."""
+"""Display text of camera settings, hours, months and spot facts; colours; placeholders."""
+import urllib.parse
+import xml.etree.ElementTree as ET
+from types import SimpleNamespace
+
 import pytest
 
-from snapassist.web.format import (BACKGROUND_COLOUR, PALETTE, format_exposure, format_fnumber,
+from snapassist.web.format import (BACKGROUND_COLOUR, PALETTE, direction_line, focal_line,
+                                   format_distance, format_exposure, format_fnumber,
                                    format_focal, format_hours, format_iso, format_months,
-                                   rank_colour)
+                                   light_line, one_photographer_line, placeholder_image,
+                                   rank_colour, search_anchor, spot_lines, sun_facing_line,
+                                   sun_lines,
+                                   when_line)
 
 
 @pytest.mark.parametrize("fn, value, text", [
@@ -29,3 +37,168 @@ def test_busiest_hours_and_months():
 def test_rank_colours_cycle_and_grey_for_the_rest():
     assert rank_colour(1) == PALETTE[0] and rank_colour(len(PALETTE) + 1) == PALETTE[0]
     assert rank_colour(-1) == rank_colour(None) == BACKGROUND_COLOUR
+
+
+# --- what a photographer needs at each spot -----------------------------------
+
+def spot(**facts):
+    """A hand-made hotspot with only the given facts (as the page reads them)."""
+    return SimpleNamespace(rank=2, **facts)
+
+
+def test_light_line_names_the_dominant_light_of_the_admired_photos():
+    light = {"all": {"night": 0.1, "blue": 0.1, "golden": 0.3, "day": 0.5},
+             "admired": {"night": 0.0, "blue": 0.2, "golden": 0.62, "day": 0.18},
+             "n_known": 40}
+    assert light_line(light) == "62% of its admired photos were taken at golden hour"
+
+
+def test_light_line_falls_back_to_all_photos_and_breaks_ties_towards_golden():
+    light = {"all": {"night": 0.0, "blue": 0.0, "golden": 0.5, "day": 0.5},
+             "admired": {}, "n_known": 8}
+    assert light_line(light) == "50% of its photos were taken at golden hour"
+    assert light_line({"all": {"night": 0.75, "day": 0.25}, "admired": {}}) == \
+        "75% of its photos were taken at night"
+    assert light_line({"all": {}, "admired": {}, "n_known": 0}) is None
+    assert light_line(None) is None
+
+
+@pytest.mark.parametrize("metres, text", [(4, "10 m"), (346, "350 m"), (994, "990 m"), (996, "1.0 km"),
+                                          (1900, "1.9 km"), (12_345, "12 km")])
+def test_distances(metres, text):
+    assert format_distance(metres) == text
+
+
+def test_direction_line_places_a_spot_from_the_anchor():
+    h = spot(bearing_deg=45.0, distance_m=1900.0, side="south-west", anchor_rank=3)
+    assert direction_line(h, anchor=3) == "1.9 km south-west of spot #3"
+    # The anchor carries no direction, like a spot whose direction is unknown:
+    # the search's anchor rank tells them apart.
+    anchor = SimpleNamespace(rank=3, bearing_deg=None, distance_m=None, side=None,
+                             anchor_rank=None)
+    assert direction_line(anchor, anchor=3).startswith("The most photographed spot")
+    assert direction_line(anchor, anchor=None) is None
+    assert direction_line(spot(anchor_rank=None), anchor=3) is None
+    assert direction_line(spot()) is None
+
+
+def test_the_search_anchor_is_what_the_other_spots_name():
+    others = [SimpleNamespace(rank=r, anchor_rank=None if r == 2 else 2) for r in (1, 2, 3)]
+    assert search_anchor(others) == 2
+    assert search_anchor([SimpleNamespace(rank=1, anchor_rank=None)]) is None
+    assert search_anchor([SimpleNamespace(rank=1)]) is None
+    assert search_anchor([]) is None
+
+
+@pytest.mark.parametrize("azimuth, where", [
+    (225.0, "behind you"), (180.0, "behind you"), (45.0, "ahead of you (backlit)"),
+    (350.0, "ahead of you (backlit)"), (135.0, "on your right"), (315.0, "on your left")])
+def test_where_the_setting_sun_stands_for_someone_facing_the_anchor(azimuth, where):
+    # Facing north-east (towards the anchor), the sun setting at ``azimuth``.
+    h = spot(bearing_deg=45.0, anchor_rank=3, sun={"sunset_azimuth_deg": azimuth})
+    assert sun_facing_line(h) == f"At sunset, facing spot #3, the sun is {where}"
+
+
+def test_sun_facing_line_without_angles():
+    assert sun_facing_line(spot(anchor_rank=1, sun_behind_at_sunset=True)) == \
+        "At sunset, facing spot #1, the sun is behind you"
+    assert sun_facing_line(spot(anchor_rank=None, bearing_deg=None, sun=None,
+                                sun_behind_at_sunset=None)) is None
+    assert sun_facing_line(spot()) is None
+
+
+SUN = {"date": "2026-06-21", "sunrise": "05:36", "sunset": "21:03",
+       "golden_morning": ["05:36", "06:15"], "golden_evening": ["20:22", "21:03"],
+       "blue_morning": ["05:02", "05:20"], "blue_evening": ["21:03", "21:25"],
+       "sunset_azimuth_deg": 302.5}
+
+
+def test_sun_lines():
+    assert sun_lines(SUN) == [
+        "On 2026-06-21: golden hour 20:22-21:03, sunset 21:03, blue hour 21:03-21:25",
+        "Morning: blue hour 05:02-05:20, sunrise 05:36, golden hour 05:36-06:15"]
+    assert sun_lines(SUN, full=False) == sun_lines(SUN)[:1]
+    assert sun_lines(None) == []
+
+
+def test_sun_lines_leave_out_what_the_sun_does_not_reach():
+    polar = {"date": "2026-06-21", "sunrise": None, "sunset": None,
+             "golden_morning": None, "golden_evening": None,
+             "blue_morning": None, "blue_evening": None, "sunset_azimuth_deg": None}
+    assert sun_lines(polar) == ["On 2026-06-21: the sun neither rises nor sets"]
+    white_night = dict(polar, sunrise="03:30", sunset="22:40", golden_evening=["21:50", "22:40"])
+    assert sun_lines(white_night) == [
+        "On 2026-06-21: golden hour 21:50-22:40, sunset 22:40", "Morning: sunrise 03:30"]
+
+
+def test_focal_and_when_lines():
+    assert focal_line([70.0, 200.0]) == "People use 70-200 mm here"
+    assert focal_line([35.0, 35.0]) == "People use 35 mm here"
+    assert focal_line(None) is None
+    assert when_line({"kind": "event", "days": ["Oct 5", "Oct 6", "Oct 7"], "share": 0.8}) == \
+        "An event: Oct 5-7 (80% of its dated photos)"
+    assert when_line({"kind": "event", "days": ["Sep 30", "Oct 1"], "share": 0.7}) == \
+        "An event: Sep 30-Oct 1 (70% of its dated photos)"
+    assert when_line({"kind": "event", "days": ["Jul 1"], "share": 0.9}) == \
+        "An event: Jul 1 (90% of its dated photos)"
+    assert when_line({"kind": "seasonal", "months": ["Dec", "Jan"], "share": 0.66}) == \
+        "Seasonal: Dec-Jan (66% of its dated photos)"
+    assert when_line({"kind": "year-round"}) == "Year-round"
+    assert when_line(None) is None
+
+
+def test_one_photographer_flag():
+    assert one_photographer_line(spot(one_photographer_share=0.64, one_photographer=True)) == \
+        "Mostly one photographer (64% of its photos)"
+    assert one_photographer_line(spot(one_photographer_share=0.5, one_photographer=False)) is None
+    # The share alone decides when the flag is missing: more than half.
+    assert one_photographer_line(spot(one_photographer_share=0.7)) is not None
+    assert one_photographer_line(spot(one_photographer_share=0.5)) is None
+    assert one_photographer_line(spot()) is None
+
+
+def test_spot_lines_in_order_and_only_what_is_known():
+    h = spot(light={"all": {"golden": 1.0}, "admired": {"golden": 1.0}, "n_known": 3},
+             bearing_deg=45.0, distance_m=1900.0, side="south-west", anchor_rank=3,
+             sun=SUN, sun_behind_at_sunset=False, focal_range_mm=[70.0, 200.0],
+             when={"kind": "year-round"}, one_photographer_share=0.64, one_photographer=True)
+    kinds = [kind for kind, _ in spot_lines(h)]
+    assert kinds == ["light", "direction", "sun-facing", "sun", "focal", "when", "flag"]
+    assert [kind for kind, _ in spot_lines(h, full=True)].count("sun") == 2
+    assert spot_lines(spot(when={"kind": "year-round"})) == [("when", "Year-round")]
+
+
+def test_a_hotspot_without_the_new_facts_gets_no_lines():
+    # An answer stored before the facts existed has only the older fields.
+    old = SimpleNamespace(rank=1, score=1.0, n_photos=20, n_owners=4, mean_views=2.0,
+                          median_views=1.0, latitude=43.6, longitude=-79.4, spread_m=50.0,
+                          photo_ids=[], best_photos=[], settings={}, hours=[0] * 24,
+                          months=[0] * 12)
+    assert spot_lines(old, anchor=2) == []
+    assert spot_lines(old, anchor=2, full=True) == []
+
+
+# --- placeholder images --------------------------------------------------------
+
+def _svg_of(uri):
+    prefix = "data:image/svg+xml;charset=utf-8,"
+    assert uri.startswith(prefix)
+    return urllib.parse.unquote(uri[len(prefix):])
+
+
+def test_placeholder_is_a_valid_svg_with_escaped_text():
+    uri = placeholder_image("12345", "Spot #3", '<script>alert("x")</script> & co')
+    root = ET.fromstring(_svg_of(uri))
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert texts == ["Spot #3", '<script>alert("x")</script> & co']
+    # Nothing in the URI can end an HTML attribute or start a tag.
+    assert not set(uri) & set("<>\"' #")
+
+
+def test_placeholder_colour_follows_the_photo_id():
+    def fill(uri):
+        return ET.fromstring(_svg_of(uri)).find("{http://www.w3.org/2000/svg}rect").get("fill")
+    assert placeholder_image("1", "a") == placeholder_image("1", "a")
+    colours = {fill(placeholder_image(str(i), "a")) for i in range(20)}
+    assert len(colours) > 10

@@ -109,3 +109,47 @@ def test_user_text_is_never_template_code(title):
     shown = js_json(str(escape(title)))[1:-1]
     assert f"\\u003cdd\\u003e{shown}\\u003c/dd\\u003e" in parts.script
     assert "\\u003cdd\\u003e49\\u003c/dd\\u003e" not in parts.script
+
+
+def with_facts(h):
+    """``h`` with the per-spot facts a search adds (set by hand here)."""
+    h.light = {"all": {"golden": 0.4, "day": 0.6}, "admired": {"golden": 0.62, "day": 0.38},
+               "n_known": 20}
+    h.bearing_deg, h.distance_m, h.side, h.anchor_rank = 45.0, 1900.0, "south-west", 3
+    h.sun = {"date": "2026-06-21", "sunrise": "05:36", "sunset": "21:03",
+             "golden_morning": ["05:36", "06:15"], "golden_evening": ["20:22", "21:03"],
+             "blue_morning": ["05:02", "05:20"], "blue_evening": ["21:03", "21:25"],
+             "sunset_azimuth_deg": 225.0}
+    h.focal_range_mm = [70.0, 200.0]
+    h.when = {"kind": "event", "days": ["Oct 5", "Oct 6"], "share": 0.7}
+    h.one_photographer_share, h.one_photographer = 0.64, True
+    return h
+
+
+def test_popup_shows_what_a_photographer_needs():
+    html = str(popup_html(with_facts(spot(1, 43.6, -79.4)), anchor=3))
+    for line in ("62% of its admired photos were taken at golden hour",
+                 "1.9 km south-west of spot #3",
+                 "At sunset, facing spot #3, the sun is behind you",
+                 "On 2026-06-21: golden hour 20:22-21:03, sunset 21:03, blue hour 21:03-21:25",
+                 "Morning: blue hour 05:02-05:20, sunrise 05:36, golden hour 05:36-06:15",
+                 "People use 70-200 mm here", "An event: Oct 5-6 (70% of its dated photos)"):
+        assert f">{line}</li>" in html
+    assert '<li class="sa-line-flag">Mostly one photographer (64% of its photos)</li>' in html
+    # None of the facts known: no list at all.
+    assert "sa-lines" not in str(popup_html(spot(1, 43.6, -79.4)))
+    # The anchor says what it is.
+    assert "The most photographed spot" in str(popup_html(spot(3, 43.6, -79.4), anchor=3))
+
+
+def test_popup_images_demo_placeholder_or_real_with_fallback():
+    h = spot(1, 43.6, -79.4, title='"><b>x')
+    real = str(popup_html(h))
+    assert 'src="https://live.staticflickr.com/1/1_a.jpg"' in real
+    assert re.search(r'data-fallback="data:image/svg\+xml[^"<>]*"', real)
+    demo = str(popup_html(h, demo=True))
+    assert "staticflickr" not in demo and 'src="data:image/svg+xml' in demo
+    assert 'alt="&#34;&gt;&lt;b&gt;x"' in demo and "<b>x" not in demo
+    # The whole map passes the flag on to every popup.
+    assert "staticflickr" not in render_map(result(), demo=True).script
+    assert "staticflickr" in render_map(result()).script

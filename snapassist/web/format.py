@@ -1,12 +1,22 @@
 """How SnapAssist shows things: the spot colours and the display text of numbers.
 
 One home for the palette (the map, the list and the reachability plot use the
-same colour for a spot) and for turning settings, hours and months into text.
+same colour for a spot), for turning settings, hours and months into text,
+for the lines that say what a photographer needs at each spot (the list and
+the map's popups show the same ones), and for the placeholder images of the
+demo's photos, which do not exist on Flickr.
+
+The spot lines read a hotspot's optional facts with ``getattr`` and a
+default, so a hotspot without them (an answer stored by an older version)
+simply gets fewer lines.
 """
 
 import calendar
+import zlib
+from urllib.parse import quote
 
 import numpy as np
+from markupsafe import escape
 
 #: Colours of ranks 1, 2, ... (cycled).
 PALETTE = ("#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd",
@@ -74,9 +84,212 @@ def format_hours(hours, top=3):
     return ", ".join(f"{h}:00" for h in best)
 
 
-
-
 def format_months(months, top=3):
     """The busiest months as text, e.g. ``"Jul, Aug, Dec"``."""
     best = [m for m in np.argsort(-np.asarray(months), kind="stable")[:top] if months[m] > 0]
     return ", ".join(calendar.month_abbr[m + 1] for m in best)
+
+
+# --- what a photographer needs at each spot -----------------------------------
+
+#: How each light reads in a sentence, in the order ties are broken (the
+#: photographer's lights first).
+LIGHT_TEXT = {"golden": "at golden hour", "blue": "at blue hour", "night": "at night",
+              "day": "in daylight"}
+
+
+def light_line(light):
+    """``"62% of its admired photos were taken at golden hour"``, or None.
+
+    The dominant light of the spot's most viewed quarter; of all its photos
+    when the admired ones have no known light.
+    """
+    light = light or {}
+    for key, whose in (("admired", "of its admired photos"), ("all", "of its photos")):
+        shares = {name: share for name, share in (light.get(key) or {}).items()
+                  if name in LIGHT_TEXT and share}
+        if shares:
+            best = max(LIGHT_TEXT, key=lambda name: (shares.get(name, 0.0),
+                                                     -list(LIGHT_TEXT).index(name)))
+            return f"{round(100 * shares[best]):d}% {whose} were taken {LIGHT_TEXT[best]}"
+    return None
+
+
+def format_distance(metres):
+    """``"350 m"`` below a kilometre, ``"1.9 km"`` below ten, ``"12 km"`` beyond."""
+    if round(metres, -1) < 1000:
+        return f"{max(10, round(metres, -1)):.0f} m"
+    return f"{metres / 1000:.1f} km" if metres < 10_000 else f"{metres / 1000:.0f} km"
+
+
+def search_anchor(hotspots):
+    """The rank of a search's anchor, as its other spots name it; None if none does.
+
+    The anchor itself carries no direction, exactly like a spot whose facts
+    are unknown: the others' ``anchor_rank`` tells them apart.
+    """
+    for h in hotspots:
+        rank = getattr(h, "anchor_rank", None)
+        if rank is not None:
+            return rank
+    return None
+
+
+def direction_line(h, anchor=None):
+    """``"1.9 km south-west of spot #3"``; for the anchor itself, what it is.
+
+    ``anchor`` is the rank of the search's anchor (:func:`search_anchor`).
+    None when the hotspot's direction is unknown.
+    """
+    distance, side, towards = (getattr(h, "distance_m", None), getattr(h, "side", None),
+                               getattr(h, "anchor_rank", None))
+    if towards is not None and distance is not None and side:
+        return f"{format_distance(distance)} {side} of spot #{towards}"
+    if anchor is not None and getattr(h, "rank", None) == anchor:
+        return "The most photographed spot: the others are placed from it"
+    return None
+
+
+def sun_facing_line(h):
+    """Where the setting sun stands for someone at the spot facing the anchor.
+
+    ``"At sunset the sun is behind you"``, ``"... ahead of you"`` (backlit) or
+    ``"... on your left"``/``"right"``, from the bearing to the anchor and
+    the sun's azimuth at sunset; from ``sun_behind_at_sunset`` when only that
+    is known. None when neither is.
+    """
+    bearing = getattr(h, "bearing_deg", None)
+    azimuth = (getattr(h, "sun", None) or {}).get("sunset_azimuth_deg")
+    anchor = getattr(h, "anchor_rank", None)
+    facing = f", facing spot #{anchor}" if anchor is not None else ""
+    if bearing is not None and azimuth is not None:
+        # Angle of the sun clockwise from the direction faced; the same 60
+        # degree cones as spots.sun_behind.
+        turn = (float(azimuth) - float(bearing)) % 360.0
+        if turn <= 60 or turn >= 300:
+            where = "ahead of you (backlit)"
+        elif 120 <= turn <= 240:
+            where = "behind you"
+        else:
+            where = "on your right" if turn < 180 else "on your left"
+        return f"At sunset{facing}, the sun is {where}"
+    behind = getattr(h, "sun_behind_at_sunset", None)
+    if behind is None:
+        return None
+    return f"At sunset{facing}, the sun is {'behind you' if behind else 'not behind you'}"
+
+
+def _span(pair):
+    return f"{pair[0]}-{pair[1]}" if pair and pair[0] and pair[1] else None
+
+
+def sun_lines(sun, full=True):
+    """The sun's times at a spot as text: the evening, then (``full``) the morning.
+
+    ``["On 2026-06-21: golden hour 20:02-20:43, sunset 20:43, blue hour
+    20:43-21:10", "Morning: blue hour ..., sunrise ..., golden hour ..."]``;
+    a time the sun does not reach that day is left out; ``[]`` without sun.
+    """
+    if not sun:
+        return []
+    evening = [("golden hour", _span(sun.get("golden_evening"))),
+               ("sunset", sun.get("sunset")), ("blue hour", _span(sun.get("blue_evening")))]
+    morning = [("blue hour", _span(sun.get("blue_morning"))),
+               ("sunrise", sun.get("sunrise")),
+               ("golden hour", _span(sun.get("golden_morning")))]
+    lines = []
+    for head, parts in ((f"On {sun.get('date')}", evening), ("Morning", morning)):
+        text = ", ".join(f"{name} {value}" for name, value in parts if value)
+        if not text and head.startswith("On"):
+            text = "the sun neither rises nor sets"
+        if text:
+            lines.append(f"{head}: {text}")
+        if not full:
+            break
+    return lines
+
+
+def focal_line(focal_range):
+    """``"People use 70-200 mm here"`` (35 mm equivalent), or None."""
+    if not focal_range:
+        return None
+    low, high = (round(float(v)) for v in focal_range)
+    return f"People use {low} mm here" if low == high else f"People use {low}-{high} mm here"
+
+
+def _day_range(days):
+    first, last = days[0], days[-1]
+    if first == last:
+        return first
+    if first.split()[0] == last.split()[0]:
+        return f"{first}-{last.split()[1]}"
+    return f"{first}-{last}"
+
+
+def when_line(when):
+    """``"An event: Oct 5-7"``, ``"Seasonal: Apr-May"`` or ``"Year-round"``; None if unknown."""
+    if not when:
+        return None
+    kind = when.get("kind")
+    share = when.get("share")
+    of = f" ({round(100 * share):d}% of its dated photos)" if share else ""
+    if kind == "event" and when.get("days"):
+        return f"An event: {_day_range(when['days'])}{of}"
+    if kind == "seasonal" and when.get("months"):
+        months = when["months"]
+        span = months[0] if len(months) == 1 else f"{months[0]}-{months[-1]}"
+        return f"Seasonal: {span}{of}"
+    return "Year-round" if kind == "year-round" else None
+
+
+def one_photographer_line(h):
+    """``"Mostly one photographer (64% of its photos)"`` when one person took most."""
+    share = getattr(h, "one_photographer_share", None)
+    flagged = getattr(h, "one_photographer", None)
+    if flagged is None and share is not None:
+        flagged = share > 0.5
+    if not flagged or share is None:
+        return None
+    return f"Mostly one photographer ({round(100 * share):d}% of its photos)"
+
+
+def spot_lines(h, anchor=None, full=False):
+    """What a photographer needs at spot ``h``, as ``[(kind, text), ...]``.
+
+    Kinds: ``light``, ``direction``, ``sun-facing``, ``sun``, ``focal``,
+    ``when`` and ``flag`` (one photographer), in that order; a line whose
+    facts are missing is left out. ``full`` adds the sun's morning line (the
+    popup has room for it; the list does not). ``anchor`` is the rank of the
+    search's anchor (:func:`search_anchor`), which says what it is.
+    """
+    lines = [("light", light_line(getattr(h, "light", None))),
+             ("direction", direction_line(h, anchor)),
+             ("sun-facing", sun_facing_line(h))]
+    lines += [("sun", text) for text in sun_lines(getattr(h, "sun", None), full=full)]
+    lines += [("focal", focal_line(getattr(h, "focal_range_mm", None))),
+              ("when", when_line(getattr(h, "when", None))),
+              ("flag", one_photographer_line(h))]
+    return [(kind, text) for kind, text in lines if text]
+
+
+# --- placeholder images --------------------------------------------------------
+
+def placeholder_image(key, label, sub=""):
+    """A generated image (an SVG ``data:`` URI) standing in for a photo.
+
+    The demo's photos do not exist on Flickr; each gets this instead of a
+    broken image. Its colour comes from ``key`` (a photo id) through CRC-32,
+    so a photo looks the same on every page and in every process; ``label``
+    and ``sub`` are drawn as (XML-escaped) text.
+    """
+    hue = zlib.crc32(str(key).encode("utf-8")) % 360
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="240" height="160" '
+           'viewBox="0 0 240 160">'
+           f'<rect width="240" height="160" fill="hsl({hue},45%,62%)"/>'
+           f'<path d="M0 160 L80 70 L130 120 L170 85 L240 160 Z" fill="hsl({hue},40%,42%)"/>'
+           f'<circle cx="190" cy="45" r="18" fill="hsl({(hue + 40) % 360},80%,85%)"/>'
+           '<text x="120" y="60" font-family="sans-serif" font-size="22" font-weight="bold" '
+           f'text-anchor="middle" fill="#fff">{escape(label)}</text>'
+           '<text x="120" y="88" font-family="sans-serif" font-size="15" '
+           f'text-anchor="middle" fill="#fff">{escape(sub)}</text></svg>')
+    return "data:image/svg+xml;charset=utf-8," + quote(svg, safe="=:/,;()")

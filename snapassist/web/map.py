@@ -23,8 +23,9 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 from markupsafe import Markup
 
-from .format import (BACKGROUND_COLOUR, PALETTE, format_hours, format_months, rank_colour,
-                     settings_lines)
+from .format import (BACKGROUND_COLOUR, PALETTE, format_hours, format_months,
+                     placeholder_image, rank_colour, search_anchor, settings_lines,
+                     spot_lines)
 
 TILES = "OpenStreetMap"
 _STATIC = Path(__file__).parent / "static"
@@ -108,7 +109,8 @@ class ClusterMarkers(_ScriptElement):
     """A numbered marker with a popup at each hotspot centre.
 
     The JavaScript object it defines maps each rank to its Leaflet marker, so
-    the page can fly to a cluster and open its popup.
+    the page can fly to a cluster and open its popup. With ``demo`` the
+    popups show generated placeholder images (see :func:`popup_html`).
     """
 
     _template = Template("""
@@ -118,17 +120,27 @@ var {{ this.get_name() }} = SnapAssistMap.clusterMarkers({{ this._parent.get_nam
 {% endmacro %}
 """)
 
-    def __init__(self, hotspots):
+    def __init__(self, hotspots, demo=False):
         super().__init__()
         self._name = "ClusterMarkers"
+        anchor = search_anchor(hotspots)
         spots = [{"rank": h.rank, "lat": h.latitude, "lon": h.longitude,
                   "colour": rank_colour(h.rank), "title": f"Cluster #{h.rank}",
-                  "popup": str(popup_html(h))} for h in hotspots]
+                  "popup": str(popup_html(h, demo=demo, anchor=anchor))}
+                 for h in hotspots]
         self.spots_json = Markup(js_json(spots))
 
 
-def popup_html(hotspot):
-    """The popup of one hotspot; every user-written string is escaped."""
+def popup_html(hotspot, demo=False, anchor=None):
+    """The popup of one hotspot; every user-written string is escaped.
+
+    It holds the spot's facts, what a photographer needs there
+    (:func:`~snapassist.web.format.spot_lines`, with the morning sun) and a
+    carousel of its most viewed photos. ``demo`` photos do not exist on
+    Flickr: each shows a generated placeholder instead; a real photo carries
+    that placeholder in ``data-fallback`` for the page to show if it fails.
+    ``anchor`` is the rank of the search's anchor spot, if any.
+    """
     h = hotspot
     parts = [Markup('<div class="sa-popup"><h3>Cluster #{}</h3>').format(h.rank),
              Markup('<p class="sa-meta">{:.5f}, {:.5f}<br>{} photos by {} photographers'
@@ -141,6 +153,10 @@ def popup_html(hotspot):
         parts.append(Markup("<br>Best months: {}").format(months))
     n = len(h.best_photos)
     parts.append(Markup("</p>"))
+    lines = spot_lines(h, anchor, full=True)
+    if lines:
+        parts.append(Markup('<ul class="sa-lines">{}</ul>').format(Markup("").join(
+            Markup('<li class="sa-line-{}">{}</li>').format(kind, text) for kind, text in lines)))
     if n > 1:
         # Buttons for mice; the page's script scrolls the strip (touch swipes it).
         parts.append(Markup('<div class="sa-carousel-nav">'
@@ -150,8 +166,15 @@ def popup_html(hotspot):
     parts.append(Markup('<div class="sa-carousel">'))
     for i, photo in enumerate(h.best_photos, start=1):
         title = photo["title"] or "Untitled"
-        img = (Markup('<img src="{}" alt="{}" loading="lazy">').format(photo["url"], title)
-               if photo["url"] else Markup(""))
+        placeholder = placeholder_image(photo["id"], f"Spot #{h.rank}",
+                                        f"{'demo photo' if demo else 'photo'} {i} of {n}")
+        if demo:
+            img = Markup('<img src="{}" alt="{}">').format(placeholder, title)
+        elif photo["url"]:
+            img = Markup('<img src="{}" alt="{}" loading="lazy" data-fallback="{}">').format(
+                photo["url"], title, placeholder)
+        else:
+            img = Markup("")
         if photo["page_url"]:
             img = Markup('<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>').format(
                 photo["page_url"], img or title)
@@ -202,11 +225,12 @@ def first_view(result, area_bounds=None):
     return [list(_WORLD[0]), list(_WORLD[1])]
 
 
-def build_map(result, area_bounds=None):
+def build_map(result, area_bounds=None, demo=False):
     """A folium map of a :class:`~snapassist.hotspots.HotspotResult`, viewing :func:`first_view`.
 
     Centred on that view too, so that nothing (not even the map's first
-    frame, before the fit) shows another place.
+    frame, before the fit) shows another place. ``demo``: the photos are
+    the synthetic demo's (placeholder images).
     """
     (s, w), (n, e) = view = first_view(result, area_bounds)
     fmap = folium.Map(location=((s + n) / 2, (w + e) / 2), zoom_start=11, tiles=TILES,
@@ -218,18 +242,19 @@ def build_map(result, area_bounds=None):
                      name="snapassist_layers")
     points = PhotoPoints(result.latitudes, result.longitudes, result.photo_rank)
     fmap.add_child(points, name="photos")
-    markers = ClusterMarkers(result.hotspots)
+    markers = ClusterMarkers(result.hotspots, demo=demo)
     fmap.add_child(markers, name="clusters")
     fmap.fit_bounds(view, padding=(20, 20), max_zoom=16)
     return fmap, points, markers
 
 
-def render_map(result, area_bounds=None):
+def render_map(result, area_bounds=None, demo=False):
     """Render :func:`build_map` into :class:`MapParts` for a page template.
 
-    ``area_bounds`` is the area the tables record (see :func:`first_view`).
+    ``area_bounds`` is the area the tables record (see :func:`first_view`);
+    ``demo``: the photos are the synthetic demo's (placeholder images).
     """
-    fmap, points, markers = build_map(result, area_bounds)
+    fmap, points, markers = build_map(result, area_bounds, demo=demo)
     root = fmap.get_root()
     root.render()
     return MapParts(header=Markup(root.header.render()), html=Markup(root.html.render()),

@@ -11,7 +11,8 @@ from ..hotspots import (SCORE_TEXT, USED_COLUMNS, HotspotResult, add_sun, find_h
                         sort_result)
 from .cache import config_key, estimate_bytes
 from .cities import current_holder, give_city, take_city
-from .format import format_hours, format_months, rank_colour, settings_lines
+from .format import (format_hours, format_months, placeholder_image, rank_colour,
+                     search_anchor, settings_lines, spot_lines)
 from .map import render_map
 from .options import SearchOptions, city_zone, parse_options
 from .plots import build_reachability_plot
@@ -196,14 +197,16 @@ def _render_results(database, result, options):
                                message=_too_broad_message(result), n_photos=result.n_photos,
                                suggestions=_suggestions(result), demo=database.is_demo,
                                options=options.to_dict())
-    spots = [_spot_view(h) for h in result.hotspots]
+    anchor = search_anchor(result.hotspots)
+    spots = [_spot_view(h, anchor) for h in result.hotspots]
     # A precomputed broad answer draws every spot's photos but only a sample
     # of the rest, so that its page stays light: say so.
     shown = len(result.latitudes)
     sampled = (f"The map shows {shown:,} of the {result.n_photos:,} photos: every spot's "
                "photos and a fixed sample of the others." if shown < result.n_photos else None)
     return render_template("results.html", query=result.query, result=result, spots=spots,
-                           map=render_map(result, current_holder().area_bounds),
+                           map=render_map(result, current_holder().area_bounds,
+                                          demo=database.is_demo),
                            plot=build_reachability_plot(result),
                            sampled=sampled, demo=database.is_demo, options=options.to_dict())
 
@@ -244,13 +247,21 @@ def healthz():
     return jsonify({"status": "ok", "tables_loaded": holder.loaded})
 
 
-def _spot_view(h):
+def _spot_view(h, anchor=None):
+    """What the list shows of hotspot ``h``: its facts as text, its thumbnail."""
     best = h.best_photos[0] if h.best_photos else None
+    # The demo's photos do not exist on Flickr: a generated image instead of
+    # a broken one; real photos fall back to it if they fail to load.
+    placeholder = (placeholder_image(best["id"], f"Spot #{h.rank}",
+                                     "demo photo" if _is_demo() else "no image")
+                   if best else None)
+    thumb = placeholder if best and _is_demo() else (best["thumb_url"] if best else None)
     return {"h": h, "colour": rank_colour(h.rank), "hours": format_hours(h.hours),
             "months": format_months(h.months),
             "typical": " · ".join(text for label, text in settings_lines(h.settings)
                                   if label not in ("Camera", "Lens")),
-            "thumb": best["thumb_url"] if best else None,
+            "lines": spot_lines(h, anchor),
+            "thumb": thumb, "thumb_fallback": placeholder,
             "thumb_title": (best["title"] or "Untitled") if best else "",
             "thumb_page": best["page_url"] if best else None}
 

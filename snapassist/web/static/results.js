@@ -1,20 +1,60 @@
-// Clicking a spot in the ranked list flies the map to it and opens its popup.
+// The results page: the ranked list and the map point at each other.
+// Tapping a list entry brings the map into view (on a phone it sits above
+// the list), flies to the spot and opens its popup; clicking a marker
+// highlights its list entry. Images that fail to load show their generated
+// placeholder (data-fallback) instead of a broken image.
 (function () {
   "use strict";
+
+  // Error events do not bubble, but they can be caught on the way down:
+  // one listener covers the list's thumbnails and every popup's photos.
+  document.addEventListener("error", function (event) {
+    var img = event.target;
+    if (!img || img.tagName !== "IMG") { return; }
+    var fallback = img.getAttribute("data-fallback");
+    if (fallback && img.getAttribute("src") !== fallback) { img.src = fallback; }
+  }, true);
+
   var cfgNode = document.getElementById("sa-map-config");
   if (!cfgNode) { return; }
   var cfg = JSON.parse(cfgNode.textContent);
   var map = window[cfg.map], markers = window[cfg.markers];
   if (!map || !markers) { return; }
   var pending = null;                // the moveend handler of the flight under way
+  var list = document.querySelector(".sa-list");
+
+  function highlight(rank) {
+    var item = null;
+    document.querySelectorAll(".sa-spot").forEach(function (el) {
+      var on = el.getAttribute("data-rank") === String(rank);
+      el.classList.toggle("sa-active", on);
+      if (on) { item = el; }
+    });
+    return item;
+  }
+
+  // Scroll the list itself (beside the map) so that the entry shows. The
+  // window is never scrolled: on a phone the list is below the map, and
+  // scrolling down to the entry would take the opening popup off the screen.
+  function revealInList(item) {
+    if (!list || list.scrollHeight <= list.clientHeight + 1) { return; }
+    var box = list.getBoundingClientRect(), at = item.getBoundingClientRect();
+    if (at.top < box.top) {
+      list.scrollTop += at.top - box.top - 8;
+    } else if (at.bottom > box.bottom) {
+      list.scrollTop += at.bottom - box.bottom + 8;
+    }
+  }
 
   function select(item) {
     var rank = item.getAttribute("data-rank"), marker = markers[rank];
     if (!marker) { return; }
-    document.querySelectorAll(".sa-spot.sa-active").forEach(function (el) {
-      el.classList.remove("sa-active");
-    });
-    item.classList.add("sa-active");
+    highlight(rank);
+    // On a phone the map is above the list: bring it back into view first.
+    var box = map.getContainer().getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) {
+      map.getContainer().scrollIntoView({block: "start", behavior: "smooth"});
+    }
     var target = marker.getLatLng(), zoom = Math.max(Math.round(map.getZoom()), 15);
     if (pending) { map.off("moveend", pending); pending = null; }
     map.closePopup();
@@ -47,9 +87,21 @@
   });
 
   Object.keys(markers).forEach(function (rank) {
-    markers[rank].on("click", function () {
-      var item = document.querySelector('.sa-spot[data-rank="' + rank + '"]');
-      if (item) { item.scrollIntoView({block: "nearest"}); }
+    var marker = markers[rank];
+    // A popup taller or wider than a phone's map would open partly out of
+    // sight: it scrolls inside instead, and keeps clear of the zoom buttons
+    // (its frame adds about 45 px to the width of its content).
+    var popup = marker.getPopup();
+    if (popup) {
+      var size = map.getSize();
+      popup.options.maxHeight = Math.max(200, size.y - 70);
+      popup.options.maxWidth = Math.max(180, Math.min(320, size.x - 100));
+      popup.options.minWidth = Math.min(260, popup.options.maxWidth);
+      popup.options.autoPanPaddingTopLeft = L.point(46, 8);
+    }
+    marker.on("click", function () {
+      var item = highlight(rank);
+      if (item) { revealInList(item); }
     });
   });
 })();
