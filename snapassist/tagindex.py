@@ -104,12 +104,12 @@ def parse_query(phrase):
             f"at most {config.MAX_QUERY_CHARS} are allowed"
         )
     if not phrase.strip():
-        raise QueryError("the search phrase is empty; type a subject such as 'cn tower'")
+        raise QueryError("the search phrase is empty; type what you want to photograph")
     terms = normalize_text(_WORD_BREAKS.sub(" ", phrase)).split()
     if not terms:
         raise QueryError(
             f"the search phrase {phrase.strip()[:40]!r} has no letters or digits "
-            f"to search for; type a subject such as 'cn tower'"
+            f"to search for; type what you want to photograph"
         )
     if len(terms) > config.MAX_QUERY_TERMS:
         raise QueryError(

@@ -1,4 +1,6 @@
 """Fixtures shared across the suite."""
+import logging
+
 import pytest
 
 from snapassist import config
@@ -6,6 +8,22 @@ from snapassist import config
 # Small enough to build in a few seconds, large enough to cluster.
 DEMO_TEST_PHOTOS = 12000
 DEMO_TEST_SEED = 7
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging():
+    """Undo what a command run in a test does to the ``snapassist`` logger.
+
+    ``snapassist.cli`` sends the log to stderr and stops it propagating (so
+    a command prints each message once); left so, a later test's ``caplog``
+    would see nothing.
+    """
+    yield
+    # Back to a library's default (not to a saved state: a module-scoped
+    # fixture may have run a command before this test began).
+    logger = logging.getLogger("snapassist")
+    logger.handlers[:], logger.propagate = [], True
+    logger.setLevel(logging.NOTSET)
 
 
 @pytest.fixture(scope="session")

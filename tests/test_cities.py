@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from snapassist import cli, config
+from snapassist.io import read_table_attrs
 from snapassist.web import create_app
 
 DRESDEN_SPOTS = {"frauenkirche": (51.0519, 13.7416), "zwinger": (51.0530, 13.7337),
@@ -207,3 +208,25 @@ def test_a_city_served_end_to_end_from_an_lbsn_import(tmp_path, monkeypatch):
     page = text(client.get("/search?q=frauenkirche"))
     lat, lon = map(float, re.search(r"center: \[([-\d.]+), ([-\d.]+)\]", page).groups())
     assert s <= lat <= n and w <= lon <= e and "Toronto" not in page
+
+
+def test_each_city_offers_its_own_subjects_to_try(client, cities_folder):
+    # Recorded at import: the commonest tags a search answers at once, the
+    # city's own name left out; the demo records its own.
+    examples = read_table_attrs(cities_folder / "dresden" / config.MASTER_TABLE_PROCESSED)["examples"]
+    assert examples[0] == "sunset" and set(examples[1:]) == set(DRESDEN_SPOTS)
+    dresden = text(client.get("/dresden/"))
+    for example in examples:
+        assert f'href="/dresden/search?q={example}"' in dresden
+    assert "cn tower" not in dresden and "dresden?q" not in dresden
+    toronto = text(client.get("/toronto/"))
+    assert 'href="/toronto/search?q=cn+tower"' in toronto
+    assert "frauenkirche" not in toronto
+    # An empty search's message names one of the city's own subjects.
+    assert "for example &#39;sunset&#39;" in text(client.get("/dresden/search"))
+
+
+def test_tables_that_record_no_subjects_offer_ones_that_suit_any_city(tmp_path):
+    from snapassist.web.tables import TablesHolder
+
+    assert TablesHolder(folder=tmp_path).examples == list(config.DEFAULT_EXAMPLES)
