@@ -301,10 +301,11 @@ class FlickrPhotosDatabase:
         """
         return self._index.tag_counts()
 
-    def narrower_tags(self, phrase, limit):
+    def narrower_tags(self, phrase, limit, months=None, lights=None):
         """The commonest useful tags among the photos of ``phrase``.
 
-        Counted on the index alone (no photo is copied); see
+        Counted on the index alone (no photo is copied), over the photos the
+        filters keep (as :meth:`match`); see
         :func:`snapassist.tagindex.narrower_tags` for the tags left out.
 
         Returns
@@ -312,7 +313,8 @@ class FlickrPhotosDatabase:
         list of (str, int)
             Up to ``limit`` tags with how many of the photos carry each.
         """
-        return narrower_tags(self._index, parse_query(phrase), limit)
+        return narrower_tags(self._index, parse_query(phrase), limit,
+                             rows=self.match(phrase, months, lights))
 
     def write_search_file(self, folder):
         """Store the index and the searched columns beside the tables in ``folder``.

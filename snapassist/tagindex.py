@@ -328,8 +328,11 @@ def example_subjects(index, limit, leave_out=()):
     return [tag for _, tag in useful[:limit]]
 
 
-def narrower_tags(index, terms, limit):
+def narrower_tags(index, terms, limit, rows=None):
     """The commonest useful tags among the photos matching ``terms``.
+
+    ``rows``: those photos, when the caller has already matched (and
+    perhaps filtered) them.
 
     Left out: the terms themselves (and joined), machine tags, numbers, tags
     under three letters, tags on more than ``config.SUGGEST_MAX_SHARE`` of
@@ -342,7 +345,7 @@ def narrower_tags(index, terms, limit):
         Up to ``limit`` tags with how many of the photos carry each,
         commonest first (ties alphabetically).
     """
-    rows = index.match(terms)
+    rows = index.match(terms) if rows is None else rows
     if not len(rows):
         return []
     counts, tags, machine = index.cotag_counts(rows)

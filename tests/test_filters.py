@@ -90,6 +90,25 @@ def test_a_filtered_search_is_too_broad_on_its_own_count(demo_db):
     assert "clusters" in body and body["n_photos"] == n_night
 
 
+def test_narrower_searches_of_a_filtered_search_keep_its_filters(demo_db):
+    from snapassist.web import create_app
+
+    n_night = demo_db.count_search_results("toronto", lights=["night"])
+    app = create_app({"TESTING": True, "SNAPASSIST_DATABASE": demo_db,
+                      "SNAPASSIST_LIVE_MAX_PHOTOS": n_night - 1})
+    client = app.test_client()
+    body = client.get("/api/search?q=toronto&light=night&sort=admired").get_json()
+    assert body["suggestions"]
+    for s in body["suggestions"]:
+        # Counted among the night photos only, and the link keeps the filter
+        # and the order.
+        assert s["n_photos"] == demo_db.count_search_results(s["query"], lights=["night"])
+        assert s["params"] == {"q": s["query"], "light": "night", "sort": "admired"}
+    page = client.get("/search?q=toronto&light=night&sort=admired").get_data(as_text=True)
+    first = body["suggestions"][0]["query"].replace(" ", "+")
+    assert f'href="/search?q={first}&amp;light=night&amp;sort=admired"' in page
+
+
 # --- orders -------------------------------------------------------------------
 
 def test_sort_by_photographers_and_admired_keeps_the_spots(client, subject_photos):

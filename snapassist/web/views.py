@@ -113,7 +113,7 @@ def _compute(database, phrase, live_max, options):
     n_photos = database.count_search_results(phrase, **filters)
     if n_photos > live_max:
         return TooBroad(phrase.strip(), n_photos,
-                        database.narrower_tags(phrase, config.N_SUGGESTIONS),
+                        database.narrower_tags(phrase, config.N_SUGGESTIONS, **filters),
                         options.describe_filters())
     # Copying the hits is most of a search's cost on a large table: take only
     # what the hotspots read (optional columns may be absent in old tables).
@@ -129,13 +129,18 @@ def _compute(database, phrase, live_max, options):
             n_photos=exc.n_photos) from None
 
 
-def _suggestions(answer):
+def _suggestions(answer, options):
     """Each narrower search as ``{"tag", "n_photos", "query"}``; only valid phrases.
 
     Those that would be answered live come first (commonest first), then
     those still too broad, which lead to another page of suggestions.
     """
     live_max = current_app.config["SNAPASSIST_LIVE_MAX_PHOTOS"]
+    # A narrower search keeps the filters and order it was asked with.
+    options_params = {name: ",".join(map(str, values)) for name, values in
+                      (("months", options.months), ("light", options.light)) if values}
+    if options.sort != config.SORTS[0]:
+        options_params["sort"] = options.sort
     out = []
     for tag, n_photos in sorted(answer.suggestions, key=lambda s: s[1] > live_max):
         query = f"{answer.query} {tag}"
@@ -143,7 +148,8 @@ def _suggestions(answer):
             parse_query(query)
         except QueryError:
             continue   # the phrase is already as long as a phrase may be
-        out.append({"tag": tag, "n_photos": n_photos, "query": query})
+        out.append({"tag": tag, "n_photos": n_photos, "query": query,
+                    "params": {"q": query, **options_params}})
     return out
 
 
@@ -195,7 +201,7 @@ def _render_results(database, result, options):
     if isinstance(result, TooBroad):
         return render_template("search.html", query=result.query,
                                message=_too_broad_message(result), n_photos=result.n_photos,
-                               suggestions=_suggestions(result), demo=database.is_demo,
+                               suggestions=_suggestions(result, options), demo=database.is_demo,
                                options=options.to_dict())
     anchor = search_anchor(result.hotspots)
     spots = [_spot_view(h, anchor) for h in result.hotspots]
@@ -231,7 +237,7 @@ def _render_api(database, result, options):
     if isinstance(result, TooBroad):
         body = {"error": _too_broad_message(result), "too_broad": True,
                 "query": result.query, "demo": database.is_demo,
-                "n_photos": result.n_photos, "suggestions": _suggestions(result),
+                "n_photos": result.n_photos, "suggestions": _suggestions(result, options),
                 "options": options.to_dict()}
     else:
         body = {"query": result.query, "demo": database.is_demo,
