@@ -1,19 +1,10 @@
 // The results page: the ranked list and the map point at each other.
 // Tapping a list entry brings the map into view (on a phone it sits above
 // the list), flies to the spot and opens its popup; clicking a marker
-// highlights its list entry. Images that fail to load show their generated
-// placeholder (data-fallback) instead of a broken image.
+// highlights its list entry. (Images that fail to load are given their
+// placeholder by a listener in base.html's head.)
 (function () {
   "use strict";
-
-  // Error events do not bubble, but they can be caught on the way down:
-  // one listener covers the list's thumbnails and every popup's photos.
-  document.addEventListener("error", function (event) {
-    var img = event.target;
-    if (!img || img.tagName !== "IMG") { return; }
-    var fallback = img.getAttribute("data-fallback");
-    if (fallback && img.getAttribute("src") !== fallback) { img.src = fallback; }
-  }, true);
 
   var cfgNode = document.getElementById("sa-map-config");
   if (!cfgNode) { return; }
