@@ -11,7 +11,7 @@ import snapassist.web
 
 from snapassist.hotspots import Hotspot, HotspotResult
 from snapassist.web.format import BACKGROUND_COLOUR, PALETTE, rank_colour
-from snapassist.web.map import js_json, popup_html, render_map
+from snapassist.web.map import js_json, pack_points, popup_html, render_map, unpack_points
 
 
 def spot(rank, lat, lon, **photo):
@@ -54,11 +54,32 @@ def test_points_are_one_layer():
     # One JavaScript array holds every photo; no per-photo Leaflet objects in the page.
     assert parts.header.count("L.Layer.extend(") == 1
     assert "L.circleMarker(" not in parts.header + parts.script
-    match = re.search(r"SnapAssistMap\.photoPoints\(\w+,\s*(\[[^\]]*\])", parts.script)
-    data = json.loads(match.group(1))
-    assert len(data) == 3 * 3000
-    assert sorted(set(data[2::3])) == [-1, 1, 2]
-    assert len(parts.script) < 150_000
+    match = re.search(r"SnapAssistMap\.photoPoints\(\w+,\s*(\{[^}]*\})", parts.script)
+    lat, lon, rank = unpack_points(json.loads(match.group(1)))
+    assert len(lat) == len(lon) == len(rank) == 3000
+    assert sorted(set(rank.tolist())) == [-1, 1, 2]
+    # About 8 characters a photo.
+    assert len(parts.script) < 50_000
+
+
+def test_packed_points_keep_every_photo_within_a_metre_and_its_rank():
+    rng = np.random.default_rng(4)
+    lat = 43.58 + 0.3 * rng.random(50_000)
+    lon = -79.64 + 0.5 * rng.random(50_000)
+    rank = rng.integers(-1, 300, 50_000)
+    rank[rank == 0] = -1
+    frame = pack_points(lat, lon, rank)
+    back_lat, back_lon, back_rank = unpack_points(frame)
+    # Half a step of 65,535 over the extent: well under a metre here.
+    assert np.abs(back_lat - lat).max() <= 0.3 / 65535 / 2 + 1e-12
+    assert np.abs(back_lon - lon).max() <= 0.5 / 65535 / 2 + 1e-12
+    assert np.array_equal(back_rank, rank)
+    assert len(frame["data"]) == 8 * 50_000          # base64 of 6 bytes a photo
+    # One photo, or all at one place: no division by a zero extent.
+    one = unpack_points(pack_points([43.7], [-79.4], [1]))
+    assert one[0][0] == pytest.approx(43.7) and one[2].tolist() == [1]
+    with pytest.raises(ValueError, match="ranks must lie in -1..65534"):
+        pack_points([43.7], [-79.4], [70_000])
 
 
 def test_map_is_fitted_to_cluster_members():

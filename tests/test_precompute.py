@@ -431,3 +431,43 @@ def test_listing_and_computing_subjects_never_reads_the_photo_table(tables, clus
     report = precompute_folder(tables, min_photos=MIN_PHOTOS, scheduler=cluster,
                                output=tmp_path / "answers.hdf5", database=database)
     assert report.ok and len(report.computed) == len(subjects)
+
+
+def test_the_code_fingerprint_covers_every_module_an_answer_depends_on():
+    # Stored answers are served only while the code that computed them is
+    # unchanged: every module the computation imports must be hashed.
+    import ast
+    import fnmatch
+    from pathlib import Path
+
+    import snapassist
+    from snapassist._precompute_files import _ANSWER_CODE
+
+    package = Path(snapassist.__file__).parent
+    # Not hashed, for a reason: config's values are fingerprinted one by one;
+    # errors and io hold no part of the method.
+    exempt = {"config.py", "errors.py", "io.py", "__init__.py", "clustering/__init__.py"}
+
+    def imports(rel):
+        path = package / rel
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = Path(rel).parent
+                for _ in range(node.level - 1):
+                    base = base.parent
+                names = [node.module] if node.module else [a.name for a in node.names]
+                for name in names:
+                    target = base.joinpath(*name.split("."))
+                    for candidate in (target.with_suffix(".py"), target / "__init__.py"):
+                        if (package / candidate).is_file():
+                            yield candidate.as_posix()
+
+    seen, todo = set(), ["_precompute_answer.py", "hotspots.py", "database.py"]
+    while todo:
+        rel = todo.pop()
+        if rel not in seen:
+            seen.add(rel)
+            todo.extend(imports(rel))
+    missing = [rel for rel in sorted(seen - exempt)
+               if not any(fnmatch.fnmatch(rel, pattern) for pattern in _ANSWER_CODE)]
+    assert not missing, f"modules an answer depends on but the fingerprint ignores: {missing}"

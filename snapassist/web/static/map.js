@@ -5,12 +5,26 @@ window.SnapAssistMap = (function () {
   "use strict";
   var PAD = 0.3;   // the canvas reaches this share of the view beyond each edge
 
+  // The packed dots of map.py's pack_points: base64 of three little-endian
+  // uint16 arrays (latitude and longitude steps, rank + 1) -> a flat
+  // [lat, lon, rank, lat, lon, rank, ...]; rank < 1 is background.
+  function unpack(packed) {
+    var bytes = atob(packed.data), n = packed.n, data = new Float64Array(3 * n);
+    function u16(k) { return bytes.charCodeAt(2 * k) | (bytes.charCodeAt(2 * k + 1) << 8); }
+    for (var i = 0; i < n; i++) {
+      var rank = u16(2 * n + i);
+      data[3 * i] = packed.lat0 + u16(i) * packed.lat_step;
+      data[3 * i + 1] = packed.lon0 + u16(n + i) * packed.lon_step;
+      data[3 * i + 2] = rank === 0 ? -1 : rank;
+    }
+    return data;
+  }
+
   // Every photo of the search as a small dot, painted on one canvas after
   // each move or zoom: 10,000 photos cost one canvas and ~10 ms, where
-  // 10,000 L.circleMarker objects took over a second to create. data is a
-  // flat [lat, lon, rank, lat, lon, rank, ...]; rank < 1 is background.
-  function photoPoints(map, data, colours, background) {
-    var order = [], i;
+  // 10,000 L.circleMarker objects took over a second to create.
+  function photoPoints(map, packed, colours, background) {
+    var data = unpack(packed), order = [], i;
     // Background first so that cluster members are drawn on top.
     for (i = 0; i < data.length; i += 3) { if (data[i + 2] < 1) { order.push(i); } }
     for (i = 0; i < data.length; i += 3) { if (data[i + 2] >= 1) { order.push(i); } }
@@ -28,7 +42,7 @@ window.SnapAssistMap = (function () {
       },
       count: function () { return data.length / 3; },
       // Photo i as [lat, lon, rank]: lets a page (or a test) find what it drew.
-      point: function (i) { return data.slice(3 * i, 3 * i + 3); },
+      point: function (i) { return Array.from(data.slice(3 * i, 3 * i + 3)); },
       _draw: function () {
         var m = this._map, size = m.getSize(), ratio = window.devicePixelRatio || 1;
         var pad = size.multiplyBy(PAD).round(), full = size.add(pad.multiplyBy(2));
