@@ -51,7 +51,6 @@ sys.path.insert(0, str(REPO))
 
 from snapassist.demo import ensure_demo_tables  # noqa: E402
 from snapassist import config  # noqa: E402
-from snapassist.database import FlickrPhotosDatabase  # noqa: E402
 from snapassist.web import create_app  # noqa: E402
 from _web_load import run_load  # noqa: E402
 
@@ -133,9 +132,13 @@ def count_photos(database, query):
 
 def run_single_searches(folder, subjects, cap_s):
     start = time.perf_counter()
-    database = FlickrPhotosDatabase.from_folder(folder)
-    print(f"loaded {database.n_photos:,} photos in {time.perf_counter() - start:.1f} s")
-    app = create_app({"SNAPASSIST_DATABASE": database})
+    # As the app is configured in use: a tables folder, with the answers
+    # precomputed beside it (snapassist precompute), loaded before forking.
+    app = create_app({"SNAPASSIST_TABLES_FOLDER": str(folder)}, load_tables=True)
+    database = app.extensions["snapassist_tables"].get()
+    n_stored = app.extensions["snapassist_tables"].n_stored_answers
+    print(f"loaded {database.n_photos:,} photos in {time.perf_counter() - start:.1f} s; "
+          f"{n_stored} precomputed answers")
     app.test_client().get("/search", query_string={"q": WARM_UP})
     print(f"\n{'subject':<16}{'photos':>9}{'cold s':>9}{'repeat s':>10}{'page MB':>9}  answer")
     rows, failures = [], []

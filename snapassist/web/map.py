@@ -22,7 +22,7 @@ import folium
 import numpy as np
 from branca.element import Element, MacroElement
 from jinja2 import Template
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .format import (BACKGROUND_COLOUR, PALETTE, format_hours, format_months,
                      placeholder_image, rank_colour, search_anchor, settings_lines,
@@ -173,50 +173,54 @@ def popup_html(hotspot, demo=False, anchor=None):
     that placeholder in ``data-fallback`` for the page to show if it fails.
     ``anchor`` is the rank of the search's anchor spot, if any.
     """
+    # f-strings over escape() (C, fast) rather than Markup.format: a broad
+    # page has 30 popups of 10 photos, and format's parsing took 0.2 s there.
+    # Every value put in goes through e().
+    e = escape
     h = hotspot
-    parts = [Markup('<div class="sa-popup"><h3>Cluster #{}</h3>').format(h.rank),
-             Markup('<p class="sa-meta">{:.5f}, {:.5f}<br>{} photos by {} photographers'
-                    '<br>Mean views {:,.0f} &middot; median {:,.0f}').format(
-                 h.latitude, h.longitude, h.n_photos, h.n_owners, h.mean_views, h.median_views)]
+    parts = [f'<div class="sa-popup"><h3>Cluster #{e(h.rank)}</h3>'
+             f'<p class="sa-meta">{h.latitude:.5f}, {h.longitude:.5f}<br>{e(h.n_photos)} photos '
+             f'by {e(h.n_owners)} photographers<br>Mean views {h.mean_views:,.0f} &middot; '
+             f'median {h.median_views:,.0f}']
     hours, months = format_hours(h.hours), format_months(h.months)
     if hours:
-        parts.append(Markup("<br>Best hours: {}").format(hours))
+        parts.append(f"<br>Best hours: {e(hours)}")
     if months:
-        parts.append(Markup("<br>Best months: {}").format(months))
+        parts.append(f"<br>Best months: {e(months)}")
     n = len(h.best_photos)
-    parts.append(Markup("</p>"))
+    parts.append("</p>")
     lines = spot_lines(h, anchor, full=True)
     if lines:
-        parts.append(Markup('<ul class="sa-lines">{}</ul>').format(Markup("").join(
-            Markup('<li class="sa-line-{}">{}</li>').format(kind, text) for kind, text in lines)))
+        parts.append('<ul class="sa-lines">' + "".join(
+            f'<li class="sa-line-{e(kind)}">{e(text)}</li>' for kind, text in lines) + "</ul>")
     if n > 1:
         # Buttons for mice; the page's script scrolls the strip (touch swipes it).
-        parts.append(Markup('<div class="sa-carousel-nav">'
-                            '<button type="button" class="sa-prev" aria-label="Previous photo">'
-                            '&#8249;</button><button type="button" class="sa-next" '
-                            'aria-label="Next photo">&#8250;</button></div>'))
-    parts.append(Markup('<div class="sa-carousel">'))
+        parts.append('<div class="sa-carousel-nav">'
+                     '<button type="button" class="sa-prev" aria-label="Previous photo">'
+                     '&#8249;</button><button type="button" class="sa-next" '
+                     'aria-label="Next photo">&#8250;</button></div>')
+    parts.append('<div class="sa-carousel">')
     for i, photo in enumerate(h.best_photos, start=1):
         title = photo["title"] or "Untitled"
         placeholder = placeholder_image(photo["id"], f"Spot #{h.rank}",
                                         f"{'demo photo' if demo else 'photo'} {i} of {n}")
         if demo:
-            img = Markup('<img src="{}" alt="{}">').format(placeholder, title)
+            img = f'<img src="{e(placeholder)}" alt="{e(title)}">'
         elif photo["url"]:
-            img = Markup('<img src="{}" alt="{}" loading="lazy" data-fallback="{}">').format(
-                photo["url"], title, placeholder)
+            img = (f'<img src="{e(photo["url"])}" alt="{e(title)}" loading="lazy" '
+                   f'data-fallback="{e(placeholder)}">')
         else:
-            img = Markup("")
+            img = ""
         if photo["page_url"]:
-            img = Markup('<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>').format(
-                photo["page_url"], img or title)
+            img = (f'<a href="{e(photo["page_url"])}" target="_blank" '
+                   f'rel="noopener noreferrer">{img or e(title)}</a>')
         lines = [("Photo", f"{i} of {n}"), ("Title", title),
                  ("By", photo["ownername"] or photo["owner"]),
                  ("Views", f"{photo['views']:,}")] + settings_lines(photo)
-        dl = Markup("").join(Markup("<dt>{}</dt><dd>{}</dd>").format(k, v) for k, v in lines)
-        parts.append(Markup('<div class="sa-slide">{}<dl>{}</dl></div>').format(img, dl))
-    parts.append(Markup("</div></div>"))
-    return Markup("").join(parts)
+        dl = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in lines)
+        parts.append(f'<div class="sa-slide">{img}<dl>{dl}</dl></div>')
+    parts.append("</div></div>")
+    return Markup("".join(parts))
 
 
 @dataclass

@@ -105,6 +105,11 @@ class TablesHolder:
                     self._database = self._load()
         return self._database
 
+    @property
+    def n_stored_answers(self):
+        """How many precomputed answers are served (0 before loading, or when stale)."""
+        return 0 if self._stored is None else len(self._stored)
+
     def stored_answer(self, phrase):
         """The precomputed answer of ``phrase`` for the loaded tables, or ``None``."""
         return None if self._stored is None else self._stored.get(phrase)
