@@ -239,7 +239,13 @@ def decode(data):
         cls = _trusted_class(data["__dataclass__"])
         return cls(**{k: decode(v) for k, v in data["fields"].items()})
     if "__ndarray__" in data:
-        return np.asarray(decode(data["values"]), dtype=np.dtype(data["__ndarray__"]))
+        dtype = np.dtype(data["__ndarray__"])
+        if dtype.kind in "biuf":
+            try:    # a plain list of numbers: no element needs decoding
+                return np.asarray(data["values"], dtype=dtype)
+            except TypeError:
+                pass    # it holds encoded infinities: decode them first
+        return np.asarray(decode(data["values"]), dtype=dtype)
     if "__tuple__" in data:
         return tuple(decode(v) for v in data["__tuple__"])
     if "__items__" in data:

@@ -1,5 +1,5 @@
 """Display text of camera settings, hours, months and spot facts; colours; placeholders."""
-import urllib.parse
+import base64
 import xml.etree.ElementTree as ET
 from types import SimpleNamespace
 
@@ -181,9 +181,9 @@ def test_a_hotspot_without_the_new_facts_gets_no_lines():
 # --- placeholder images --------------------------------------------------------
 
 def _svg_of(uri):
-    prefix = "data:image/svg+xml;charset=utf-8,"
+    prefix = "data:image/svg+xml;base64,"
     assert uri.startswith(prefix)
-    return urllib.parse.unquote(uri[len(prefix):])
+    return base64.b64decode(uri[len(prefix):], validate=True).decode("utf-8")
 
 
 def test_placeholder_is_a_valid_svg_with_escaped_text():

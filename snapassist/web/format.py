@@ -11,9 +11,9 @@ default, so a hotspot without them (an answer stored by an older version)
 simply gets fewer lines.
 """
 
+import base64
 import calendar
 import zlib
-from urllib.parse import quote
 
 import numpy as np
 from markupsafe import escape
@@ -292,4 +292,6 @@ def placeholder_image(key, label, sub=""):
            f'text-anchor="middle" fill="#fff">{escape(label)}</text>'
            '<text x="120" y="88" font-family="sans-serif" font-size="15" '
            f'text-anchor="middle" fill="#fff">{escape(sub)}</text></svg>')
-    return "data:image/svg+xml;charset=utf-8," + quote(svg, safe="=:/,;()")
+    # base64 rather than percent-encoding: as short, and several times faster
+    # for the few hundred placeholders of a broad page.
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
