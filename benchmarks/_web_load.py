@@ -61,7 +61,9 @@ def get(conn_box, port, path, timeout):
     try:
         if conn_box[0] is None:
             conn_box[0] = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-        conn_box[0].request("GET", path)
+        # As a browser asks: gzip accepted (the body is read, not inflated:
+        # inflating is the user's machine's work, not the server's).
+        conn_box[0].request("GET", path, headers={"Accept-Encoding": "gzip"})
         answer = conn_box[0].getresponse()
         answer.read()
         if answer.getheader("Connection", "").lower() == "close":

@@ -173,6 +173,10 @@ def find_tables_folder(environ=None, cwd=None):
 LIVE_MAX_PHOTOS = 20000
 #: How many narrower searches a too-broad answer suggests.
 N_SUGGESTIONS = 12
+#: Result pages and API answers at least this long go gzipped to clients
+#: that accept it (compressed once, kept in the page cache).
+GZIP_MIN_BYTES = 2048
+GZIP_LEVEL = 6
 #: Subjects the search page offers: recorded with the tables (the commonest
 #: tags a search answers at once), else these, which suit any city.
 N_EXAMPLES = 5

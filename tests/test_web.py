@@ -257,3 +257,26 @@ def test_reachability_plot_bars():
     assert [b[3] for b in plot.bars] == pytest.approx(expected, abs=0.01)
     full = build_reachability_plot(SimpleNamespace(reachability=reach, reachability_rank=ranks))
     assert len(full.bars) == len(reach)
+
+
+@pytest.mark.parametrize("url", ["/search?q=cn+tower", "/api/search?q=cn+tower"])
+def test_pages_go_gzipped_to_clients_that_accept_it(app, url):
+    import gzip
+
+    client = app.test_client()
+    plain = client.get(url)
+    assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
+    assert "Accept-Encoding" in plain.headers["Vary"]
+    packed = client.get(url, headers={"Accept-Encoding": "br, gzip;q=0.9"})
+    assert packed.status_code == 200 and packed.headers["Content-Encoding"] == "gzip"
+    assert packed.mimetype == plain.mimetype
+    assert gzip.decompress(packed.get_data()) == plain.get_data()
+    assert len(packed.get_data()) < len(plain.get_data()) / 2
+    # Compressed once: the next one comes from the page cache, byte for byte.
+    assert client.get(url, headers={"Accept-Encoding": "gzip"}).get_data() == packed.get_data()
+
+
+def test_short_answers_are_not_compressed(client):
+    answer = client.get("/api/search?q=", headers={"Accept-Encoding": "gzip"})
+    assert answer.status_code == 400 and "Content-Encoding" not in answer.headers
+    assert answer.get_json()["error"]
