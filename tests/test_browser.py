@@ -12,6 +12,7 @@ import os
 import shutil
 import threading
 import urllib.parse
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -109,17 +110,47 @@ def _requirements():
     return sync_playwright, chromium, dist
 
 
-@pytest.fixture(scope="module")
-def server(demo_db):
+def _serve(app):
+    """Serve ``app`` on a free local port in a thread; yield its address, then stop it."""
     from werkzeug.serving import make_server
 
-    app = create_app({"SNAPASSIST_DATABASE": demo_db})
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}"
     httpd.shutdown()
     thread.join(timeout=10)
+
+
+@contextmanager
+def _chromium_page(base, width, height, phone=False):
+    """A Chromium page of ``width`` x ``height`` (a touch phone with ``phone``), offline.
+
+    Yields ``(page, flickr)``: ``flickr`` lists the page's requests to Flickr's
+    image hosts. Requests outside ``base`` are answered by
+    :func:`_offline_router`; once the block ends without error, the page
+    must have raised no JavaScript error.
+    """
+    sync_playwright, chromium, dist = _requirements()
+    errors, flickr = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": width, "height": height},
+                                          is_mobile=phone, has_touch=phone)
+            page = context.new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.on("request", lambda r: "staticflickr.com" in r.url and flickr.append(r.url))
+            page.route("**/*", _offline_router(base, dist))
+            yield page, flickr
+        finally:
+            browser.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture(scope="module")
+def server(demo_db):
+    yield from _serve(create_app({"SNAPASSIST_DATABASE": demo_db}))
 
 
 def _offline_router(base, dist):
@@ -141,98 +172,86 @@ def _offline_router(base, dist):
 
 
 def test_results_page_in_chromium(server, demo_db):
-    sync_playwright, chromium, dist = _requirements()
     api = create_app({"TESTING": True, "SNAPASSIST_DATABASE": demo_db}).test_client()
     expected = api.get("/api/search?q=cn+tower").get_json()
     assert expected["clusters"], "the demo data should give 'cn tower' hotspots"
 
-    errors = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.route("**/*", _offline_router(server, dist))
-            # The demo's photos do not exist on Flickr: the page never asks for them.
-            flickr = []
-            page.on("request", lambda r: "staticflickr.com" in r.url and flickr.append(r.url))
-            page.goto(server + "/")
-            page.fill("input[name=q]", "cn tower")
-            page.click("button[type=submit]")
-            page.wait_for_selector(".sa-spot")
-            page.wait_for_selector(".leaflet-marker-icon")
+    # The demo's photos do not exist on Flickr: the page never asks for them.
+    with _chromium_page(server, 1280, 800) as (page, flickr):
+        page.goto(server + "/")
+        page.fill("input[name=q]", "cn tower")
+        page.click("button[type=submit]")
+        page.wait_for_selector(".sa-spot")
+        page.wait_for_selector(".leaflet-marker-icon")
 
-            # The ranked list, the numbered markers and every photo point.
-            n_spots = len(expected["clusters"])
-            assert page.locator(".sa-spot").count() == n_spots
-            assert page.locator(".leaflet-marker-icon.sa-rank-icon").count() == n_spots
-            cfg = json.loads(page.text_content("#sa-map-config"))
-            n_points = page.evaluate(f"window[{json.dumps(cfg['points'])}].count()")
-            assert n_points == expected["n_photos"]
-            assert page.locator(".leaflet-overlay-pane canvas.sa-points").count() == 1
-            # The canvas really has dots on it: count its non-transparent pixels.
-            painted = page.evaluate(
-                "() => { const c = document.querySelector('canvas.sa-points');"
-                " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
-                " let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; }")
-            assert painted > 20 * n_spots
-            # And in the right colours: a member's dot in its spot's colour, a
-            # lone background photo's in grey.
-            # Only once the map is still: during a zoom or pan animation the
-            # canvas and the map's projection disagree (seen on a loaded machine).
-            page.wait_for_function(_MAP_AT_REST, arg=cfg["map"], timeout=10_000)
-            page.evaluate("() => new Promise(r => requestAnimationFrame(() =>"
-                          " requestAnimationFrame(r)))")
-            under = page.evaluate(_PIXEL_UNDER_PHOTOS, [cfg["map"], cfg["points"]])
-            candidates = list(PALETTE) + [BACKGROUND_COLOUR]
-            assert under["member"] and under["background"], under
-            assert _nearest_colour(under["member"]["rgb"], candidates) == \
-                rank_colour(under["member"]["rank"])
-            assert _nearest_colour(under["background"], candidates) == BACKGROUND_COLOUR
+        # The ranked list, the numbered markers and every photo point.
+        n_spots = len(expected["clusters"])
+        assert page.locator(".sa-spot").count() == n_spots
+        assert page.locator(".leaflet-marker-icon.sa-rank-icon").count() == n_spots
+        cfg = json.loads(page.text_content("#sa-map-config"))
+        n_points = page.evaluate(f"window[{json.dumps(cfg['points'])}].count()")
+        assert n_points == expected["n_photos"]
+        assert page.locator(".leaflet-overlay-pane canvas.sa-points").count() == 1
+        # The canvas really has dots on it: count its non-transparent pixels.
+        painted = page.evaluate(
+            "() => { const c = document.querySelector('canvas.sa-points');"
+            " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+            " let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; }")
+        assert painted > 20 * n_spots
+        # And in the right colours: a member's dot in its spot's colour, a
+        # lone background photo's in grey.
+        # Only once the map is still: during a zoom or pan animation the
+        # canvas and the map's projection disagree (seen on a loaded machine).
+        page.wait_for_function(_MAP_AT_REST, arg=cfg["map"], timeout=10_000)
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() =>"
+                      " requestAnimationFrame(r)))")
+        under = page.evaluate(_PIXEL_UNDER_PHOTOS, [cfg["map"], cfg["points"]])
+        candidates = list(PALETTE) + [BACKGROUND_COLOUR]
+        assert under["member"] and under["background"], under
+        assert _nearest_colour(under["member"]["rgb"], candidates) == \
+            rank_colour(under["member"]["rank"])
+        assert _nearest_colour(under["background"], candidates) == BACKGROUND_COLOUR
 
-            # The reachability plot: one bar (and one band) per photo or group of
-            # photos, every spot's colour among them.
-            bars = page.eval_on_selector_all(".sa-plot svg rect",
-                                             "rs => rs.map(r => r.getAttribute('fill'))")
-            assert len(bars) == 2 * min(expected["n_photos"], 800)
-            assert {rank_colour(c["rank"]) for c in expected["clusters"]} <= set(bars)
-            assert BACKGROUND_COLOUR in bars
+        # The reachability plot: one bar (and one band) per photo or group of
+        # photos, every spot's colour among them.
+        bars = page.eval_on_selector_all(".sa-plot svg rect",
+                                         "rs => rs.map(r => r.getAttribute('fill'))")
+        assert len(bars) == 2 * min(expected["n_photos"], 800)
+        assert {rank_colour(c["rank"]) for c in expected["clusters"]} <= set(bars)
+        assert BACKGROUND_COLOUR in bars
 
-            # Clicking the second entry (or the first) flies there and opens its popup.
-            rank = min(2, n_spots)
-            page.click(f'.sa-spot[data-rank="{rank}"] button')
-            popup = page.wait_for_selector(".leaflet-popup-content", timeout=10_000)
-            assert f"Cluster #{rank}" in popup.inner_text()
-            # The map flew in close (the popup may pan it a little to fit).
-            cluster = expected["clusters"][rank - 1]
-            view = page.evaluate(
-                "([m, lat, lon]) => ({zoom: window[m].getZoom(),"
-                " inside: window[m].getBounds().contains([lat, lon])})",
-                [cfg["map"], cluster["latitude"], cluster["longitude"]])
-            assert view == {"zoom": 15, "inside": True} or (view["zoom"] > 15 and view["inside"])
-            # The carousel's next button shows the next photo.
-            if len(cluster["best_photos"]) > 1:
-                page.click(".leaflet-popup-content .sa-next")
-                page.wait_for_function(
-                    "document.querySelector('.leaflet-popup-content .sa-carousel')"
-                    ".scrollLeft > 100", timeout=5000)
-            page.wait_for_timeout(500)          # let the popup finish fading in
-            page.screenshot(path=str(SCREENSHOT))
+        # Clicking the second entry (or the first) flies there and opens its popup.
+        rank = min(2, n_spots)
+        page.click(f'.sa-spot[data-rank="{rank}"] button')
+        popup = page.wait_for_selector(".leaflet-popup-content", timeout=10_000)
+        assert f"Cluster #{rank}" in popup.inner_text()
+        # The map flew in close (the popup may pan it a little to fit).
+        cluster = expected["clusters"][rank - 1]
+        view = page.evaluate(
+            "([m, lat, lon]) => ({zoom: window[m].getZoom(),"
+            " inside: window[m].getBounds().contains([lat, lon])})",
+            [cfg["map"], cluster["latitude"], cluster["longitude"]])
+        assert view == {"zoom": 15, "inside": True} or (view["zoom"] > 15 and view["inside"])
+        # The carousel's next button shows the next photo.
+        if len(cluster["best_photos"]) > 1:
+            page.click(".leaflet-popup-content .sa-next")
+            page.wait_for_function(
+                "document.querySelector('.leaflet-popup-content .sa-carousel')"
+                ".scrollLeft > 100", timeout=5000)
+        page.wait_for_timeout(500)          # let the popup finish fading in
+        page.screenshot(path=str(SCREENSHOT))
 
-            # Beside the map the list scrolls on its own: clicking the last
-            # spot's marker highlights its entry and scrolls the list to it.
-            _check_page_common(page, expected)
-            last = n_spots
-            page.evaluate("document.querySelector('.sa-list').scrollTop = 0")
-            _click_marker(page, cfg, last)
-            entry = page.locator(f'.sa-spot[data-rank="{last}"]')
-            assert "sa-active" in entry.get_attribute("class")
-            assert page.locator(".sa-spot.sa-active").count() == 1
-            assert _within(page, entry, ".sa-list")
-            assert not flickr, flickr[:3]
-        finally:
-            browser.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+        # Beside the map the list scrolls on its own: clicking the last
+        # spot's marker highlights its entry and scrolls the list to it.
+        _check_page_common(page, expected)
+        last = n_spots
+        page.evaluate("document.querySelector('.sa-list').scrollTop = 0")
+        _click_marker(page, cfg, last)
+        entry = page.locator(f'.sa-spot[data-rank="{last}"]')
+        assert "sa-active" in entry.get_attribute("class")
+        assert page.locator(".sa-spot.sa-active").count() == 1
+        assert _within(page, entry, ".sa-list")
+        assert not flickr, flickr[:3]
 
 
 # JavaScript: whether the element's box lies within the box of ``outer`` (a
@@ -313,147 +332,103 @@ def _header_fits(page, with_search=True):
 
 @pytest.mark.parametrize("width, height", [(390, 844), (320, 640)])
 def test_phone_pages_fit_the_screen(server, width, height):
-    sync_playwright, chromium, dist = _requirements()
-    errors = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": width, "height": height},
-                                          is_mobile=True, has_touch=True)
-            page = context.new_page()
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.route("**/*", _offline_router(server, dist))
-            page.goto(server + "/")
-            _no_wider_than_the_screen(page)
-            _header_fits(page, with_search=False)
-            assert _within(page, page.locator(".sa-hero button[type=submit]"))
-            page.goto(server + "/about")
-            _no_wider_than_the_screen(page)
-            _header_fits(page, with_search=False)
-            page.goto(server + "/search?q=cn+tower")
-            page.wait_for_selector(".leaflet-marker-icon")
-            _no_wider_than_the_screen(page)
-            _header_fits(page)
-            # Opening the months picker does not widen the page either.
-            page.click(".sa-pick summary")
-            _no_wider_than_the_screen(page)
-        finally:
-            browser.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    with _chromium_page(server, width, height, phone=True) as (page, _):
+        page.goto(server + "/")
+        _no_wider_than_the_screen(page)
+        _header_fits(page, with_search=False)
+        assert _within(page, page.locator(".sa-hero button[type=submit]"))
+        page.goto(server + "/about")
+        _no_wider_than_the_screen(page)
+        _header_fits(page, with_search=False)
+        page.goto(server + "/search?q=cn+tower")
+        page.wait_for_selector(".leaflet-marker-icon")
+        _no_wider_than_the_screen(page)
+        _header_fits(page)
+        # Opening the months picker does not widen the page either.
+        page.click(".sa-pick summary")
+        _no_wider_than_the_screen(page)
 
 
 def test_results_page_on_a_phone(server, demo_db):
-    sync_playwright, chromium, dist = _requirements()
     api = create_app({"TESTING": True, "SNAPASSIST_DATABASE": demo_db}).test_client()
     expected = api.get("/api/search?q=cn+tower").get_json()
     n_spots = len(expected["clusters"])
     assert n_spots >= 2, "the demo data should give 'cn tower' several hotspots"
-    errors = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 390, "height": 844},
-                                          is_mobile=True, has_touch=True)
-            page = context.new_page()
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.route("**/*", _offline_router(server, dist))
-            page.goto(server + "/")
-            page.fill("input[name=q]", "cn tower")
-            page.tap(".sa-hero button[type=submit]")
-            page.wait_for_selector(".leaflet-marker-icon")
-            cfg = json.loads(page.text_content("#sa-map-config"))
-            _no_wider_than_the_screen(page)
-            _header_fits(page)
+    with _chromium_page(server, 390, 844, phone=True) as (page, _):
+        page.goto(server + "/")
+        page.fill("input[name=q]", "cn tower")
+        page.tap(".sa-hero button[type=submit]")
+        page.wait_for_selector(".leaflet-marker-icon")
+        cfg = json.loads(page.text_content("#sa-map-config"))
+        _no_wider_than_the_screen(page)
+        _header_fits(page)
 
-            # The map first, at a fixed share of the screen, the list below it.
-            box = page.evaluate(
-                "() => { const r = (s) => document.querySelector(s).getBoundingClientRect();"
-                " return {map: r('.sa-map'), list: r('#sa-spots'), "
-                " sort: r('.sa-controls select')}; }")
-            assert box["map"]["top"] + box["map"]["height"] <= box["list"]["top"]
-            assert 0.4 * 844 <= box["map"]["height"] <= 0.7 * 844
-            assert box["map"]["top"] < 844 and box["map"]["top"] + 200 < 844
-            assert box["sort"]["top"] < box["list"]["top"]
-            _check_page_common(page, expected)
+        # The map first, at a fixed share of the screen, the list below it.
+        box = page.evaluate(
+            "() => { const r = (s) => document.querySelector(s).getBoundingClientRect();"
+            " return {map: r('.sa-map'), list: r('#sa-spots'), "
+            " sort: r('.sa-controls select')}; }")
+        assert box["map"]["top"] + box["map"]["height"] <= box["list"]["top"]
+        assert 0.4 * 844 <= box["map"]["height"] <= 0.7 * 844
+        assert box["map"]["top"] < 844 and box["map"]["top"] + 200 < 844
+        assert box["sort"]["top"] < box["list"]["top"]
+        _check_page_common(page, expected)
 
-            # Tapping the last entry, far below the map, brings the map back
-            # into view, flies to that spot and opens its popup.
-            last = page.locator(f'.sa-spot[data-rank="{n_spots}"]')
-            last.scroll_into_view_if_needed()
-            assert not _within(page, page.locator(".sa-map"))
-            last.locator("button").tap()
-            page.wait_for_function(
-                "() => { const r = document.querySelector('.sa-map').getBoundingClientRect();"
-                " return r.top >= -1 && r.bottom <= innerHeight + 1; }", timeout=10_000)
-            popup = page.wait_for_selector(".leaflet-popup-content", timeout=10_000)
-            assert f"Cluster #{n_spots}" in popup.inner_text()
-            assert _comes_within(page, ".leaflet-popup-content-wrapper", ".sa-map")
-            assert "sa-active" in last.get_attribute("class")
-            page.wait_for_timeout(500)
-            page.screenshot(path=str(SCREENSHOT.with_name("snapassist_browser_phone.png")))
+        # Tapping the last entry, far below the map, brings the map back
+        # into view, flies to that spot and opens its popup.
+        last = page.locator(f'.sa-spot[data-rank="{n_spots}"]')
+        last.scroll_into_view_if_needed()
+        assert not _within(page, page.locator(".sa-map"))
+        last.locator("button").tap()
+        page.wait_for_function(
+            "() => { const r = document.querySelector('.sa-map').getBoundingClientRect();"
+            " return r.top >= -1 && r.bottom <= innerHeight + 1; }", timeout=10_000)
+        popup = page.wait_for_selector(".leaflet-popup-content", timeout=10_000)
+        assert f"Cluster #{n_spots}" in popup.inner_text()
+        assert _comes_within(page, ".leaflet-popup-content-wrapper", ".sa-map")
+        assert "sa-active" in last.get_attribute("class")
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(SCREENSHOT.with_name("snapassist_browser_phone.png")))
 
-            # Tapping a marker highlights its entry, and leaves the map in view
-            # (the list is below it: the page does not scroll away from the popup).
-            _click_marker(page, cfg, 1)
-            first = page.locator('.sa-spot[data-rank="1"]')
-            page.wait_for_function(
-                "() => document.querySelector('.sa-spot[data-rank=\"1\"]')"
-                ".classList.contains('sa-active')", timeout=5000)
-            assert page.locator(".sa-spot.sa-active").count() == 1
-            assert _within(page, page.locator(".sa-map"))
-            assert "sa-active" in first.get_attribute("class")
-            _no_wider_than_the_screen(page)
-        finally:
-            browser.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+        # Tapping a marker highlights its entry, and leaves the map in view
+        # (the list is below it: the page does not scroll away from the popup).
+        _click_marker(page, cfg, 1)
+        first = page.locator('.sa-spot[data-rank="1"]')
+        page.wait_for_function(
+            "() => document.querySelector('.sa-spot[data-rank=\"1\"]')"
+            ".classList.contains('sa-active')", timeout=5000)
+        assert page.locator(".sa-spot.sa-active").count() == 1
+        assert _within(page, page.locator(".sa-map"))
+        assert "sa-active" in first.get_attribute("class")
+        _no_wider_than_the_screen(page)
 
 
 @pytest.fixture(scope="module")
 def real_server(demo_folder):
     """The demo's photos served as real tables: their images are fetched from Flickr."""
-    from werkzeug.serving import make_server
-
     from snapassist import config
     from snapassist.database import FlickrPhotosDatabase
 
     popular = demo_folder / config.POPULAR_TABLE_PROCESSED
     database = FlickrPhotosDatabase(demo_folder / config.MASTER_TABLE_PROCESSED,
                                     popular if popular.exists() else None, is_demo=False)
-    app = create_app({"SNAPASSIST_DATABASE": database})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=10)
+    yield from _serve(create_app({"SNAPASSIST_DATABASE": database}))
 
 
 def test_images_that_fail_to_load_show_their_placeholder(real_server):
-    sync_playwright, chromium, dist = _requirements()
-    errors = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            # Offline, every Flickr image answers with an empty body: broken.
-            page.route("**/*", _offline_router(real_server, dist))
-            flickr = []
-            page.on("request", lambda r: "staticflickr.com" in r.url and flickr.append(r.url))
-            page.goto(real_server + "/search?q=cn+tower")
-            page.wait_for_selector(".leaflet-marker-icon")
-            # The page asked Flickr for the photo; it failed; its placeholder shows.
-            page.wait_for_function(
-                "() => { const i = document.querySelector('.sa-spot img.sa-thumb');"
-                " return i.src.startsWith('data:image/svg+xml') && i.complete"
-                " && i.naturalWidth > 0; }", timeout=10_000)
-            page.click('.sa-spot[data-rank="1"] button')
-            page.wait_for_selector(".leaflet-popup-content img", timeout=10_000)
-            page.wait_for_function(
-                "() => { const i = document.querySelector('.leaflet-popup-content img');"
-                " return i.src.startsWith('data:image/svg+xml') && i.complete"
-                " && i.naturalWidth > 0; }", timeout=10_000)
-            assert flickr
-        finally:
-            browser.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    # Offline, every Flickr image answers with an empty body: broken.
+    with _chromium_page(real_server, 1280, 800) as (page, flickr):
+        page.goto(real_server + "/search?q=cn+tower")
+        page.wait_for_selector(".leaflet-marker-icon")
+        # The page asked Flickr for the photo; it failed; its placeholder shows.
+        page.wait_for_function(
+            "() => { const i = document.querySelector('.sa-spot img.sa-thumb');"
+            " return i.src.startsWith('data:image/svg+xml') && i.complete"
+            " && i.naturalWidth > 0; }", timeout=10_000)
+        page.click('.sa-spot[data-rank="1"] button')
+        page.wait_for_selector(".leaflet-popup-content img", timeout=10_000)
+        page.wait_for_function(
+            "() => { const i = document.querySelector('.leaflet-popup-content img');"
+            " return i.src.startsWith('data:image/svg+xml') && i.complete"
+            " && i.naturalWidth > 0; }", timeout=10_000)
+        assert flickr
