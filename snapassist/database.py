@@ -5,6 +5,7 @@ A search costs a few set intersections on an inverted index (normalised tag
 run on every row for every query as in 2018.
 """
 import logging
+import tempfile
 import threading
 from pathlib import Path
 
@@ -15,8 +16,9 @@ from . import config, schema
 from .errors import TableError
 from .hotspots import USED_COLUMNS
 from .io import read_table, read_table_attrs
-from .searchstore import (LightColumn, PackedText, StoreError, fingerprint_files,
-                          pack_column, read_store, unpack_column, write_store)
+from .searchbuild import SearchFileBuilder
+from .searchstore import (LightColumn, PackedText, StoreError, fingerprint_files, read_store,
+                          unpack_column)
 from .spots import light_codes
 # parse_query and normalize_text are part of the search API, which callers import from here.
 from .tagindex import TagIndex, narrower_tags, normalize_text, parse_query  # noqa: F401
@@ -103,16 +105,7 @@ class FlickrPhotosDatabase:
             master = master.drop_duplicates("id").reset_index(drop=True)
         exif = self._load_exif(popular_table)
         self.has_exif = exif is not None
-        # One lookup of the ids for every EXIF column (reindexing each column
-        # looked them all up again: seconds at a million photos).
-        where = exif.index.get_indexer(master["id"]) if exif is not None else None
-        for name, kind in schema.EXIF.items():
-            if exif is not None and name in exif.columns:
-                master[name] = _take_or_nan(exif[name], where)
-            else:
-                master[name] = pd.Series(np.nan, index=master.index,
-                                         dtype="str" if kind == "str" else "float64")
-        self._photos = master
+        self._photos = master = join_exif(master, exif)
         self._columns = list(master.columns)
         self._stored = {}
         self._sources = None
@@ -326,28 +319,14 @@ class FlickrPhotosDatabase:
         popular = folder / config.POPULAR_TABLE_PROCESSED
         fingerprint = fingerprint_files([folder / config.MASTER_TABLE_PROCESSED,
                                          popular if popular.exists() else None])
-        index = self._index.to_arrays()
-        arrays = {"index:offsets": index["offsets"], "index:rows": index["rows"],
-                  "index:machine": index["machine"]}
-        arrays.update(PackedText.from_series(pd.Series(index["tags"], dtype=object))
-                      .to_arrays("index:tags:"))
-        stored = {}
-        for name in dict.fromkeys(schema.REQUIRED_COLUMNS + USED_COLUMNS):
-            if name not in self._columns:
-                continue
-            col = self._photos[name] if self._photos is not None else None
-            if col is None:
-                raise TableError("write_search_file needs a database built from tables")
-            try:
-                stored[name], packed = pack_column(name, col)
-            except ValueError as exc:
-                log.warning("column %r is not stored for searching (%s): searches "
-                            "that read it will read the whole table", name, exc)
-                continue
-            arrays.update(packed)
-        meta = {"fingerprint": fingerprint, "n_rows": self.n_photos, "has_exif": self.has_exif,
-                "columns": self._columns, "stored": stored}
-        return write_store(folder / SEARCH_FILE, arrays, meta)
+        names = searched_columns(self._columns)
+        if self._photos is None:
+            raise TableError("write_search_file needs a database built from tables")
+        meta = {"fingerprint": fingerprint, "has_exif": self.has_exif, "columns": self._columns}
+        with tempfile.TemporaryDirectory(prefix=".search-build-", dir=folder) as work:
+            builder = SearchFileBuilder(work, names)
+            builder.add(self._photos, self._index)
+            return builder.write(folder / SEARCH_FILE, meta)
 
 
 def write_search_file(folder, master=None, popular=None):
@@ -365,6 +344,30 @@ def write_search_file(folder, master=None, popular=None):
         database = FlickrPhotosDatabase(master, popular if popular is not None else popular_path,
                                         is_demo=False)
     return database.write_search_file(folder)
+
+
+def join_exif(master, exif=None):
+    """``master`` with every EXIF column (``schema.EXIF``) joined on ``id``, in place.
+
+    ``exif``: the camera settings indexed by id; without it (or for a photo
+    it lacks) the values are missing.
+    """
+    # One lookup of the ids for every EXIF column (reindexing each column
+    # looked them all up again: seconds at a million photos).
+    where = exif.index.get_indexer(master["id"]) if exif is not None else None
+    for name, kind in schema.EXIF.items():
+        if exif is not None and name in exif.columns:
+            master[name] = _take_or_nan(exif[name], where)
+        else:
+            master[name] = pd.Series(np.nan, index=master.index,
+                                     dtype="str" if kind == "str" else "float64")
+    return master
+
+
+def searched_columns(columns):
+    """The columns of ``columns`` the search file stores: those a search reads."""
+    return [name for name in dict.fromkeys(schema.REQUIRED_COLUMNS + USED_COLUMNS)
+            if name in columns]
 
 
 def _take_or_nan(column, where):

@@ -26,7 +26,6 @@ import pandas as pd
 
 from .errors import TableError
 from .io import write_atomically
-from .schema import is_text_dtype
 from .spots import light_codes, light_names
 
 MAGIC = b"SNAPASSIST-SEARCH\n"
@@ -88,8 +87,8 @@ class PackedText:
         missing = pd.isna(values)
         codes, uniques = pd.factorize(values)
         if missing.any() or len(uniques) <= len(values) // 2:
-            return cls(*_pack(list(uniques)), codes=codes.astype(np.int32))
-        buffer, offsets = _pack(list(values))
+            return cls(*pack_strings(list(uniques)), codes=codes.astype(np.int32))
+        buffer, offsets = pack_strings(list(values))
         lengths = np.diff(offsets)
         width = int(lengths.max()) if len(lengths) else 0
         # Fixed width when padding costs under half the text, and all ASCII
@@ -124,7 +123,7 @@ class PackedText:
         """The values at ``positions`` as a list of str.
 
         Gathers their bytes with a separator (values never hold NUL, see
-        :func:`_pack`) and decodes once: per value slicing and decoding
+        :func:`pack_strings`) and decodes once: per value slicing and decoding
         costs microseconds each, tens of milliseconds per search.
         """
         positions = np.asarray(positions, dtype=np.int64)
@@ -178,22 +177,6 @@ class LightColumn:
 _COMPACT = {"light": LightColumn}
 
 
-def pack_column(name, column):
-    """``(kind, arrays)``: column ``name`` as arrays to store (see :func:`unpack_column`).
-
-    Raises
-    ------
-    ValueError
-        If a text value cannot be stored (it holds a NUL character).
-    """
-    if name in _COMPACT:
-        compact = _COMPACT[name].from_series(column)
-        return compact.kind, {f"col:{name}": compact.codes}
-    if is_text_dtype(column.dtype):
-        return "text", PackedText.from_series(column).to_arrays(f"col:{name}:")
-    return "array", {f"col:{name}": column.to_numpy()}
-
-
 def unpack_column(arrays, name, kind):
     """The stored column ``name``: an array, or an object whose ``take(rows)`` gives values."""
     if kind == "text":
@@ -202,7 +185,8 @@ def unpack_column(arrays, name, kind):
     return arrays[f"col:{name}"] if compact is None else compact(arrays[f"col:{name}"])
 
 
-def _pack(strings):
+def pack_strings(strings):
+    """``(buffer, offsets)``: a list of str as UTF-8 bytes and where each value starts."""
     encoded = [s.encode("utf-8") for s in strings]
     joined = b"".join(encoded)
     if b"\0" in joined:
@@ -213,16 +197,42 @@ def _pack(strings):
     return np.frombuffer(joined, dtype=np.uint8), offsets
 
 
+class StreamedArray:
+    """An array :func:`write_store` writes part by part, never whole in memory.
+
+    Parameters
+    ----------
+    dtype, length
+        Of the whole (one-dimensional) array.
+    parts : callable
+        ``parts()`` yields the array's consecutive pieces as ndarrays (of
+        ``dtype``); they must add up to ``length`` values.
+    """
+
+    def __init__(self, dtype, length, parts):
+        self.dtype = np.dtype(dtype)
+        self.shape = (int(length),)
+        self.nbytes = self.dtype.itemsize * self.shape[0]
+        self.parts = parts
+
+
 def write_store(path, arrays, meta):
-    """Write ``arrays`` (name -> ndarray, no objects) and ``meta`` to ``path``.
+    """Write ``arrays`` (name -> ndarray or :class:`StreamedArray`) and ``meta`` to ``path``.
 
     Written to a temporary name beside ``path`` and renamed into place, so a
-    reader never sees half a file.
+    reader never sees half a file. Streamed arrays are copied piece by
+    piece: the file may be far larger than memory.
+
+    Raises
+    ------
+    ValueError
+        If a streamed array's pieces do not add up to its length.
     """
     path = Path(path)
+    arrays = {name: array if isinstance(array, StreamedArray) else np.ascontiguousarray(array)
+              for name, array in arrays.items()}
     specs, offset = {}, 0
     for name, array in arrays.items():
-        array = np.ascontiguousarray(array)
         if array.dtype == object:
             raise TypeError(f"array {name!r} holds Python objects; pack it first")
         offset = -(-offset // _ALIGN) * _ALIGN
@@ -239,7 +249,7 @@ def write_store(path, arrays, meta):
     def write(tmp):
         with open(tmp, "wb") as handle:
             handle.write(b"\0" * start)
-            digest = _write_payload(handle, start, arrays, specs, offset)
+            digest = _write_payload(handle, arrays, specs, offset)
             handle.seek(0)
             handle.write(MAGIC + struct.pack("<Q", start) + header(digest.hexdigest()))
 
@@ -247,17 +257,24 @@ def write_store(path, arrays, meta):
     return path
 
 
-def _write_payload(handle, start, arrays, specs, size):
+def _write_payload(handle, arrays, specs, size):
     digest = hashlib.sha1()
     position = 0
     for name, array in arrays.items():
         padding = b"\0" * (specs[name]["offset"] - position)
-        # As bytes through numpy: a memoryview cannot hold datetimes.
-        data = np.ascontiguousarray(array).reshape(-1).view(np.uint8)
-        for part in (padding, data):
-            digest.update(part)
-            handle.write(part)
-        position = specs[name]["offset"] + len(data)
+        digest.update(padding)
+        handle.write(padding)
+        position = specs[name]["offset"]
+        pieces = array.parts() if isinstance(array, StreamedArray) else (array,)
+        for piece in pieces:
+            # As bytes through numpy: a memoryview cannot hold datetimes.
+            data = np.ascontiguousarray(piece, dtype=array.dtype).reshape(-1).view(np.uint8)
+            digest.update(data)
+            handle.write(data)
+            position += len(data)
+        if position != specs[name]["offset"] + array.nbytes:
+            raise ValueError(f"array {name!r}: its pieces hold "
+                             f"{position - specs[name]['offset']} bytes, not {array.nbytes}")
     assert position == size
     return digest
 

@@ -170,7 +170,7 @@ class TagIndex:
         counts = np.bincount(codes, minlength=len(norm_tags))
         self._set(np.asarray(norm_tags, dtype=object),
                   np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
-                  rows.astype(_row_dtype(len(texts))), machine, len(texts))
+                  rows.astype(row_dtype(len(texts))), machine, len(texts))
 
     def _set(self, tags, offsets, rows, machine, n_rows):
         self._tags = tags
@@ -300,7 +300,7 @@ class TagIndex:
         return counts, self._tags, self._machine
 
 
-def example_subjects(index, limit, leave_out=()):
+def example_subjects(tags, counts, machine, limit, leave_out=()):
     """Subjects to suggest on a city's search page: its commonest useful tags.
 
     Tags of between ``config.MIN_PHOTOS_TO_CLUSTER`` photos and the live
@@ -308,16 +308,21 @@ def example_subjects(index, limit, leave_out=()):
     machine tags, numbers, tags under three letters and ``leave_out`` (the
     city's own name) are skipped, and a plural counts with its singular.
 
+    Parameters
+    ----------
+    tags, counts, machine : sequences
+        Every tag, its number of photos and whether it is a machine tag
+        (:meth:`TagIndex.to_arrays`, or an index being built).
+
     Returns
     -------
     list of str
         Up to ``limit`` tags, commonest first (ties alphabetically).
     """
-    tags, counts = index.tag_counts()
     skip = {singular(normalize_text(word).replace(" ", "")) for word in leave_out}
     totals = {}
-    for tag, count, machine in zip(tags, counts, index._machine):
-        if machine or len(tag) < 3 or tag.isdigit():
+    for tag, count, is_machine in zip(tags, counts, machine):
+        if is_machine or len(tag) < 3 or tag.isdigit():
             continue
         base = singular(tag)
         if base not in skip:
@@ -360,7 +365,7 @@ def narrower_tags(index, terms, limit, rows=None):
     return found[:limit]
 
 
-def _row_dtype(n_rows):
+def row_dtype(n_rows):
     # Row positions fit in 32 bits below two billion photos: half the memory.
     return np.int32 if n_rows < 2**31 else np.int64
 

@@ -126,7 +126,9 @@ def example_searches(tags, city=None):
     See :func:`snapassist.tagindex.example_subjects`; the city's own name is
     left out (it names every photo).
     """
-    return example_subjects(TagIndex(tags), config.N_EXAMPLES, [city] if city else [])
+    index = TagIndex(tags).to_arrays()
+    return example_subjects(index["tags"], np.diff(index["offsets"]), index["machine"],
+                            config.N_EXAMPLES, [city] if city else [])
 
 
 def describe_scrape(recorded, area, city=None):
