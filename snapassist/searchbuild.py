@@ -33,6 +33,8 @@ DISTINCT_CAP = 1_000_000
 _DISTINCT_FLOOR = 1 << 16
 #: Values read back from a work file at a time.
 PIECE = 1 << 20
+#: Bytes of a fixed-width text column assembled at a time.
+FIXED_PIECE_BYTES = 1 << 23
 #: Row positions of the tag index assembled at a time (4 bytes each).
 INDEX_WINDOW = 1 << 24
 
@@ -177,12 +179,16 @@ class _TextSink:
             seen += int(present.sum())
 
     def _fixed(self):
-        pieces = list(self.lengths.pieces())
-        for lengths, data in zip(pieces, self.bytes.read([int(p.sum()) for p in pieces])):
+        # Pieces of about FIXED_PIECE_BYTES, filled one byte position at a
+        # time: temporary arrays of one piece's rows, not of its bytes.
+        size = max(1, FIXED_PIECE_BYTES // self.width)
+        sums = [int(piece.sum()) for piece in self.lengths.pieces(size)]
+        for lengths, data in zip(self.lengths.pieces(size), self.bytes.read(sums)):
             out = np.zeros((len(lengths), self.width), dtype=np.uint8)
             starts = np.cumsum(lengths) - lengths
-            out[np.repeat(np.arange(len(lengths)), lengths),
-                np.arange(len(data)) - np.repeat(starts, lengths)] = data
+            for position in range(self.width):
+                longer = lengths > position
+                out[longer, position] = data[starts[longer] + position]
             yield out.view(f"S{self.width}").reshape(-1)
 
     def remove(self):

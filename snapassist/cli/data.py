@@ -49,11 +49,25 @@ def import_(argv=None, prog="snapassist import"):
         columns = parse_column_options(args.column)
         area = area_from_args(args)
         size = Path(args.input).stat().st_size if Path(args.input).is_file() else None
-        with tqdm(total=size, unit="B", unit_scale=True, file=sys.stderr,
-                  disable=args.quiet or not sys.stderr.isatty()) as bar:
-            result = import_photos(args.input, args.out_folder, args.format, columns,
-                                   city=args.city, area=area, overwrite=args.overwrite,
-                                   progress=lambda done: bar.update(done - bar.n))
+        hidden = args.quiet or not sys.stderr.isatty()
+        bars = {}
+
+        def show(name, done, total, unit):
+            bar = bars.get(name)
+            if bar is None:
+                bar = bars[name] = tqdm(total=total, unit=unit, unit_scale=True, desc=name,
+                                        file=sys.stderr, disable=hidden)
+            bar.update(done - bar.n)
+
+        try:
+            result = import_photos(
+                args.input, args.out_folder, args.format, columns, city=args.city, area=area,
+                overwrite=args.overwrite,
+                progress=lambda done: show("reading", done, size, "B"),
+                on_write=lambda done, total: show("writing", done, total, " photos"))
+        finally:
+            for bar in bars.values():
+                bar.close()
     except SnapAssistError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return EXIT_INPUT

@@ -13,14 +13,18 @@ Formats:
 
 The file streams through in chunks (gzip read as it is); bad rows are counted
 by kind and left out, never fatal. Each chunk goes through the same
-preprocessing as scraped tables as soon as it is read, so the raw text of at
-most one chunk is in memory at a time, whatever the file's size or width:
-what grows with the file is the processed table itself (the typed columns
-the web app loads, about 0.6 kB a photo with short titles) and 8 bytes a
-photo to recognise repeated ids. The result is written to a temporary folder
-renamed into place, so nothing appears in the output folder unless the import
-succeeds.
+preprocessing as scraped tables as soon as it is read, and the processed rows
+go to work files on disk, then into the tables (see
+:mod:`snapassist.ingest._staging`): memory holds one chunk, whatever the
+file's size, plus what grows far slower than the photos (8 bytes a photo to
+recognise repeated ids, the distinct tags). Text longer than
+``MAX_TEXT_CHARS`` is cut there (LBSN's ``post_body`` may be a whole
+description) and a photo keeps its first ``MAX_TAGS`` tags. The tables and
+their search file are written to a hidden folder renamed into place, so
+nothing appears in the output folder unless the import succeeds.
 """
+import contextlib
+import itertools
 import logging
 import os
 import re
@@ -33,24 +37,26 @@ import numpy as np
 import pandas as pd
 
 from .. import config
-from ..database import normalize_text
+from ..database import SEARCH_FILE, normalize_text
 from ..errors import ValidationError
-from ..geo import Area
-from ..io import write_table, write_text_atomic
-from ..schema import PROCESSED_MASTER, RAW_MASTER, REQUIRED_COLUMNS
-from .preprocess import add_light, example_searches, preprocess_table, timezone_at
+from ..io import write_text_atomic
+from ..schema import RAW_MASTER, REQUIRED_COLUMNS
+from ._staging import Staging, write_tables
 from .readers import READERS, Problems, open_text, sniff
 
 log = logging.getLogger(__name__)
 
 #: Records gathered before they are cleaned as one DataFrame.
 CHUNK_ROWS = 50_000
+#: Characters kept of a text value (a title, an owner's name...).
+MAX_TEXT_CHARS = 1000
+#: Tags kept of a photo (Flickr allows 75).
+MAX_TAGS = 100
 #: SnapAssist's own ``datetakengranularity`` for "the day is known, not the time"
 #: (Flickr's codes are 0 exact, 4 month, 6 year, 8 circa).
 GRANULARITY_DAY = 2
 
 _DAY_ONLY = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\s*$")
-_WHOLE_EARTH = Area.box(-180.0, -90.0, 180.0, 90.0)
 
 
 @dataclass(frozen=True)
@@ -103,8 +109,13 @@ class ImportResult:
 
 
 def import_photos(path, out_folder, fmt, columns=None, city=None, area=None,
-                  overwrite=False, progress=None, chunk_rows=CHUNK_ROWS):
+                  overwrite=False, progress=None, chunk_rows=CHUNK_ROWS, on_write=None):
     """Import the photo file ``path`` into processed tables in ``out_folder``.
+
+    Two passes, each holding one chunk of photos in memory (see
+    :mod:`snapassist.ingest._staging`); the work files and the tables are
+    written in a hidden folder beside ``out_folder`` and renamed into it
+    once complete.
 
     Parameters
     ----------
@@ -116,7 +127,9 @@ def import_photos(path, out_folder, fmt, columns=None, city=None, area=None,
     area : snapassist.geo.Area, optional
         Keep only the photos inside it (default: every photo).
     progress : callable, optional
-        Called with the number of input bytes read so far.
+        Called with the number of input bytes read so far (pass 1).
+    on_write : callable, optional
+        Called with ``(photos written, photos to write)`` (pass 2).
 
     Raises
     ------
@@ -133,6 +146,8 @@ def import_photos(path, out_folder, fmt, columns=None, city=None, area=None,
     if (out_folder / config.MASTER_TABLE_PROCESSED).exists() and not overwrite:
         raise ValidationError(f"OUTFOLDER {str(out_folder)!r} already holds tables; pass "
                               "--overwrite to replace them or choose another folder")
+    if out_folder.exists() and not out_folder.is_dir():
+        raise ValidationError(f"OUTFOLDER {str(out_folder)!r} exists and is not a folder")
     text, raw = open_text(path)
     problems = Problems()
     with raw, text:
@@ -140,44 +155,44 @@ def import_photos(path, out_folder, fmt, columns=None, city=None, area=None,
         if kind not in spec.readers:
             raise ValidationError(f"--format {fmt} reads {' or '.join(spec.readers)}, but "
                                   f"{str(path)!r} looks like {kind}")
-        finish = _ChunkFinisher(problems, area, str(path))
-        chunks, n_read = _read_chunks(READERS[kind](text, problems), mapping, spec,
-                                      problems, raw, progress, chunk_rows, finish)
-    processed = pd.concat(chunks, ignore_index=True)
-    del chunks
-    metadata = describe_place(processed, city)
-    if metadata["timezone"]:
-        # The light once the city's time zone is known: local times are read in it.
-        add_light(processed, metadata["timezone"])
-    metadata["examples"] = example_searches(processed["tags"], metadata["city"])
-    metadata["source"] = {"format": fmt, "file": Path(path).name}
-    _write_folder(processed, out_folder, metadata)
-    return ImportResult(n_read, len(processed), problems, out_folder, metadata)
+        records = READERS[kind](text, problems)
+        first = next(records, None)
+        if first is None:
+            raise ValidationError("the input holds no photo records")
+        _check_columns(first[1].keys(), mapping, spec)
+        with _work_folder(out_folder) as work, \
+                Staging(work / "staging.h5", problems, area, str(path)) as staging:
+            n_read = _read_chunks(itertools.chain([first], records), mapping, spec, problems,
+                                  raw, progress, chunk_rows, staging)
+            metadata = staging.place(city)
+            metadata["source"] = {"format": fmt, "file": Path(path).name}
+            write_tables(staging, work, metadata, on_write and (
+                lambda done: on_write(done, staging.n_photos)))
+            staging.store.close()
+            (work / "staging.h5").unlink()
+            write_text_atomic(work / "SOURCE.txt", f"Imported from {Path(path).name} "
+                                                   f"({fmt} format).\n")
+            _move_into(work, out_folder)
+    return ImportResult(n_read, staging.n_photos, problems, out_folder, metadata)
 
 
 def _read_chunks(records, mapping, spec, problems, raw, progress, chunk_rows, finish):
-    """The processed chunks of the file, and the number of records read."""
-    chunks, batch, rows, n_read, checked = [], [], [], 0, False
+    """Clean the records a chunk at a time and hand each to ``finish``; the number read."""
+    batch, rows, n_read = [], [], 0
     for number, record in records:
-        if not checked:
-            _check_columns(record.keys(), mapping, spec)
-            checked = True
         batch.append({ours: record.get(theirs) for ours, theirs in mapping.items()})
         rows.append(number)
         n_read += 1
         if len(batch) >= chunk_rows:
-            chunks.append(finish(_clean(batch, rows, spec, problems)))
+            finish(_clean(batch, rows, spec, problems))
             batch, rows = [], []
             if progress:
                 progress(raw.tell())
-    if not n_read:
-        raise ValidationError("the input holds no photo records")
     if batch:
-        chunks.append(finish(_clean(batch, rows, spec, problems)))
+        finish(_clean(batch, rows, spec, problems))
     if progress:
         progress(raw.tell())
-    # Chunks left empty by bad rows would only lend their dtypes to the whole.
-    return [c for c in chunks if len(c)] or chunks[:1], n_read
+    return n_read
 
 
 def _check_columns(present, mapping, spec):
@@ -199,6 +214,8 @@ def _clean(batch, rows, spec, problems):
     frame["_row"] = np.asarray(rows, dtype=np.int64)
     for name in frame.columns.drop("_row"):
         frame[name] = _text(frame[name])
+        if name != "tags":
+            frame[name] = frame[name].str.slice(0, MAX_TEXT_CHARS)
     lat = pd.to_numeric(frame["latitude"], errors="coerce")
     lon = pd.to_numeric(frame["longitude"], errors="coerce")
     views = pd.to_numeric(frame["views"].replace("", "0"), errors="coerce")
@@ -227,75 +244,29 @@ def _clean(batch, rows, spec, problems):
 def _tags(text, separator):
     """Tags as Flickr normalises them: lower-case ASCII words without spaces or punctuation."""
     words = (normalize_text(t).replace(" ", "") for t in text.split(separator))
-    return " ".join(dict.fromkeys(w for w in words if w))
+    return " ".join(list(dict.fromkeys(w for w in words if w))[:MAX_TAGS])
 
 
-class _ChunkFinisher:
-    """Cleaned chunk -> processed chunk: repeated ids and photos outside the area left out.
-
-    An id is recognised as seen in an earlier chunk by its 64-bit hash (8
-    bytes a photo, kept sorted): two different ids share one with odds of
-    about n**2 / 3.7e19, one in three million for ten million photos.
-    """
-
-    def __init__(self, problems, area, name):
-        self.problems, self.area, self.name = problems, area, name
-        self.seen = np.empty(0, dtype=np.uint64)
-
-    def __call__(self, frame):
-        hashes = pd.util.hash_array(frame["id"].to_numpy(dtype=object))
-        repeated = pd.Series(hashes).duplicated(keep="first").to_numpy()
-        where = np.searchsorted(self.seen, hashes)
-        where[where == len(self.seen)] = 0
-        if len(self.seen):
-            repeated = repeated | (self.seen[where] == hashes)
-        self.problems.add("duplicate_id", frame["_row"].to_numpy()[repeated])
-        frame = frame[~repeated]
-        self.seen = np.union1d(self.seen, hashes[~repeated])
-        if self.area is not None:
-            inside = self.area.contains(frame["latitude"].astype(float),
-                                        frame["longitude"].astype(float))
-            self.problems.add("outside_area", frame.loc[~inside, "_row"])
-            frame = frame[inside]
-        # The light waits for the city's time zone, known once every chunk is read.
-        processed, _ = preprocess_table(frame.drop(columns="_row"), PROCESSED_MASTER,
-                                        _WHOLE_EARTH, self.name, timezone=None)
-        return processed
-
-
-def describe_place(photos, city=None):
-    """Where the photos are: the city's name, the box that holds them, the time zone."""
-    lat = photos["latitude"].to_numpy(dtype=float)
-    lon = photos["longitude"].to_numpy(dtype=float)
-    if not len(lat):
-        raise ValidationError("no photo of the input has a usable position")
-    zone = timezone_at(np.median(lat), np.median(lon))
-    return {"city": city or None,
-            "area": {"bbox": [float(lon.min()), float(lat.min()), float(lon.max()),
-                              float(lat.max())]},
-            "timezone": zone}
-
-
-def _write_folder(processed, out_folder, metadata):
-    """Write the tables beside ``out_folder``, then rename them into it.
-
-    Other files already in ``out_folder`` are left alone; the tables appear
-    there only once they are completely written.
-    """
-    if out_folder.exists() and not out_folder.is_dir():
-        raise ValidationError(f"OUTFOLDER {str(out_folder)!r} exists and is not a folder")
+@contextlib.contextmanager
+def _work_folder(out_folder):
+    """A hidden folder beside ``out_folder`` for the import's files, removed on exit."""
     parent = out_folder.parent
     parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_folder.name}.import-", dir=parent))
+    work = Path(tempfile.mkdtemp(prefix=f".{out_folder.name}.import-", dir=parent))
     try:
-        write_table(processed, tmp / config.MASTER_TABLE_PROCESSED, attrs=metadata)
-        write_text_atomic(tmp / "SOURCE.txt", f"Imported from {metadata['source']['file']} "
-                                              f"({metadata['source']['format']} format).\n")
-        out_folder.mkdir(exist_ok=True)
-        for name in ("SOURCE.txt", config.MASTER_TABLE_PROCESSED):
-            os.replace(tmp / name, out_folder / name)
-        # A popular table left by the data set these tables replace would
-        # lend its camera settings to the wrong photos.
-        (out_folder / config.POPULAR_TABLE_PROCESSED).unlink(missing_ok=True)
+        yield work
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _move_into(work, out_folder):
+    """Rename the finished tables from ``work`` into ``out_folder``.
+
+    Other files already in ``out_folder`` are left alone.
+    """
+    out_folder.mkdir(exist_ok=True)
+    for name in ("SOURCE.txt", SEARCH_FILE, config.MASTER_TABLE_PROCESSED):
+        os.replace(work / name, out_folder / name)
+    # A popular table left by the data set these tables replace would
+    # lend its camera settings to the wrong photos.
+    (out_folder / config.POPULAR_TABLE_PROCESSED).unlink(missing_ok=True)
