@@ -4,8 +4,10 @@ import gzip
 import io
 import json
 import logging
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -269,6 +271,41 @@ def test_a_failure_while_writing_leaves_the_old_tables(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out"]
 
 
+def test_an_import_killed_midway_leaves_nothing_the_next_one_keeps(tmp_path):
+    """A killed import cannot remove its work folder; the next import does, unless
+    the import that owns it still runs."""
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    stale, running = tmp_path / ".out.import-dead", tmp_path / ".out.import-live"
+    for folder, pid in ((stale, dead), (running, str(os.getpid()))):
+        folder.mkdir()
+        (folder / "pid").write_text(pid)
+        (folder / "staging.h5").write_bytes(b"half written")
+    import_photos(write_csv(tmp_path / "in.csv", good_rows(5)), tmp_path / "out", "lbsn")
+    assert not stale.exists() and (running / "staging.h5").exists()
+    assert len(pd.read_hdf(tmp_path / "out" / config.MASTER_TABLE_PROCESSED, "table")) == 5
+
+
+def test_kill_9_during_an_import_writes_nothing_and_the_rerun_cleans_up(tmp_path):
+    path = _write_narrow_lbsn(tmp_path / "in.csv.gz", 60_000)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "snapassist", "import", "--format", "lbsn", str(path),
+               str(out), "-q"]
+    child = subprocess.Popen(command, cwd=REPO)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(tmp_path.glob(".out.import-*/staging.h5")):
+            assert child.poll() is None and time.monotonic() < deadline, "never started"
+            time.sleep(0.01)
+    finally:
+        child.kill()
+        child.wait()
+    assert not out.exists() and list(tmp_path.glob(".out.import-*"))
+    assert subprocess.run(command, cwd=REPO).returncode == 0
+    assert not list(tmp_path.glob(".out.import-*"))
+    assert FlickrPhotosDatabase.from_folder(out).n_photos == 60_000
+
+
 def test_the_summary_names_rows_with_v(tmp_path, capsys):
     path = write_csv(tmp_path / "in.csv", good_rows(5) + [lbsn_row("z", lat="")])
     assert cli.main(["import", "--format", "lbsn", str(path), str(tmp_path / "o"), "-v"]) == 0
@@ -289,6 +326,12 @@ IMPORT_MEMORY_LIMIT = 1000 * 2**20
 #: the C libraries' caches); holding the processed table, as the import once
 #: did, costs about 1 kB a photo, 180 MB here.
 GROWTH_LIMIT_MB = 60
+#: Child code giving its own peak resident memory (kB): VmHWM. ``ru_maxrss``
+#: would not do: Linux counts in it the parent's size when it forked.
+OWN_PEAK = ("import re\n"
+            "def _own_peak_kb():\n"
+            "    status = open('/proc/self/status').read()\n"
+            "    return int(re.search(r'VmHWM:\\s+(\\d+) kB', status).group(1))\n")
 
 
 def _write_wide_lbsn(path, n):
@@ -347,9 +390,9 @@ def _write_narrow_lbsn(path, n):
 
 
 def _peak_mb_of_import(path, out):
-    code = ("import resource\nfrom snapassist.ingest.importer import import_photos\n"
+    code = (OWN_PEAK + "from snapassist.ingest.importer import import_photos\n"
             f"import_photos({str(path)!r}, {str(out)!r}, 'lbsn', chunk_rows=15_000)\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+            "print(_own_peak_kb())\n")
     run = _under_limit(code, limit=4 * IMPORT_MEMORY_LIMIT)
     assert run.returncode == 0, run.stderr[-2000:]
     return int(run.stdout.split()[-1]) / 1024        # Linux reports kB

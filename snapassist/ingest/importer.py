@@ -30,6 +30,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -249,14 +250,42 @@ def _tags(text, separator):
 
 @contextlib.contextmanager
 def _work_folder(out_folder):
-    """A hidden folder beside ``out_folder`` for the import's files, removed on exit."""
+    """A hidden folder beside ``out_folder`` for the import's files, removed on exit.
+
+    It records the importing process's id: the folder of an import that was
+    killed (and so could not remove it) is removed by the next import into
+    the same ``out_folder``.
+    """
     parent = out_folder.parent
     parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out_folder.name}.import-", dir=parent))
+    prefix = f".{out_folder.name}.import-"
+    for stale in parent.glob(prefix + "*"):
+        if stale.is_dir() and not _alive(stale / "pid"):
+            log.info("removing %s, left by an import that did not finish", stale)
+            shutil.rmtree(stale, ignore_errors=True)
+    work = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     try:
+        (work / "pid").write_text(str(os.getpid()), encoding="ascii")
         yield work
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _alive(pid_file):
+    """Whether the process named in ``pid_file`` still runs (``True`` when unsure)."""
+    try:
+        pid = int(pid_file.read_text(encoding="ascii"))
+    except (OSError, ValueError):
+        # No pid yet (a folder just made) or unreadable: leave it alone,
+        # unless it is old enough to be certainly abandoned.
+        return time.time() - pid_file.parent.stat().st_mtime < 3600
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _move_into(work, out_folder):
