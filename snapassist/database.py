@@ -319,12 +319,11 @@ class FlickrPhotosDatabase:
         popular = folder / config.POPULAR_TABLE_PROCESSED
         fingerprint = fingerprint_files([folder / config.MASTER_TABLE_PROCESSED,
                                          popular if popular.exists() else None])
-        names = searched_columns(self._columns)
         if self._photos is None:
             raise TableError("write_search_file needs a database built from tables")
         meta = {"fingerprint": fingerprint, "has_exif": self.has_exif, "columns": self._columns}
         with tempfile.TemporaryDirectory(prefix=".search-build-", dir=folder) as work:
-            builder = SearchFileBuilder(work, names)
+            builder = SearchFileBuilder(work, searched_columns(self._columns))
             builder.add(self._photos, self._index)
             return builder.write(folder / SEARCH_FILE, meta)
 

@@ -91,8 +91,8 @@ class _ArraySink:
             raise ValueError(f"its type changed from {self.spool.dtype} to {values.dtype}")
         self.spool.append(values)
 
-    def arrays(self, prefix):
-        return {prefix.rstrip(":"): self.spool.streamed()}
+    def arrays(self, name):
+        return {f"col:{name}": self.spool.streamed()}
 
     def remove(self):
         self.spool.remove()
@@ -103,7 +103,7 @@ class _TextSink:
 
     kind = "text"
 
-    def __init__(self, stem, kind="text", dtype=None):
+    def __init__(self, stem):
         self.bytes = _Spool(f"{stem}.bytes", np.uint8)
         self.lengths = _Spool(f"{stem}.lengths", np.int64)     # -1: missing
         self.codes = _Spool(f"{stem}.codes", np.int32)
@@ -133,7 +133,7 @@ class _TextSink:
 
     def _add_codes(self, values):
         codes, uniques = pd.factorize(values)
-        if len(uniques) > max(_DISTINCT_FLOOR, self.n // 2) or len(uniques) > DISTINCT_CAP:
+        if self._too_many(len(uniques)):
             self._drop_codes()
             return
         known = self.distinct
@@ -141,15 +141,20 @@ class _TextSink:
                           dtype=np.int32)
         self.codes.append(np.where(codes >= 0, mapped[np.maximum(codes, 0)], -1)
                           if len(mapped) else codes)
-        if len(known) > max(_DISTINCT_FLOOR, self.n // 2) or len(known) > DISTINCT_CAP:
+        if self._too_many(len(known)):
             self._drop_codes()
+
+    def _too_many(self, n_distinct):
+        """Whether codes no longer pay (or no longer fit) for ``n_distinct`` values."""
+        return n_distinct > DISTINCT_CAP or n_distinct > max(_DISTINCT_FLOOR, self.n // 2)
 
     def _drop_codes(self):
         self.distinct = None
         self.codes.remove()
 
-    def arrays(self, prefix):
+    def arrays(self, name):
         """The stored arrays, in the layout :meth:`PackedText.from_series` would choose."""
+        prefix = f"col:{name}:"
         if self.distinct is not None and (self.n_missing or len(self.distinct) <= self.n // 2):
             buffer, offsets = pack_strings(list(self.distinct))
             return {prefix + "buffer": buffer, prefix + "offsets": offsets,
@@ -294,9 +299,9 @@ class SearchFileBuilder:
             if name not in self.sinks:
                 kind = "light" if name == "light" else (
                     "text" if is_text_dtype(column.dtype) else "array")
-                sink = _TextSink if kind == "text" else _ArraySink
-                self.sinks[name] = sink(self.work / f"column-{len(self.sinks)}", kind,
-                                        np.int8 if kind == "light" else column.dtype)
+                stem = self.work / f"column-{len(self.sinks)}"
+                self.sinks[name] = _TextSink(stem) if kind == "text" else _ArraySink(
+                    stem, kind, np.int8 if kind == "light" else column.dtype)
             sink = self.sinks[name]
             if sink is None:
                 continue
@@ -329,7 +334,7 @@ class SearchFileBuilder:
         for name, sink in self.sinks.items():
             if sink is not None:
                 stored[name] = sink.kind
-                arrays.update(sink.arrays(f"col:{name}:"))
+                arrays.update(sink.arrays(name))
         try:
             return write_store(path, arrays, {**meta, "n_rows": self.n_rows, "stored": stored})
         finally:

@@ -77,7 +77,6 @@ class Staging:
     """
 
     def __init__(self, path, problems, area, name):
-        self.path = path
         self.finish = _ChunkFinisher(problems, area, name)
         self.keys = []
         self.n_photos = 0
@@ -153,6 +152,8 @@ def write_tables(staging, folder, metadata, progress=None):
     widths = {name: max(width, 3) for name, width in staging.widths.items()}
     if zone:
         widths["light"] = max(map(len, geo.LIGHTS))
+    # Rows per append: fixed-width rows are built for each append.
+    step = max(1, APPEND_BYTES // max(1, sum(widths.values())))
     master = folder / config.MASTER_TABLE_PROCESSED
     builder, done = None, 0
     with pd.HDFStore(master, mode="w", **COMPRESSION) as out:
@@ -161,7 +162,6 @@ def write_tables(staging, folder, metadata, progress=None):
                 # Local times taken are read in the city's zone.
                 add_light(chunk, zone)
             chunk.index = pd.RangeIndex(done, done + len(chunk))
-            step = max(1, APPEND_BYTES // max(1, sum(widths.values())))
             for start in range(0, len(chunk), step):
                 out.append(config.HDF_KEY, chunk.iloc[start:start + step], format="table",
                            min_itemsize=widths, index=False)

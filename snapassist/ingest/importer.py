@@ -169,8 +169,6 @@ def import_photos(path, out_folder, fmt, columns=None, city=None, area=None,
             metadata["source"] = {"format": fmt, "file": Path(path).name}
             write_tables(staging, work, metadata, on_write and (
                 lambda done: on_write(done, staging.n_photos)))
-            staging.store.close()
-            (work / "staging.h5").unlink()
             write_text_atomic(work / "SOURCE.txt", f"Imported from {Path(path).name} "
                                                    f"({fmt} format).\n")
             _move_into(work, out_folder)
@@ -284,7 +282,7 @@ def _alive(pid_file):
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass        # another user's process: it runs
     return True
 
 
