@@ -131,16 +131,20 @@ def evaluate(folder, subjects=None, find=None):
         except NotEnoughPhotosError:
             spots = []
         source = truth["viewpoint"].to_numpy()[photos.index.to_numpy()]
-        rows.append(score_search(subject, phrase, photos, source, spots, viewpoints))
+        labels = rare_admired(subject)
+        rare = {i for i, (key, label) in enumerate(zip(viewpoints["subject"], viewpoints["label"]))
+                if key == subject.key and label in labels}
+        rows.append(score_search(subject.key, phrase, photos, source, spots, viewpoints, rare))
     return rows, pool(rows)
 
 
-def score_search(subject, phrase, photos, source, spots, viewpoints):
+def score_search(key, phrase, photos, source, spots, viewpoints, rare=()):
     """One search's spots against its true viewpoints.
 
     Parameters
     ----------
-    subject : Subject
+    key : str
+        The subject's name in the rows.
     phrase : str
     photos : DataFrame
         The search result (``id`` column).
@@ -148,7 +152,11 @@ def score_search(subject, phrase, photos, source, spots, viewpoints):
         Per photo of ``photos``, its row in ``viewpoints`` (-1: background).
     spots : list of Hotspot
     viewpoints : DataFrame
-        From :func:`snapassist.demo.generate_demo_truth`.
+        ``latitude`` and ``longitude`` of each viewpoint (the demo's from
+        :func:`snapassist.demo.generate_demo_truth`, or a real city's labels).
+    rare : set of int
+        Rows of ``viewpoints`` that are the subject's rare admired viewpoints;
+        only those that are true viewpoints of the search count.
     """
     vp_ids, counts = np.unique(source[source >= 0], return_counts=True)
     true = vp_ids[counts >= MIN_TRUE_PHOTOS]
@@ -168,15 +176,13 @@ def score_search(subject, phrase, photos, source, spots, viewpoints):
 
     row_of_id = {pid: i for i, pid in enumerate(photos["id"].astype(str))}
     complete = []
-    rare = rare_admired(subject)
     n_rare = n_rare_top = 0
     purity = []
     for j in np.flatnonzero(real):
         members = np.array([row_of_id[p] for p in spots[j].photo_ids], dtype=np.intp)
         purity.append(float(np.mean(np.isin(source[members], true[near[:, j]]))))
     for i, vp in enumerate(true.tolist()):
-        label = viewpoints["label"].iloc[vp]
-        is_rare = viewpoints["subject"].iloc[vp] == subject.key and label in rare
+        is_rare = vp in rare
         n_rare += is_rare
         if not found[i]:
             continue
@@ -185,7 +191,7 @@ def score_search(subject, phrase, photos, source, spots, viewpoints):
         complete.append(float(np.sum(source[members] == vp)) / n_at[vp])
         n_rare_top += is_rare and spot.rank <= TOP
     return {
-        "subject": subject.key, "phrase": phrase, "n_photos": len(photos),
+        "subject": key, "phrase": phrase, "n_photos": len(photos),
         "n_true": len(true), "n_found": int(found.sum()),
         "n_spots": len(spots), "n_real": int(real.sum()), "n_given": len(given),
         "completeness": complete, "purity": purity,
