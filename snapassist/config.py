@@ -71,6 +71,12 @@ SPOT_TAIL_FACTOR = 10.0
 SPOT_MIN_CONTRAST = 1.3
 #: Fewest distinct photographers of a spot: one person's series is no spot.
 MIN_SPOT_OWNERS = 3
+#: Below xi's smallest clusters, places are looked for at reachability levels
+#: this far apart (each this many times shorter than the one before).
+SPOT_LEVEL_STEP = 1.25
+#: A cluster narrow enough for one place is split into the places it holds
+#: when two of them stand at least this far apart (None: never).
+MIN_SPOT_SEPARATION_M = 150.0
 VIEWS_PERCENTILE = 75
 TRIM_PERCENTILE = 68
 # Drops only strays (xi's up-slope can drag in a far point), not a spot's tail.

@@ -167,7 +167,9 @@ def find_hotspots(photos, views_threshold, query=""):
     for members, spread in choose_spots(
             lat, lon, owner, optics.reachability_, optics.ordering_,
             optics.cluster_hierarchy_, config.MAX_SPOT_SPREAD_M, config.MIN_SPOT_OWNERS,
-            config.TRIM_PERCENTILE, config.SPOT_TAIL_FACTOR, config.SPOT_MIN_CONTRAST):
+            config.TRIM_PERCENTILE, config.SPOT_TAIL_FACTOR, config.SPOT_MIN_CONTRAST,
+            min_size=config.MIN_SPOT_PHOTOS or min_samples, level_step=config.SPOT_LEVEL_STEP,
+            min_separation_m=config.MIN_SPOT_SEPARATION_M):
         kept, spread = trim_cluster(lat[members], lon[members])
         members = members[kept]
         if views[members].max() < views_threshold:

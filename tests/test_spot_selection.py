@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_array_equal
 
-from snapassist._spot_selection import choose_spots, cluster_tree
+from snapassist._spot_selection import choose_spots, cluster_tree, level_runs
+from snapassist.clustering import OPTICS
 from snapassist.geo import EARTH_RADIUS_M
 from snapassist.hotspots import find_hotspots
 
@@ -149,3 +150,93 @@ def test_a_two_km_scatter_is_no_spot():
 def test_enough_photographers_make_a_spot(owners):
     frame = photos([("place", 60, 0, 0, 30, owners), ("noise", 60, 0, 0, 8000, 60)], seed=7)
     assert spots_of(frame) == [ids(frame, "place")]
+
+
+# --- places the hierarchy hides ---------------------------------------------------
+
+def test_level_runs_cut_the_plot_below_its_highest_reachability():
+    # Inner reachabilities of positions 1..9 (position 0's is what came before).
+    plot = np.array([np.inf, 1, 1, 9, 1, 1, 1, 5, 1, 1, np.inf])
+    # Level 9 / 1.25 = 7.2: only position 3 starts a new run.
+    assert level_runs(plot, 0, 9, 2, 1.25) == [(0, 2), (3, 9)]
+    # Level 5 / 1.25 = 4 inside [3, 9]: position 7 too; shorter runs are dropped.
+    assert level_runs(plot, 3, 9, 3, 1.25) == [(3, 6), (7, 9)]
+    assert level_runs(plot, 3, 9, 4, 1.25) == [(3, 6)]
+    assert level_runs(plot, 4, 4, 1, 1.25) == []
+
+
+def test_what_tightening_cuts_off_can_be_a_spot_of_its_own():
+    rng = np.random.default_rng(8)
+    # Ordering 0-99: a busy place, photos 2 m apart; 100-104: a trail leading
+    # away; 105-124: 20 photos by 14 photographers 1 km away, 40 m apart,
+    # reached last. xi gave one cluster, and tightening it to its core cuts
+    # off both the trail and the view.
+    lat_a, lon_a = disc(rng, 100, 0, 0, 60)
+    lat_t, lon_t = disc(rng, 5, 500, 0, 300)
+    lat_b, lon_b = disc(rng, 20, 1000, 0, 40)
+    lat = np.concatenate([lat_a, lat_t, lat_b])
+    lon = np.concatenate([lon_a, lon_t, lon_b])
+    owner = np.concatenate([np.arange(100) % 30, [50, 51, 52, 53, 54], 60 + np.arange(20) % 14])
+    reach = np.full(125, 2.0)
+    reach[0] = np.inf
+    reach[100:105] = [150.0, 500.0, 600.0, 700.0, 800.0]
+    reach[105:] = 40.0
+    reach[105] = 900.0
+    chosen = choose_spots(lat, lon, owner, reach / EARTH_RADIUS_M, np.arange(125),
+                          np.array([[0, 124]]), **RULE, min_size=15)
+    assert [m.tolist() for m, _ in chosen] == [list(range(100)), list(range(105, 125))]
+
+
+def test_a_wide_leaf_holding_two_places_gives_both():
+    rng = np.random.default_rng(9)
+    # Two dense places 600 m apart that xi left in one cluster without children.
+    lat_a, lon_a = disc(rng, 60, 0, 0, 40)
+    lat_b, lon_b = disc(rng, 60, 600, 0, 40)
+    lat, lon = np.concatenate([lat_a, lat_b]), np.concatenate([lon_a, lon_b])
+    reach = np.full(120, 3.0)
+    reach[0], reach[60] = np.inf, 600.0
+    chosen = choose_spots(lat, lon, np.arange(120) % 12, reach / EARTH_RADIUS_M,
+                          np.arange(120), np.array([[0, 119]]), **RULE, min_size=15)
+    assert [m.tolist() for m, _ in chosen] == [list(range(60)), list(range(60, 120))]
+
+
+def test_a_place_holding_two_separate_places_is_split_unless_told_not_to():
+    rng = np.random.default_rng(10)
+    # A crowd of 300 and, 180 m away, 30 photos of a view: narrow enough
+    # together (the crowd sets the spread), yet two places to stand.
+    lat_a, lon_a = disc(rng, 300, 0, 0, 40)
+    lat_b, lon_b = disc(rng, 30, 180, 0, 20)
+    lat, lon = np.concatenate([lat_a, lat_b]), np.concatenate([lon_a, lon_b])
+    reach = np.full(330, 2.0)
+    reach[0], reach[300] = np.inf, 120.0
+    args = (lat, lon, np.arange(330) % 20, reach / EARTH_RADIUS_M, np.arange(330),
+            np.array([[0, 329]]))
+    whole = choose_spots(*args, **RULE, min_size=15)
+    assert [m.tolist() for m, _ in whole] == [list(range(330))]
+    split = choose_spots(*args, **RULE, min_size=15, min_separation_m=150.0)
+    assert [m.tolist() for m, _ in split] == [list(range(300)), list(range(300, 330))]
+    # 100 m apart is still one place at a separation of 150 m.
+    lat_c, lon_c = disc(rng, 30, 100, 0, 20)
+    near = choose_spots(np.concatenate([lat_a, lat_c]), np.concatenate([lon_a, lon_c]),
+                        *args[2:], **RULE, min_size=15, min_separation_m=150.0)
+    assert [m.tolist() for m, _ in near] == [list(range(330))]
+
+
+def test_a_rare_view_at_the_end_of_a_landmarks_ordering_is_its_own_spot():
+    # A landmark's crowd, a sparse trail of people walking across the river,
+    # and 20 photos by 14 photographers of the famous view 1 km away.
+    frame = photos([("crowd", 400, 0, 0, 60, 120), ("trail", 12, 500, 0, 450, 12),
+                    ("view", 20, 1000, 0, 40, 14)], seed=11)
+    result = find_hotspots(frame.drop(columns="group"), THRESHOLD, query="test")
+    view = frame.index[frame["group"] == "view"].to_numpy()
+    optics = OPTICS(min_samples=result.min_samples, max_eps=math.pi, metric="haversine",
+                    xi=0.01).fit(np.radians(frame[["latitude", "longitude"]].to_numpy()))
+    # The view comes last in the ordering, after the crowd and the trail.
+    assert set(optics.ordering_[-20:].tolist()) == set(view.tolist())
+    found = [set(h.photo_ids) for h in result.hotspots]
+    assert len(found) == 2
+    # One spot is the view (a trail photo or two may join it), one the crowd.
+    at_view, = [spot for spot in found if ids(frame, "view") <= spot]
+    assert not at_view & ids(frame, "crowd") and len(at_view - ids(frame, "view")) <= 2
+    at_crowd, = [spot for spot in found if spot is not at_view]
+    assert at_crowd <= ids(frame, "crowd") and len(at_crowd) > 300
