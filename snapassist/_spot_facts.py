@@ -27,8 +27,10 @@ class SpotColumns:
         else:
             taken = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
         if "month" in photos.columns:
-            # The month is known only when the date is exact (not the upload
-            # time, not "some day in 2014"): so is the day.
+            # The tables know the month exactly when they know the day: an
+            # exact date or a day without a time, not the upload time, not
+            # "May 2014" (see snapassist.ingest.preprocess.DAY_KNOWN). So a
+            # known month is a known day.
             taken = np.where(month_bins >= 0, taken, np.datetime64("NaT"))
         self.taken = taken
         # The 35 mm equivalent only: without the camera's crop factor, a
