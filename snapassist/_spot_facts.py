@@ -33,6 +33,10 @@ class SpotColumns:
             # known month is a known day.
             taken = np.where(month_bins >= 0, taken, np.datetime64("NaT"))
         self.taken = taken
+        # The hour moves a festival night's small hours to its evening, and
+        # tells night from day where the light is unknown.
+        self.hour = (pd.to_numeric(photos["hour"], errors="coerce").to_numpy(dtype=np.float64)
+                     if "hour" in photos.columns else np.full(n, np.nan))
         # The 35 mm equivalent only: without the camera's crop factor, a
         # focal length says nothing comparable across cameras.
         self.focal_35mm = (
@@ -55,7 +59,8 @@ def spot_facts(columns, members, owners, views):
     share = spots.one_photographer_share(owners)
     return {"light": spots.light_shares(columns.light[members], views),
             "focal_range_mm": spots.focal_range_mm(columns.focal_35mm[members]),
-            "when": spots.when(columns.taken[members]),
+            "when": spots.when(columns.taken[members], columns.hour[members],
+                               columns.light[members]),
             "one_photographer_share": share,
             "one_photographer": bool(share > config.ONE_PHOTOGRAPHER_SHARE)}
 
