@@ -159,7 +159,11 @@ def test_days_without_a_time_filter_by_month_and_date_the_spots(tmp_path):
     for spot in (square, terrace):
         months = [int(r["post_create_date"][5:7]) for r in rows if r["guid"] in spot.photo_ids]
         assert spot.months == np.bincount(months, minlength=13)[1:].tolist()
-    assert square.when is not None and terrace.when == {"kind": "year-round"}
+    assert terrace.when == {"kind": "year-round"}
+    assert square.when["kind"] == "event" and square.when["fixed"] is False
+    assert square.when["occasions"] == [[_first_saturday_of_october(y).isoformat()] * 2
+                                        for y in years]
+    assert square.when["text"] == "An event: one day each year, early October"
     # Neither hour nor light is made up.
     assert square.hours == [0] * 24 and square.light["n_known"] == 0
 
