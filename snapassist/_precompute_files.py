@@ -42,6 +42,7 @@ FORMAT_VERSION = 1
 _KEYS = ("points", "reach", "text")
 #: The modules whose code decides an answer (paths under snapassist/).
 _ANSWER_CODE = ("hotspots.py", "_spot_facts.py", "_spot_selection.py", "spots.py",
+                "_spot_when.py",
                 "photos.py", "database.py", "tagindex.py", "searchstore.py", "searchbuild.py",
                 "schema.py",
                 "geo.py", "_precompute_answer.py", "clustering/*.py")

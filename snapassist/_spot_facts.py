@@ -27,10 +27,16 @@ class SpotColumns:
         else:
             taken = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
         if "month" in photos.columns:
-            # The month is known only when the date is exact (not the upload
-            # time, not "some day in 2014"): so is the day.
+            # The tables know the month exactly when they know the day: an
+            # exact date or a day without a time, not the upload time, not
+            # "May 2014" (see snapassist.ingest.preprocess.DAY_KNOWN). So a
+            # known month is a known day.
             taken = np.where(month_bins >= 0, taken, np.datetime64("NaT"))
         self.taken = taken
+        # The hour moves a festival night's small hours to its evening, and
+        # tells night from day where the light is unknown.
+        self.hour = (pd.to_numeric(photos["hour"], errors="coerce").to_numpy(dtype=np.float64)
+                     if "hour" in photos.columns else np.full(n, np.nan))
         # The 35 mm equivalent only: without the camera's crop factor, a
         # focal length says nothing comparable across cameras.
         self.focal_35mm = (
@@ -53,7 +59,8 @@ def spot_facts(columns, members, owners, views):
     share = spots.one_photographer_share(owners)
     return {"light": spots.light_shares(columns.light[members], views),
             "focal_range_mm": spots.focal_range_mm(columns.focal_35mm[members]),
-            "when": spots.when(columns.taken[members]),
+            "when": spots.when(columns.taken[members], columns.hour[members],
+                               columns.light[members]),
             "one_photographer_share": share,
             "one_photographer": bool(share > config.ONE_PHOTOGRAPHER_SHARE)}
 

@@ -86,11 +86,39 @@ N_BEST_PHOTOS = 5
 # --- what a photographer needs at each spot (spots.py) ----------------------
 #: The most viewed share of a spot's photos that counts as its "admired" photos.
 ADMIRED_SHARE = 0.25
-#: A spot is an event when at least this share of its dated photos fall on at
-#: most EVENT_MAX_DAYS consecutive days of the year (any year: a festival
-#: each October is an event).
+#: A spot is an event when, year after year, most of each year's photos fall
+#: within a few days, whichever days those are: festivals move (Nuit Blanche
+#: is the first Saturday of October, Easter moves by five weeks). Each year's
+#: best EVENT_MAX_DAYS consecutive days are found; pooled over the years,
+#: they must hold at least EVENT_SHARE of the dated photos. Photos on the
+#: same EVENT_MAX_DAYS days of the calendar every year make an event too
+#: (a "fixed" one), even in years too thin to judge alone.
 EVENT_SHARE = 0.6
 EVENT_MAX_DAYS = 3
+#: A year with fewer dated photos is not judged alone (they count against the
+#: event): any one or two photos fit in a few days. In the pooled share each
+#: judged year also leaves out one photo, the one its best days are sure to
+#: hold: with four to six photos a year spread over two weeks, chance alone
+#: would otherwise pass half of such seasons for events.
+EVENT_MIN_YEAR_PHOTOS = 4
+#: The days are "the same every year" (``fixed``) when the same calendar days
+#: hold at least this share of what each year's own best days hold (Nuit
+#: Blanche's best calendar days, Oct 5-7, hold under half of it: it moves).
+EVENT_FIXED_SHARE = 0.9
+#: An event whose photos come from one year for at least this share is a
+#: one-off (``once``): a photowalk or an exhibition, not something to come
+#: back for next year.
+EVENT_ONE_YEAR_SHARE = 0.9
+#: Photos taken before this hour belong to the evening before: the night of a
+#: festival is one night although it runs past midnight.
+EVENT_NIGHT_ENDS_HOUR = 5
+#: Where a photo's light is unknown but its hour is, from this hour (until
+#: EVENT_NIGHT_ENDS_HOUR) it counts as taken at night: dark in every season
+#: at the latitudes of most cities with many photos.
+EVENT_NIGHT_STARTS_HOUR = 22
+#: An event is "at night" when more than half of its photos of known time
+#: were, and at least this many have a known time.
+EVENT_MIN_TIMED_PHOTOS = 5
 #: A spot is seasonal when more than this share of its dated photos fall in
 #: at most SEASON_MAX_MONTHS consecutive months.
 SEASON_SHARE = 0.6

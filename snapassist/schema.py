@@ -26,7 +26,8 @@ _FLICKR_FIELDS = [
     ("server", "str", "image server used in image URLs"),
     ("title", "str", "photo title (user-written)"),
     ("datetaken", "datetime", "date taken, photographer's local time"),
-    ("datetakengranularity", "int", "0 exact, 4 month, 6 year, 8 circa"),
+    ("datetakengranularity", "int", "0 exact, 2 the day but no time (imported), 4 month, "
+                                    "6 year, 8 circa"),
     ("datetakenunknown", "int", "1 when datetaken is really the upload time"),
     ("dateupload", "datetime", "upload time, UTC"),
     ("views", "int", "number of views"),
@@ -60,7 +61,7 @@ _FLICKR_FIELDS = [
 _DERIVED_FIELDS = [
     ("title_cleaned", "str", "title transliterated to ASCII, punctuation as spaces"),
     ("hour", "float", "hour taken 0-23, NaN unless the date is exact"),
-    ("month", "float", "month taken 1-12, NaN unless the date is exact"),
+    ("month", "float", "month taken 1-12, NaN unless the day is known (granularity 0 or 2)"),
     ("sun_elevation", "float", "the sun's elevation when taken, degrees; NaN unless the "
                                "date is exact"),
     ("light", "str", "light when taken: night, blue, golden or day; '' unknown"),

@@ -7,13 +7,13 @@ an event, a season or a place for all year, and how much of it is one
 person's work. The sun's times come from ``astral``; everything else from
 the photos themselves.
 """
-import calendar
 import datetime as dt
 
 import numpy as np
 import pandas as pd
 
 from . import config, geo
+from ._spot_when import when  # noqa: F401  (public here: spots.when)
 
 _COMPASS = ("north", "north-east", "east", "south-east",
             "south", "south-west", "west", "north-west")
@@ -67,66 +67,6 @@ def one_photographer_share(owners):
         return 0.0
     _, counts = np.unique(owners, return_counts=True)
     return float(counts.max() / len(owners))
-
-
-def when(taken):
-    """Event, season or all year, from the dates the photos were taken.
-
-    Parameters
-    ----------
-    taken : array of numpy.datetime64
-        Local dates taken of photos whose day is known (NaT ignored).
-
-    Returns
-    -------
-    dict
-        ``{"kind": "event", "days": ["Oct 5", ...], "share"}`` when at least
-        ``EVENT_SHARE`` of the photos fall on ``EVENT_MAX_DAYS`` consecutive
-        days of the year (the same days in any year: a festival each October
-        is an event); ``{"kind": "seasonal", "months": ["Apr", "May"], "share"}``
-        when more than ``SEASON_SHARE`` fall in ``SEASON_MAX_MONTHS``
-        consecutive months; else ``{"kind": "year-round"}``. ``None`` with
-        fewer than ``MIN_DATED_PHOTOS`` dated photos.
-    """
-    taken = np.asarray(taken, dtype="datetime64[D]")
-    taken = taken[~np.isnat(taken)]
-    if len(taken) < config.MIN_DATED_PHOTOS:
-        return None
-    # Day of a 366-day year (Feb 29 kept apart), so a date falls on the same
-    # day in every year.
-    months = taken.astype("datetime64[M]").astype(np.int64) % 12
-    days = (taken - taken.astype("datetime64[M]")).astype(np.int64)
-    day_of_year = _MONTH_STARTS[months] + days
-    start, share = _best_window(np.bincount(day_of_year, minlength=366), config.EVENT_MAX_DAYS)
-    if share >= config.EVENT_SHARE:
-        window = [(start + k) % 366 for k in range(config.EVENT_MAX_DAYS)]
-        per_day = np.bincount(day_of_year, minlength=366)
-        return {"kind": "event", "share": share,
-                "days": [_day_name(d) for d in window if per_day[d] > 0]}
-    start, share = _best_window(np.bincount(months, minlength=12), config.SEASON_MAX_MONTHS)
-    if share > config.SEASON_SHARE:
-        per_month = np.bincount(months, minlength=12)
-        window = [(start + k) % 12 for k in range(config.SEASON_MAX_MONTHS)]
-        return {"kind": "seasonal", "share": share,
-                "months": [calendar.month_abbr[m + 1] for m in window if per_month[m] > 0]}
-    return {"kind": "year-round"}
-
-
-_MONTH_STARTS = np.cumsum([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30])
-
-
-def _best_window(counts, width):
-    """Start and share of the ``width`` consecutive bins (wrapping) holding the most."""
-    total = counts.sum()
-    wrapped = np.concatenate([counts, counts[:width - 1]])
-    sums = np.convolve(wrapped, np.ones(width, dtype=np.int64), mode="valid")[:len(counts)]
-    start = int(np.argmax(sums))
-    return start, float(sums[start] / total) if total else 0.0
-
-
-def _day_name(day_of_year):
-    month = int(np.searchsorted(_MONTH_STARTS, day_of_year, side="right") - 1)
-    return f"{calendar.month_abbr[month + 1]} {day_of_year - _MONTH_STARTS[month] + 1}"
 
 
 def directions(latitudes, longitudes, n_owners):

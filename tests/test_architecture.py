@@ -12,6 +12,7 @@ LAYERS = {
     "precompute": 2, "_precompute_answer": 2, "_precompute_files": 2, "ingest": 2,
     "scrapers": 2, "demo": 2,
     "hotspots": 3, "_spot_selection": 3, "_spot_facts": 3, "spots": 3, "photos": 3, "database": 3,
+    "_spot_when": 3,
     "tagindex": 3, "searchstore": 3, "searchbuild": 3,
     "clustering": 4, "geo": 4, "io": 4, "schema": 4, "config": 4, "errors": 4,
     "__init__": 4,

@@ -144,6 +144,14 @@ def test_focal_and_when_lines():
     assert when_line({"kind": "seasonal", "months": ["Dec", "Jan"], "share": 0.66}) == \
         "Seasonal: Dec-Jan (66% of its dated photos)"
     assert when_line({"kind": "year-round"}) == "Year-round"
+    # An event says itself (spots.when's text); the years it was seen follow the share.
+    moving = {"kind": "event", "days": ["Oct 1", "Oct 7"], "share": 0.92, "years": 16,
+              "text": "An event: one night each year, early October"}
+    assert when_line(moving) == \
+        "An event: one night each year, early October (92% of its dated photos, 16 years)"
+    once = {"kind": "event", "days": ["May 5", "May 7"], "share": 0.94, "years": 1,
+            "text": "A one-off event: a few days, May 5-7 2014"}
+    assert when_line(once) == "A one-off event: a few days, May 5-7 2014 (94% of its dated photos)"
     assert when_line(None) is None
 
 

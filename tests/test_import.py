@@ -1,5 +1,6 @@
 """Importing existing data sets: every format, every kind of bad row, nothing half-written."""
 import csv
+import datetime as dt
 import gzip
 import io
 import json
@@ -17,8 +18,9 @@ import pytest
 from snapassist import cli, config
 from snapassist.database import FlickrPhotosDatabase
 from snapassist.errors import ValidationError
-from snapassist.hotspots import USED_COLUMNS
+from snapassist.hotspots import USED_COLUMNS, find_hotspots
 from snapassist.ingest.importer import import_photos, parse_column_options
+from snapassist.ingest.preprocess import GRANULARITY_DAY
 from snapassist.io import read_table_attrs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -99,12 +101,116 @@ def test_chunks_give_the_same_tables_as_one_read(tmp_path):
     assert list(read[1]["id"]) == [f"{i:040x}" for i in range(18)]
 
 
-def test_a_day_without_a_time_leaves_the_hour_unknown(tmp_path):
+def test_a_day_without_a_time_keeps_its_month_and_leaves_the_hour_unknown(tmp_path):
     rows = [lbsn_row("a", date="2019-05-04"), lbsn_row("b", date="2019-05-04 18:30:00")]
     import_photos(write_csv(tmp_path / "in.csv", rows), tmp_path / "out", "lbsn")
     master = pd.read_hdf(tmp_path / "out" / config.MASTER_TABLE_PROCESSED, "table")
     by_id = master.set_index("id")
     assert np.isnan(by_id.loc["a", "hour"]) and by_id.loc["b", "hour"] == 18
+    assert by_id.loc["a", "month"] == by_id.loc["b", "month"] == 5
+    assert by_id.loc["a", "datetakengranularity"] == GRANULARITY_DAY
+    assert by_id.loc["b", "datetakengranularity"] == 0
+    # The light needs the time: unknown for the day alone, known at 18:30.
+    assert by_id.loc["a", "light"] == "" and np.isnan(by_id.loc["a", "sun_elevation"])
+    assert by_id.loc["b", "light"] == "day"
+
+
+def _dated_lbsn_rows(place, dates, lat, lng):
+    return [lbsn_row(f"{place}{i}", lat=lat + 2e-5 * (i % 7), lng=lng + 2e-5 * (i % 5),
+                     user=f"{place}-u{i % 9}", date=date, tags=f"Frauenkirche;{place}",
+                     views=str(100 + i)) for i, date in enumerate(dates)]
+
+
+def _first_saturday_of_october(year):
+    first = dt.date(year, 10, 1)
+    return first + dt.timedelta(days=(5 - first.weekday()) % 7)
+
+
+def test_days_without_a_time_filter_by_month_and_date_the_spots(tmp_path):
+    """Day-only dates, imported end to end: the months filter and the spots' ``when``."""
+    years = range(2010, 2020)
+    # A square shot on one moving day a year, and a terrace shot all year.
+    festival = [_first_saturday_of_october(y).isoformat() for y in years for _ in range(5)]
+    terrace = [f"{y}-{m:02d}-{(3 * y + m) % 28 + 1:02d}" for y in years for m in (1, 4, 7, 10)]
+    rows = (_dated_lbsn_rows("square", festival, DRESDEN[0], DRESDEN[1])
+            + _dated_lbsn_rows("terrace", terrace, DRESDEN[0] + 0.01, DRESDEN[1]))
+    out = tmp_path / "out"
+    import_photos(write_csv(tmp_path / "in.csv", rows), out, "lbsn", chunk_rows=17)
+    db = FlickrPhotosDatabase.from_folder(out)
+    assert db.fingerprint is not None           # through the stored search file
+
+    october = db.get_search_results("frauenkirche", months=[10])
+    expected = {r["guid"] for r in rows if r["post_create_date"][5:7] == "10"}
+    assert set(october["id"]) == expected and len(expected) == 50 + 10
+    assert len(db.match("frauenkirche", months=[10])) == len(expected)
+    assert len(db.match("terrace", months=[1, 7])) == 20
+    assert len(db.match("frauenkirche", months=[2, 3])) == 0
+
+    photos = db.get_search_results("frauenkirche")
+    assert photos["month"].notna().all() and photos["hour"].isna().all()
+    result = find_hotspots(photos, db.views_percentile, query="frauenkirche")
+    place_of = {r["guid"]: r["guid"].rstrip("0123456789") for r in rows}
+    by_place = {}
+    for spot in result.hotspots:
+        places = {place_of[i] for i in spot.photo_ids}
+        assert len(places) == 1
+        by_place[places.pop()] = spot
+    square, terrace = by_place["square"], by_place["terrace"]
+    for spot in (square, terrace):
+        months = [int(r["post_create_date"][5:7]) for r in rows if r["guid"] in spot.photo_ids]
+        assert spot.months == np.bincount(months, minlength=13)[1:].tolist()
+    assert terrace.when == {"kind": "year-round"}
+    assert square.when["kind"] == "event" and square.when["fixed"] is False
+    assert square.when["occasions"] == [[_first_saturday_of_october(y).isoformat()] * 2
+                                        for y in years]
+    assert square.when["text"] == "An event: one day each year, early October"
+    # Neither hour nor light is made up.
+    assert square.hours == [0] * 24 and square.light["n_known"] == 0
+
+
+def test_a_flickr_files_own_granularity_is_kept(tmp_path):
+    records = _flickr_records(4)
+    records[1] |= {"datetakengranularity": 4, "datetaken": "2018-07-01 00:00:00"}
+    records[2] |= {"datetaken": "2018-07-01"}
+    records[3] |= {"datetakengranularity": 6, "datetaken": "2018-01-01"}
+    path = tmp_path / "photos.json"
+    path.write_text(json.dumps(records))
+    import_photos(path, tmp_path / "out", "flickr")
+    master = pd.read_hdf(tmp_path / "out" / config.MASTER_TABLE_PROCESSED, "table")
+    master = master.set_index("id").loc[[r["id"] for r in records]]
+    assert master["datetakengranularity"].tolist() == [0, 4, GRANULARITY_DAY, 6]
+    np.testing.assert_array_equal(master["month"], [7, np.nan, 7, np.nan])
+    np.testing.assert_array_equal(master["hour"], [21, np.nan, np.nan, np.nan])
+
+
+#: The real photos, beside the main checkout (``../shared``) or beside a clone's folder.
+DRESDEN_FILE = next((path for path in (
+    folder / "shared" / "data" / "dresden" / "flickr_dresden_cc-by-licenses.csv"
+    for folder in (REPO.parent, REPO.parent.parent)) if path.is_file()), Path("absent"))
+
+
+@pytest.mark.skipif(not DRESDEN_FILE.is_file(), reason="the real Dresden photos are not here")
+def test_real_dresden_photos_know_their_months(tmp_path):
+    """An extra check on real photos, every date a day without a time."""
+    import_photos(DRESDEN_FILE, tmp_path / "out", "lbsn", city="Dresden")
+    db = FlickrPhotosDatabase.from_folder(tmp_path / "out")
+    master = pd.read_hdf(tmp_path / "out" / config.MASTER_TABLE_PROCESSED, "table")
+    dated = master["datetaken"].notna()
+    assert dated.mean() > 0.99 and (master.loc[dated, "datetakengranularity"]
+                                    == GRANULARITY_DAY).all()
+    assert master.loc[dated, "month"].notna().all() and master["hour"].isna().all()
+    assert (master.loc[dated, "month"] == master.loc[dated, "datetaken"].dt.month).all()
+    photos = db.get_search_results("frauenkirche")
+    months = photos["month"].astype(int)
+    for month in (5, 12):
+        found = db.get_search_results("frauenkirche", months=[month])
+        assert set(found["id"]) == set(photos.loc[months == month, "id"])
+        assert len(found) > 0
+    result = find_hotspots(photos, db.views_percentile, query="frauenkirche")
+    assert result.hotspots
+    assert all(sum(h.months) == h.n_photos for h in result.hotspots)
+    assert all(h.when is not None for h in result.hotspots
+               if h.n_photos >= config.MIN_DATED_PHOTOS)
 
 
 def test_the_tables_record_the_city_its_area_and_time_zone(tmp_path):

@@ -49,6 +49,29 @@ def test_coerces_filters_and_derives():
     assert list(frame.columns[:len(PROCESSED_MASTER)]) == list(PROCESSED_MASTER)
 
 
+@pytest.mark.parametrize("granularity, unknown, taken, hour, month", [
+    ("0", "0", "2017-06-01 15:42:07", 15, 6),       # exact: both known
+    ("2", "0", "2017-06-01 00:00:00", None, 6),     # the day without a time: the month
+    ("4", "0", "2017-06-01 00:00:00", None, None),  # Flickr's "June 2017": neither
+    ("6", "0", "2017-01-01 00:00:00", None, None),  # the year only
+    ("8", "0", "2017-01-01 00:00:00", None, None),  # circa
+    ("2", "1", "2017-06-01 00:00:00", None, None),  # the upload time: neither
+    ("0", "1", "2017-06-01 15:42:07", None, None),
+    ("2", "0", "", None, None),                     # no date at all
+])
+def test_the_month_is_known_when_the_day_is_and_the_hour_when_the_time_is(
+        granularity, unknown, taken, hour, month):
+    raw = _raw([_photo("1", datetakengranularity=granularity, datetakenunknown=unknown,
+                       datetaken=taken)])
+    frame, _ = preprocess_table(raw, PROCESSED_MASTER)
+    expected = [np.nan if v is None else float(v) for v in (hour, month)]
+    np.testing.assert_array_equal(frame[["hour", "month"]].iloc[0].to_numpy(), expected)
+    # The light needs the time of day, as the hour does.
+    assert (frame["light"].iloc[0] != "") == (hour is not None)
+    assert np.isnan(frame["sun_elevation"].iloc[0]) == (hour is None)
+    assert frame["hour"].dtype == frame["month"].dtype == "float64"
+
+
 def test_numbers_sent_as_numbers_are_read_too():
     raw = _raw([_photo("1", views=5, latitude=LAT, longitude=LON, accuracy=16.0)])
     frame, report = preprocess_table(raw, PROCESSED_MASTER)

@@ -98,10 +98,31 @@ def _members(photos, spot):
     return photos.set_index("id").loc[spot.photo_ids]
 
 
-def test_a_festival_of_three_nights_each_october_is_an_event(by_place):
+def test_a_festival_of_three_nights_each_october_is_an_event(by_place, photos):
     when = by_place["festival"].when
     assert when["kind"] == "event" and when["days"] == ["Oct 5", "Oct 6", "Oct 7"]
     assert when["share"] >= config.EVENT_SHARE
+    # Its photos' light says the nights: the spot's columns reach the rule.
+    assert when["fixed"] is True and when["unit"] == "night" and when["night_share"] == 1.0
+    assert when["years"] == 8 and when["text"] == "An event: Oct 5-7 each year, at night"
+
+
+def test_a_festival_nights_small_hours_count_for_its_evening(photos):
+    """The hour column moves photos taken after midnight to the night they belong to."""
+    late = photos.copy()
+    festival = late["place"] == "festival"
+    shifted = late.loc[festival, "datetaken"].where(
+        late.loc[festival, "datetaken"].dt.month != 10,
+        late.loc[festival, "datetaken"] + pd.Timedelta(hours=4))     # 01:30 the day after
+    late.loc[festival, "datetaken"] = shifted
+    late.loc[festival, "hour"] = shifted.dt.hour.astype(float)
+    result = find_hotspots(late.drop(columns="place"), THRESHOLD)
+    when = next(h.when for h in result.hotspots if h.photo_ids[0].startswith("festival"))
+    assert when["days"] == ["Oct 5", "Oct 6", "Oct 7"] and when["unit"] == "night"
+    # Without the hour, the same photos fall a day later.
+    result = find_hotspots(late.drop(columns=["place", "hour"]), THRESHOLD)
+    when = next(h.when for h in result.hotspots if h.photo_ids[0].startswith("festival"))
+    assert when["days"] == ["Oct 6", "Oct 7", "Oct 8"]
 
 
 def test_a_spring_garden_is_seasonal_and_the_landmark_is_for_all_year(by_place):

@@ -5,7 +5,8 @@ Formats:
 - ``lbsn``: the CSV that TagMaps reads (the LBSN structure): ``guid``,
   ``user_guid``, ``lat``, ``lng``, ``post_create_date``, ``hashtags``
   (separated by ``;``), ``post_views_count``... ; ids may be hashes, and a
-  date without a time leaves the hour unknown (not midnight);
+  date without a time (``2010-05-07``) keeps its day and month but leaves
+  the hour and the light unknown (not midnight);
 - ``flickr``: CSV, JSON Lines or a JSON array of photos with the Flickr API's
   field names (``id, owner, ownername, title, datetaken, views, tags,
   latitude, longitude, accuracy, url_*``);
@@ -43,6 +44,7 @@ from ..errors import ValidationError
 from ..io import write_text_atomic
 from ..schema import RAW_MASTER, REQUIRED_COLUMNS
 from ._staging import Staging, write_tables
+from .preprocess import GRANULARITY_DAY
 from .readers import READERS, Problems, open_text, sniff
 
 log = logging.getLogger(__name__)
@@ -53,10 +55,6 @@ CHUNK_ROWS = 50_000
 MAX_TEXT_CHARS = 1000
 #: Tags kept of a photo (Flickr allows 75).
 MAX_TAGS = 100
-#: SnapAssist's own ``datetakengranularity`` for "the day is known, not the time"
-#: (Flickr's codes are 0 exact, 4 month, 6 year, 8 circa).
-GRANULARITY_DAY = 2
-
 _DAY_ONLY = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\s*$")
 
 
@@ -235,9 +233,22 @@ def _clean(batch, rows, spec, problems):
     frame["views"] = views[~bad].astype(np.int64).astype(str)
     frame["tags"] = [_tags(t, spec.tag_separator) for t in frame["tags"]]
     if "datetaken" in frame.columns:
-        day_only = frame["datetaken"].str.match(_DAY_ONLY)
-        frame["datetakengranularity"] = np.where(day_only, GRANULARITY_DAY, 0).astype(str)
+        frame["datetakengranularity"] = _granularity(frame)
     return frame
+
+
+def _granularity(frame):
+    """Each photo's ``datetakengranularity`` as text: the file's, or day-only for a date alone.
+
+    A date without a time is :data:`GRANULARITY_DAY`, unless the file gives
+    a coarser granularity (Flickr's month, year or circa): the coarser one
+    is the truth.
+    """
+    day_only = frame["datetaken"].str.match(_DAY_ONLY).to_numpy()
+    given = (pd.to_numeric(frame["datetakengranularity"], errors="coerce").fillna(0)
+             if "datetakengranularity" in frame.columns else pd.Series(0, index=frame.index))
+    return np.maximum(given.to_numpy(dtype=np.int64),
+                      np.where(day_only, GRANULARITY_DAY, 0)).astype(str)
 
 
 def _tags(text, separator):

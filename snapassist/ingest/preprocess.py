@@ -4,7 +4,9 @@ Coerces every column to the schema's dtype (Flickr sends numbers as strings
 or numbers at random), drops photos without a real geotag and outside the
 scrape area, de-duplicates by id, and adds ``title_cleaned``, ``hour``,
 ``month``, and each photo's ``sun_elevation`` and ``light`` (the sun where
-and when it was taken, read in the city's time zone). Then stores the search
+and when it was taken, read in the city's time zone). The month is known
+when the day taken is (see :data:`DAY_KNOWN`); the hour and the light only
+when the time is. Then stores the search
 file beside the processed tables (tag index and searched columns, see
 :mod:`snapassist.searchstore`). Unparseable values become NaN/NaT; such rows
 are counted and reported, never fatal.
@@ -28,6 +30,19 @@ from ..spots import photo_light
 from ..tagindex import TagIndex, example_subjects
 
 log = logging.getLogger(__name__)
+
+#: ``datetakengranularity`` of a date exact to the second (Flickr's 0).
+GRANULARITY_EXACT = 0
+#: SnapAssist's own ``datetakengranularity`` for "the day is known, not the
+#: time" (an imported date without a time of day, as in every LBSN file);
+#: Flickr's own codes are 0 exact, 4 month, 6 year, 8 circa.
+GRANULARITY_DAY = 2
+#: The granularities whose day, hence month, is known. Flickr's 4 (the month
+#: but not the day) is left out on purpose: its ``datetaken`` is the 1st of
+#: the month, which would read as a real day, and a known ``month`` means
+#: "the day is known" to the spots' facts (when a spot is an event), so that
+#: one column tells both.
+DAY_KNOWN = (GRANULARITY_EXACT, GRANULARITY_DAY)
 
 _NOT_WORD = re.compile(r"[\W_]+")
 _HTML_TAG = re.compile(r"<[^>]*>")
@@ -98,10 +113,7 @@ def preprocess_table(raw, columns, area=None, name="table", timezone=config.DEFA
     frame = frame.drop_duplicates("id", keep="first").reset_index(drop=True)
     report["duplicates"] = before - len(frame)
     frame["title_cleaned"] = frame["title"].map(clean_title).astype(object)
-    exact = ((frame["datetakengranularity"] == 0) & (frame["datetakenunknown"] == 0)
-             & frame["datetaken"].notna())
-    frame["hour"] = frame["datetaken"].dt.hour.where(exact).astype("float64")
-    frame["month"] = frame["datetaken"].dt.month.where(exact).astype("float64")
+    frame["hour"], frame["month"] = taken_hour_month(frame)
     if timezone is not None:
         add_light(frame, timezone)
     order = [c for c in columns if c in frame.columns]
@@ -111,6 +123,23 @@ def preprocess_table(raw, columns, area=None, name="table", timezone=config.DEFA
         log.warning("%s: %d row(s) held unreadable values (kept as missing)", name,
                     report["bad_values"])
     return frame, report
+
+
+def taken_hour_month(frame):
+    """The hour and the month taken of ``frame``'s photos, NaN where unknown (floats).
+
+    Both are unknown when ``datetakenunknown`` is 1 (``datetaken`` is then
+    the upload time) or ``datetaken`` is missing; otherwise the month is
+    known when the day is (``datetakengranularity`` in :data:`DAY_KNOWN`),
+    the hour only when the time is (:data:`GRANULARITY_EXACT`).
+    """
+    taken = frame["datetaken"]
+    granularity = frame["datetakengranularity"]
+    dated = taken.notna() & (frame["datetakenunknown"] != 1)
+    exact = dated & (granularity == GRANULARITY_EXACT)
+    day_known = dated & granularity.isin(DAY_KNOWN)
+    return (taken.dt.hour.where(exact).astype("float64"),
+            taken.dt.month.where(day_known).astype("float64"))
 
 
 def timezone_at(lat, lon):

@@ -227,12 +227,25 @@ def _day_range(days):
 
 
 def when_line(when):
-    """``"An event: Oct 5-7"``, ``"Seasonal: Apr-May"`` or ``"Year-round"``; None if unknown."""
+    """When a spot is photographed, in words; None if unknown.
+
+    ``"An event: one night each year, early October (92% of its dated
+    photos, 16 years)"``, ``"An event: Oct 5-7 each year (...)"``, ``"A
+    one-off event: a few days, May 5-7 2014 (...)"`` (the event's own
+    ``text``, see :func:`snapassist.spots.when`), ``"Seasonal: Apr-May
+    (...)"`` or ``"Year-round"``. An answer stored before events had a
+    ``text`` still reads ``"An event: Oct 5-7 (...)"``.
+    """
     if not when:
         return None
     kind = when.get("kind")
     share = when.get("share")
     of = f" ({round(100 * share):d}% of its dated photos)" if share else ""
+    if kind == "event" and when.get("text"):
+        years = when.get("years") or 0
+        if share and years > 1:
+            of = f" ({round(100 * share):d}% of its dated photos, {years} years)"
+        return f"{when['text']}{of}"
     if kind == "event" and when.get("days"):
         return f"An event: {_day_range(when['days'])}{of}"
     if kind == "seasonal" and when.get("months"):
