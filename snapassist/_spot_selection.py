@@ -285,3 +285,71 @@ def _separated(spots, min_distance_m):
     lon = np.array([spot[-1] for spot in spots])
     dist = haversine_m(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
     return bool(dist.max() >= min_distance_m)
+
+
+def explain_no_spot(lat, lon, owner, core_distances, radius_m, min_owners, one_share,
+                    min_photos, n_dropped_for_views=0):
+    """Why a search with photos has no spot, and where its photos are densest.
+
+    Parameters
+    ----------
+    lat, lon : ndarray
+        The search's photo positions (degrees).
+    owner : ndarray
+        Photographer codes.
+    core_distances : ndarray
+        OPTICS' core distances (any unit): the densest photo has the smallest.
+    radius_m : float
+        The densest place is the photos within this of the densest photo.
+    min_owners : int
+        Fewest photographers of a spot.
+    one_share : float
+        Above this share of a place's photos, one photographer made it.
+    min_photos : int
+        Fewest photos of a spot.
+    n_dropped_for_views : int
+        Places found but dropped for having no photo among the most viewed.
+
+    Returns
+    -------
+    dict
+        ``{"reason", "message", "densest"}``: ``reason`` is one of
+        ``"not_admired"``, ``"one_photographer"``, ``"few_photographers"``,
+        ``"scattered"``; ``message`` says it in plain words; ``densest`` is
+        ``{"latitude", "longitude", "radius_m", "n_photos", "n_owners",
+        "top_owner_share"}`` of the densest place (not a spot).
+    """
+    core = np.asarray(core_distances, dtype=np.float64)
+    seed = int(np.argmin(np.where(np.isfinite(core), core, np.inf)))
+    near = haversine_m(lat[seed], lon[seed], lat, lon) <= radius_m
+    owners, counts = np.unique(owner[near], return_counts=True)
+    n_near, n = int(near.sum()), len(lat)
+    top_share = float(counts.max() / n_near)
+    densest = {"latitude": float(np.median(lat[near])), "longitude": float(np.median(lon[near])),
+               "radius_m": float(radius_m), "n_photos": n_near, "n_owners": len(owners),
+               "top_owner_share": top_share}
+    where = (f"{n_near} of its {n} photos {'lies' if n_near == 1 else 'lie'} within "
+             f"{radius_m:.0f} m of its densest point")
+    if n_dropped_for_views:
+        reason = "not_admired"
+        message = (f"Its photos gather at {n_dropped_for_views} "
+                   f"place{'s' if n_dropped_for_views != 1 else ''}, but none of them "
+                   f"holds a photo among the city's most viewed, so no place stands out.")
+    elif n_near < min_photos:
+        reason = "scattered"
+        message = (f"The photos are scattered: only {where}, and a spot needs at least "
+                   f"{min_photos}.")
+    elif top_share > one_share:
+        reason = "one_photographer"
+        message = (f"One photographer's series: {where}, and {top_share:.0%} of those are "
+                   f"by one person. One person's series is no spot.")
+    elif len(owners) < min_owners:
+        reason = "few_photographers"
+        message = (f"Too few photographers: {where}, taken by only {len(owners)} "
+                   f"photographer{'s' if len(owners) != 1 else ''}; a spot needs at least "
+                   f"{min_owners}.")
+    else:
+        reason = "scattered"
+        message = (f"The photos are scattered: {where}, but they thin out gradually, and "
+                   f"no group of them stands out from the rest as one place to stand.")
+    return {"reason": reason, "message": message, "densest": densest}

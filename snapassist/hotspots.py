@@ -21,7 +21,7 @@ import pandas as pd
 from . import config
 from ._spot_facts import (SpotColumns, add_sun, admired_score, direction_facts, sort_result,
                           spot_facts)
-from ._spot_selection import choose_spots
+from ._spot_selection import choose_spots, explain_no_spot
 from .clustering import OPTICS
 from .errors import NotEnoughPhotosError
 from .geo import EARTH_RADIUS_M, haversine_m
@@ -113,6 +113,9 @@ class HotspotResult:
     views_threshold: float = 0.0
     #: Median views of the search's photos, the prior of ``sort=admired``.
     search_median_views: float = 0.0
+    #: Why there is no spot, and where the photos are densest (not a spot):
+    #: see ``_spot_selection.explain_no_spot``; ``None`` when there are spots.
+    no_spot: object = None
 
 
 def find_hotspots(photos, views_threshold, query=""):
@@ -163,7 +166,7 @@ def find_hotspots(photos, views_threshold, query=""):
     optics.fit(np.radians(np.column_stack([lat, lon])))
 
     owner = pd.factorize(photos["owner"])[0]
-    candidates = []
+    candidates, n_dropped = [], 0
     for members, spread in choose_spots(
             lat, lon, owner, optics.reachability_, optics.ordering_,
             optics.cluster_hierarchy_, config.MAX_SPOT_SPREAD_M, config.MIN_SPOT_OWNERS,
@@ -173,6 +176,7 @@ def find_hotspots(photos, views_threshold, query=""):
         kept, spread = trim_cluster(lat[members], lon[members])
         members = members[kept]
         if views[members].max() < views_threshold:
+            n_dropped += 1
             continue
         score = spot_score(views[members])
         candidates.append((score, members, spread))
@@ -196,6 +200,10 @@ def find_hotspots(photos, views_threshold, query=""):
         photo_rank=photo_rank, reachability=reach, reachability_rank=photo_rank[order],
         min_samples=min_samples, views_threshold=float(views_threshold),
         search_median_views=float(np.median(views)),
+        no_spot=None if hotspots else explain_no_spot(
+            lat, lon, owner, optics.core_distances_, config.MAX_SPOT_SPREAD_M,
+            config.MIN_SPOT_OWNERS, config.ONE_PHOTOGRAPHER_SHARE,
+            config.MIN_SPOT_PHOTOS or min_samples, n_dropped),
     )
 
 

@@ -240,3 +240,41 @@ def test_a_rare_view_at_the_end_of_a_landmarks_ordering_is_its_own_spot():
     assert not at_view & ids(frame, "crowd") and len(at_view - ids(frame, "view")) <= 2
     at_crowd, = [spot for spot in found if spot is not at_view]
     assert at_crowd <= ids(frame, "crowd") and len(at_crowd) > 300
+
+
+# --- a search without a spot says why ---------------------------------------------
+
+@pytest.mark.parametrize("groups, reason", [
+    # One person's 60 photos in one place, and a city-wide scatter.
+    ([("series", 60, 0, 0, 30, 1), ("noise", 60, 0, 0, 8000, 60)], "one_photographer"),
+    # Two people's 60 photos, half each: no one made it, yet too few made it.
+    ([("pair", 60, 0, 0, 30, 2), ("noise", 60, 0, 0, 8000, 60)], "few_photographers"),
+    # 300 photos by 300 people over 2 km: the densest 250 m holds some, no place.
+    ([("scatter", 300, 0, 0, 1000, 300)], "scattered"),
+])
+def test_a_search_without_a_spot_says_why(groups, reason):
+    frame = photos(groups, seed=12)
+    result = find_hotspots(frame.drop(columns="group"), THRESHOLD, query="test")
+    assert result.hotspots == [] and result.no_spot["reason"] == reason
+    densest = result.no_spot["densest"]
+    if reason != "scattered":
+        # The densest place is the series' (or the pair's): marked, not a spot.
+        name = groups[0][0]
+        centre = frame.loc[frame["group"] == name, ["latitude", "longitude"]].median()
+        assert abs(densest["latitude"] - centre["latitude"]) * M_PER_DEG < 30
+        assert densest["n_owners"] == groups[0][5]
+    assert 0 < densest["n_photos"] <= len(frame)
+    assert result.no_spot["message"]
+
+
+def test_places_without_an_admired_photo_say_so():
+    frame = photos([("place", 60, 0, 0, 30, 20), ("noise", 60, 0, 0, 8000, 60)], seed=13)
+    frame.loc[frame["group"] == "place", "views"] = 10     # none above the threshold
+    result = find_hotspots(frame.drop(columns="group"), THRESHOLD, query="test")
+    assert result.hotspots == [] and result.no_spot["reason"] == "not_admired"
+    assert "none of them holds a photo among the city's most viewed" in result.no_spot["message"]
+
+
+def test_a_search_with_spots_has_no_explanation():
+    frame = photos([("place", 60, 0, 0, 30, 20), ("noise", 60, 0, 0, 8000, 60)], seed=7)
+    assert find_hotspots(frame.drop(columns="group"), THRESHOLD).no_spot is None

@@ -94,15 +94,27 @@ def test_no_spot_survives(client):
     page = client.get("/search?q=wide")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert "0 spots" in text and "too scattered" in text and 'class="sa-spot"' not in text
+    assert "0 spots" in text and 'class="sa-spot"' not in text
+    # It says why, and the map marks the densest photos as no spot.
+    assert "The photos are scattered" in text and "not a spot" in text
     body = client.get("/api/search?q=wide").get_json()
     assert body["n_photos"] == 16 and body["clusters"] == []
+    assert body["no_spot"]["reason"] == "scattered"
+    assert body["no_spot"]["message"].startswith("The photos are scattered")
+    assert body["no_spot"]["densest"]["n_photos"] >= 1
+    # A search with spots has no such answer.
+    assert client.get("/api/search?q=cn+tower").get_json()["no_spot"] is None
 
 
 def test_about(client):
     page = client.get("/about")
     assert page.status_code == 200
-    assert "mean views per photo divided by the number of photos" in page.get_data(as_text=True)
+    text = page.get_data(as_text=True)
+    assert "mean views per photo divided by the number of photos" in text
+    # The rules in plain words, with the settings the method runs with.
+    assert f"{config.MIN_SPOT_SEPARATION_M:.0f} m apart" in text
+    assert "one photographer's series" in text and "not a spot" in text
+    assert "whichever days those are" in text
 
 
 def test_healthz(client):

@@ -280,6 +280,14 @@ def build_map(result, area_bounds=None, demo=False):
     fmap.add_child(points, name="photos")
     markers = ClusterMarkers(result.hotspots, demo=demo)
     fmap.add_child(markers, name="clusters")
+    densest = (getattr(result, "no_spot", None) or {}).get("densest")
+    if densest:
+        # Where a search without a spot has most photos: shown, dashed and
+        # grey, so that no one takes it for a spot.
+        folium.Circle((densest["latitude"], densest["longitude"]), radius=densest["radius_m"],
+                      color=BACKGROUND_COLOUR, weight=2, dash_array="6 6", fill=False,
+                      tooltip=f"Densest photos ({densest['n_photos']}): not a spot"
+                      ).add_to(fmap)
     fmap.fit_bounds(view, padding=(20, 20), max_zoom=16)
     return fmap, points, markers
 

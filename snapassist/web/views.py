@@ -264,7 +264,8 @@ def _render_api(database, result, options):
     else:
         body = {"query": result.query, "demo": database.is_demo,
                 "n_photos": result.n_photos, "options": options.to_dict(),
-                "clusters": [h.to_dict() for h in result.hotspots]}
+                "clusters": [h.to_dict() for h in result.hotspots],
+                "no_spot": result.no_spot}
     return current_app.json.dumps(body)
 
 
