@@ -25,9 +25,10 @@ from ..database import write_search_file
 from ..errors import ValidationError
 from ..io import write_table, write_text_atomic
 from ..spots import photo_light
-from . import places
+from . import places, words
 from .exif import generate_exif, pick_owner_cameras
-from .world import draw_scenes, draw_tags, draw_titles, source_list
+from .text import draw_tags, draw_titles
+from .world import draw_scenes, source_list
 
 MAX_DEMO_PHOTOS = 5_000_000
 #: Changes whenever the demo's columns or recorded place change, so a cached demo is built again.
@@ -249,11 +250,11 @@ def _draw_owners(rng, n):
     def pick(pool):
         return np.array(pool, dtype=object)[rng.integers(0, len(pool), n_owners)]
 
-    first, last, handle = pick(places.FIRST_NAMES), pick(places.LAST_NAMES), pick(places.HANDLES)
+    first, last, handle = pick(words.FIRST_NAMES), pick(words.LAST_NAMES), pick(words.HANDLES)
     digits = rng.integers(1, 999, n_owners).astype(str).astype(object)
     styles = [first + " " + last, np.array([f.lower() for f in first], dtype=object) + handle,
               "toronto" + handle + digits, first + " " + np.array([s[0] for s in last], dtype=object) + ".",
-              pick(places.ODD_OWNER_NAMES)]
+              pick(words.ODD_OWNER_NAMES)]
     style = rng.choice(len(styles), size=n_owners, p=[.45, .2, .15, .17, .03])
     names = np.choose(style, styles)
     # Prolific owners tend to be the better-followed ones.
@@ -308,7 +309,7 @@ def _draw_ids(rng, upload):
 
 def _draw_machine_tags(rng, n):
     out = np.full(n, "", dtype=object)
-    for tag, p in places.MACHINE_TAGS:
+    for tag, p in words.MACHINE_TAGS:
         out[(out == "") & (rng.random(n) < p)] = tag
     return out
 

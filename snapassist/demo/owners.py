@@ -12,7 +12,7 @@ import pandas as pd
 from scipy.special import ndtri
 
 from ..errors import ValidationError
-from . import places
+from . import words
 
 #: Photos per photographer: a lognormal of this median and spread (log
 #: scale) whose upper tail grows heavier past ``TAIL_FROM`` standard scores,
@@ -115,12 +115,12 @@ def pick_owner_names(rng, n_owners):
     def pick(pool):
         return np.array(pool, dtype=object)[rng.integers(0, len(pool), n_owners)]
 
-    first, last, handle = pick(places.FIRST_NAMES), pick(places.LAST_NAMES), pick(places.HANDLES)
+    first, last, handle = pick(words.FIRST_NAMES), pick(words.LAST_NAMES), pick(words.HANDLES)
     digits = rng.integers(1, 999, n_owners).astype(str).astype(object)
     styles = [first + " " + last, np.array([f.lower() for f in first], dtype=object) + handle,
               "toronto" + handle + digits,
               first + " " + np.array([s[0] for s in last], dtype=object) + ".",
-              pick(places.ODD_OWNER_NAMES)]
+              pick(words.ODD_OWNER_NAMES)]
     style = rng.choice(len(styles), size=n_owners, p=[.45, .2, .15, .17, .03])
     return nsid, np.choose(style, styles)
 

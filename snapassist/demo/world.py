@@ -1,8 +1,9 @@
-"""Where, when and what: the scenes, tags and titles of the synthetic photos.
+"""Where, when and what: the scenes of the synthetic photos.
 
 Photos are assigned to a source (a landmark's viewpoint, or a background
 theme); each source is then filled in one vectorised step, so loops run over
-the ~80 sources and the tag slots, never over photos.
+the ~80 sources and the tag slots, never over photos. ``text`` writes their
+tags and titles.
 """
 import numpy as np
 
@@ -10,6 +11,7 @@ from .. import config
 from ..geo import haversine_m
 from . import places
 from .places import DAY, NIGHT, SUNRISE, SUNSET
+from .text import emit_tags, global_tag_lists
 
 LANDMARK_SHARE = 0.72
 _M_PER_DEG_LAT = 111_320.0
@@ -78,30 +80,6 @@ def _background_positions(rng, m):
     return lat, lon
 
 
-def _add(tags, mask, text):
-    """Append ``text`` to the tag strings where ``mask`` holds."""
-    idx = np.flatnonzero(mask)
-    tags[idx] = tags[idx] + text
-
-
-def _emit(tags, present, text, mask):
-    """Add each word of ``text`` where ``mask`` holds and the photo lacks it.
-
-    ``present`` maps tag -> mask of photos that already have it, and is updated.
-    """
-    for word in text.split():
-        seen = present.get(word)
-        new = mask if seen is None else mask & ~seen
-        present[word] = new if seen is None else seen | new
-        _add(tags, new, word + " ")
-
-
-def _global_tag_lists():
-    """The (tags, p) lists added to any photo whatever its subject."""
-    return (places.COTAGS, *places.KIND_TAGS.values(), places.CHERRY_TAGS,
-            places.WINTER_TAGS, places.LONG_EXPOSURE_TAGS)
-
-
 def _pick(rng, options, m, first=0.7):
     """One of ``options`` per photo, the first with probability ``first``."""
     options = np.array(options, dtype=object)
@@ -162,13 +140,13 @@ def _fill_source(rng, scene, idx, subject, viewpoint):
     words_on = (rng.random(m) < 0.45) & bool(subject.words)
     joined_on = (rng.random(m) < 0.85) | ~words_on
     for option in subject.joined:
-        _emit(tags, present, option, joined_on & (joined == option))
-    _emit(tags, present, subject.words, words_on)
+        emit_tags(tags, present, option, joined_on & (joined == option))
+    emit_tags(tags, present, subject.words, words_on)
     for tag, p in subject.extra:
-        _emit(tags, present, tag, rng.random(m) < p)
+        emit_tags(tags, present, tag, rng.random(m) < p)
     if viewpoint is not None:
         for tag in viewpoint.tags.split():
-            _emit(tags, present, tag, rng.random(m) < 0.6)
+            emit_tags(tags, present, tag, rng.random(m) < 0.6)
     scene["subj_tags"][idx] = tags
     for tag in present.keys() & scene["has"].keys():
         scene["has"][tag][idx] = present[tag]
@@ -213,7 +191,7 @@ def draw_scenes(rng, n):
         "subj_name": np.empty(n, dtype=object), "subj_tags": np.empty(n, dtype=object),
         "subj_title": np.empty(n, dtype=object),
         # For tags that subjects and global lists share: which photos have them.
-        "has": {word: np.zeros(n, dtype=bool) for tag_list in _global_tag_lists()
+        "has": {word: np.zeros(n, dtype=bool) for tag_list in global_tag_lists()
                 for tag, _ in tag_list for word in tag.split()},
     }
     n_landmark_sources = sum(1 for s in sources if s[1] is not None)
@@ -248,76 +226,3 @@ def draw_scenes(rng, n):
     scene["year"] = taken.astype("datetime64[Y]").astype(int) + 1970
     scene["tripod"] = (kind == NIGHT) & (rng.random(n) < 0.5)
     return scene
-
-
-def draw_tags(rng, scene, taken):
-    """Flickr-style normalised tags: subject, co-tags, kind, noise, a little unicode."""
-    n = len(taken)
-    tags = scene["subj_tags"].copy()
-    present = scene["has"]
-    for tag, p in places.COTAGS:
-        _emit(tags, present, tag, rng.random(n) < p)
-    for kind, tag_list in places.KIND_TAGS.items():
-        for tag, p in tag_list:
-            _emit(tags, present, tag, (scene["kind"] == kind) & (rng.random(n) < p))
-    for mask, tag_list in ((scene["cherry"], places.CHERRY_TAGS), (scene["winter"], places.WINTER_TAGS),
-                           (scene["tripod"], places.LONG_EXPOSURE_TAGS)):
-        for tag, p in tag_list:
-            _emit(tags, present, tag, mask & (rng.random(n) < p))
-    # Landmark photos name their place already; background ones sometimes name the district.
-    district = np.array([d[0] + " " for d in places.DISTRICTS], dtype=object)[scene["district"]]
-    on = np.flatnonzero(~scene["landmark"] & (rng.random(n) < 0.25))
-    tags[on] = tags[on] + district[on]
-    # Distinct noise tags: an arithmetic walk with a step coprime to the vocabulary size.
-    vocab = np.array([t + " " for t in places.NOISE_TAGS], dtype=object)
-    v = len(vocab)
-    steps = np.array([s for s in range(1, v) if np.gcd(s, v) == 1])
-    count = rng.choice(7, size=n, p=[.25, .2, .15, .12, .1, .1, .08])
-    start = rng.integers(0, v, n)
-    step = steps[rng.integers(0, len(steps), n)]
-    for j in range(6):
-        on = np.flatnonzero(count > j)
-        tags[on] = tags[on] + vocab[(start[on] + j * step[on]) % v]
-    odd = np.flatnonzero(rng.random(n) < 0.03)
-    tags[odd] = tags[odd] + np.array(places.NON_ASCII_TAGS, dtype=object)[
-        rng.integers(0, len(places.NON_ASCII_TAGS), len(odd))] + " "
-    on = np.flatnonzero(rng.random(n) < 0.06)
-    tags[on] = tags[on] + scene["year"][on].astype(str).astype(object) + " "
-    # Every tag was added with a trailing space; the noise, unicode, district and
-    # year vocabularies are disjoint from the rest, so no tag repeats.
-    return np.array([t[:-1] for t in tags], dtype=object)
-
-
-def draw_titles(rng, scene, taken):
-    """User-written titles: subject names, camera file names, empty, generic and tricky ones."""
-    n = len(taken)
-    titles = scene["subj_title"].copy()
-    u = rng.random(n)
-    cut = np.where(scene["landmark"], 0.6, 0.2)
-    filename = (u >= cut) & (u < cut + 0.18)
-    empty = (u >= cut + 0.18) & (u < cut + 0.24)
-    tricky = (u >= cut + 0.24) & (u < cut + 0.28)
-    generic = u >= cut + 0.28
-
-    idx = np.flatnonzero(filename)
-    if len(idx):
-        prefix = np.array(places.FILENAME_PREFIXES, dtype=object)[
-            rng.integers(0, len(places.FILENAME_PREFIXES), len(idx))]
-        number = np.char.zfill(rng.integers(0, 10000, len(idx)).astype(str), 4).astype(object)
-        # Phones name files after the moment they were taken.
-        stamp = np.char.replace(np.char.replace(np.char.replace(
-            np.datetime_as_string(taken[idx], unit="s"), "-", ""), ":", ""), "T", "_").astype(object)
-        titles[idx] = np.where(prefix == "IMG_20", "IMG_" + stamp, prefix + number)
-    titles[empty] = ""
-    idx = np.flatnonzero(generic)
-    titles[idx] = np.array(places.GENERIC_TITLES, dtype=object)[
-        rng.integers(0, len(places.GENERIC_TITLES), len(idx))]
-    idx = np.flatnonzero(tricky)
-    wrap = rng.integers(0, 6, len(idx))
-    name = scene["subj_name"][idx]
-    fixed = np.array(places.TRICKY_TITLES, dtype=object)[rng.integers(0, len(places.TRICKY_TITLES), len(idx))]
-    titles[idx] = np.choose(wrap, ["<b>" + name + "</b>", '"' + name + '"', name + " 🌆",
-                                   "🇨🇦 " + name + " 🇨🇦", name + " <3", fixed])
-    # A few titles try to inject markup into any page that shows them unescaped.
-    titles[rng.choice(n, size=max(1, n // 2000), replace=False)] = places.SCRIPT_TITLE
-    return titles
