@@ -1,9 +1,10 @@
 """The synthetic Toronto demo: photos generated around real places, with their ground truth.
 
 ``generator`` draws the tables (``world`` places the photos, ``places`` holds
-the real places and viewpoints, ``owners`` the photographers, ``exif`` the
-camera settings); ``cache`` builds them once for the web app; ``quality``
-scores a search's spots against
+the real places, viewpoints and events, ``dates`` the events' moving dates,
+``bulk`` the bulk uploads, ``owners`` the photographers, ``text`` and
+``words`` the tags and titles, ``exif`` the camera settings); ``cache``
+builds them once for the web app; ``quality`` scores a search's spots against
 the viewpoints the photos were generated at. None of these photos exists on
 Flickr, and tables built here carry a marker file that says so.
 """

@@ -6,6 +6,7 @@ Everything is vectorised over photos; loops run over tag lists.
 import numpy as np
 
 from . import places, words
+from .bulk import follow_first, members
 
 
 def _add(tags, mask, text):
@@ -65,9 +66,33 @@ def draw_tags(rng, scene, taken):
         rng.integers(0, len(words.NON_ASCII_TAGS), len(odd))] + " "
     on = np.flatnonzero(rng.random(n) < 0.06)
     tags[on] = tags[on] + scene["year"][on].astype(str).astype(object) + " "
+    # A bulk upload's photos were all tagged at once.
+    tags = follow_first(tags, scene["bulk"])
     # Every tag was added with a trailing space; the noise, unicode, district and
     # year vocabularies are disjoint from the rest, so no tag repeats.
     return np.array([t[:-1] for t in tags], dtype=object)
+
+
+def _file_names(prefix, number, taken):
+    """Camera file names: ``prefix`` and a 4-digit number, or the moment taken for phones."""
+    number = np.char.zfill((number % 10000).astype(str), 4).astype(object)
+    stamp = np.char.replace(np.char.replace(np.char.replace(
+        np.datetime_as_string(taken, unit="s"), "-", ""), ":", ""), "T", "_").astype(object)
+    return np.where(prefix == "IMG_20", "IMG_" + stamp, prefix + number)
+
+
+def _title_bulk_uploads(rng, titles, taken, bulk):
+    """A bulk upload keeps one title, or its camera's file names in the order taken."""
+    sizes = bulk["sizes"]
+    rows, first = members(bulk)
+    same = follow_first(titles, bulk)[rows]
+    files = rng.random(len(sizes)) < 0.6
+    prefix = np.array(words.FILENAME_PREFIXES, dtype=object)[
+        rng.integers(0, len(words.FILENAME_PREFIXES), len(sizes))]
+    shot = np.arange(len(rows)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    number = np.repeat(rng.integers(0, 10000, len(sizes)), sizes) + shot
+    named = _file_names(np.repeat(prefix, sizes), number, taken[rows]) if len(rows) else same
+    titles[rows] = np.where(np.repeat(files, sizes), named, same)
 
 
 def draw_titles(rng, scene, taken):
@@ -85,11 +110,7 @@ def draw_titles(rng, scene, taken):
     if len(idx):
         prefix = np.array(words.FILENAME_PREFIXES, dtype=object)[
             rng.integers(0, len(words.FILENAME_PREFIXES), len(idx))]
-        number = np.char.zfill(rng.integers(0, 10000, len(idx)).astype(str), 4).astype(object)
-        # Phones name files after the moment they were taken.
-        stamp = np.char.replace(np.char.replace(np.char.replace(
-            np.datetime_as_string(taken[idx], unit="s"), "-", ""), ":", ""), "T", "_").astype(object)
-        titles[idx] = np.where(prefix == "IMG_20", "IMG_" + stamp, prefix + number)
+        titles[idx] = _file_names(prefix, rng.integers(0, 10000, len(idx)), taken[idx])
     titles[empty] = ""
     idx = np.flatnonzero(generic)
     titles[idx] = np.array(words.GENERIC_TITLES, dtype=object)[
@@ -100,6 +121,7 @@ def draw_titles(rng, scene, taken):
     fixed = np.array(words.TRICKY_TITLES, dtype=object)[rng.integers(0, len(words.TRICKY_TITLES), len(idx))]
     titles[idx] = np.choose(wrap, ["<b>" + name + "</b>", '"' + name + '"', name + " 🌆",
                                    "🇨🇦 " + name + " 🇨🇦", name + " <3", fixed])
+    _title_bulk_uploads(rng, titles, taken, scene["bulk"])
     # A few titles try to inject markup into any page that shows them unescaped.
     titles[rng.choice(n, size=max(1, n // 2000), replace=False)] = words.SCRIPT_TITLE
     return titles
