@@ -1,4 +1,6 @@
 """Tests of the synthetic Toronto demo tables (snapassist.demo)."""
+import datetime as dt
+import math
 import re
 import string
 from pathlib import Path
@@ -6,10 +8,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from dateutil.easter import easter
 
 from snapassist import config, schema
-from snapassist.database import SEARCH_FILE, FlickrPhotosDatabase
-from snapassist.demo import build_demo_tables, clean_titles, generate_demo_photos
+from snapassist.clustering import OPTICS
+from snapassist.database import SEARCH_FILE, FlickrPhotosDatabase, normalize_text
+from snapassist.demo import (build_demo_tables, clean_titles, generate_demo_photos,
+                             generate_demo_truth, photographer_figures, places)
 from snapassist.errors import TableError, ValidationError
 
 from conftest import DEMO_TEST_PHOTOS, DEMO_TEST_SEED
@@ -25,6 +30,7 @@ CN_TOWER_VIEWPOINTS = {
     "Riverdale Park East": (43.6700, -79.3527),
     "Trillium Park": (43.6288, -79.4123),
     "HTO Park": (43.6384, -79.3878),
+    "Bathurst Street bridge": (43.6397, -79.4010),
 }
 HIGH_PARK = (43.6465, -79.4637)
 
@@ -56,8 +62,22 @@ def tag_sets(master):
     return master["tags"].str.split().map(set)
 
 
+@pytest.fixture(scope="module")
+def large():
+    """The default-size demo (60,000 photos, the default seed), its tags and its truth."""
+    master, _ = generate_demo_photos(config.DEMO_N_PHOTOS, config.DEMO_SEED)
+    truth, viewpoints = generate_demo_truth(config.DEMO_N_PHOTOS, config.DEMO_SEED)
+    return master, master["tags"].str.split().map(set), truth, viewpoints
+
+
 def tagged(tag_sets, *tags):
     return tag_sets.map(lambda s: any(t in s for t in tags)).to_numpy()
+
+
+def searched(tag_sets, phrase):
+    """Photos a search finds: every word of the phrase a tag, or the words joined one."""
+    words = normalize_text(phrase).split()
+    return tag_sets.map(lambda s: "".join(words) in s or all(w in s for w in words)).to_numpy()
 
 
 # --- schema ---------------------------------------------------------------
@@ -138,11 +158,18 @@ def test_flickr_fields_are_well_formed(master):
     assert (master["machine_tags"] == "uploaded:by=instagram").any()
 
 
-def test_owners_are_few_prolific_and_many_occasional(master):
-    counts = master["owner"].value_counts()
-    assert len(counts) > DEMO_TEST_PHOTOS / 30
-    assert counts.median() <= 10
-    assert (counts.iloc[:5] >= 10 * counts.median()).all()
+# The Dresden sample's photographers: 17,879 photos by 909 of them.
+DRESDEN_FIGURES = {"median": 3.0, "mean": 17_879 / 909, "top1_share": 0.44}
+
+
+@pytest.mark.parametrize("size", ["test", "default"])
+def test_photographers_are_as_unequal_as_real_ones(master, large, size):
+    """Median and mean photos per photographer, busiest 1%'s share: within 2x of Dresden's."""
+    owners = (master if size == "test" else large[0])["owner"]
+    figures = photographer_figures(owners)
+    far = {k: (figures[k], v) for k, v in DRESDEN_FIGURES.items() if not v / 2 <= figures[k] <= 2 * v}
+    assert not far, f"(demo, Dresden): {far}"
+    assert figures["photographers"] > len(owners) / 40
     assert master.groupby("owner")["ownername"].nunique().eq(1).all()
 
 
@@ -188,6 +215,91 @@ def test_far_cn_tower_viewpoints_are_rare_but_admired(master, tag_sets):
     assert np.median(views[at["Polson Pier"]]) > 2 * np.median(views[at["base"]])
 
 
+def _series(master):
+    """Bulk uploads seen in a table: one owner's 50+ photos with one set of tags in an hour."""
+    key = [master["owner"], master["tags"], master["datetaken"].dt.floor("D")]
+    size = master.groupby(key)["id"].transform("size")
+    rows = master[size >= 50]
+    return [group for _, group in rows.groupby(key[:2] + [key[2][size >= 50]])]
+
+
+def test_bulk_uploads_are_one_photographers_series_at_one_spot(large):
+    master, _, truth, _ = large
+    series = _series(master)
+    assert 3 <= len(series) <= 12                  # a few per 60,000 photos
+    viewpoints = []
+    for photos in series:
+        assert 50 <= len(photos) <= 200
+        assert photos["datetaken"].max() - photos["datetaken"].min() < pd.Timedelta(hours=1)
+        assert photos["dateupload"].nunique() == 1
+        d = distance_m(photos["latitude"].median(), photos["longitude"].median(),
+                       photos["latitude"], photos["longitude"])
+        assert np.percentile(d, 90) < 30
+        # In the truth, a series at a viewpoint belongs to it; elsewhere to none.
+        truth_vp = truth["viewpoint"].to_numpy()[photos.index]
+        assert len(set(truth_vp)) == 1
+        viewpoints.append(truth_vp[0])
+    assert any(v >= 0 for v in viewpoints) and any(v < 0 for v in viewpoints)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_small_tables_hold_no_bulk_uploads(seed):
+    # 1,000 photos: an upload of 50 would be 5% of them, more than real ones are.
+    assert _series(generate_demo_photos(1000, seed=seed)[0]) == []
+
+
+def _far_viewpoints():
+    return [(subject, v) for subject in places.LANDMARKS for v in subject.viewpoints if v.trail]
+
+
+def test_far_viewpoints_lie_a_kilometre_from_their_subject():
+    assert len(_far_viewpoints()) >= 3
+    for subject, v in _far_viewpoints():
+        main = subject.viewpoints[0]
+        assert 700 <= distance_m(main.lat, main.lon, v.lat, v.lon) <= 1500, v.label
+
+
+def test_far_viewpoints_are_few_photos_by_many_and_admired(large):
+    master, tag_sets, truth, viewpoints = large
+    views = master["views"].to_numpy()
+    relative = []
+    for subject, v in _far_viewpoints():
+        row = viewpoints.index[(viewpoints["subject"] == subject.key) & (viewpoints["label"] == v.label)]
+        at = (truth["viewpoint"] == row[0]).to_numpy() & searched(tag_sets, subject.name)
+        of_subject = (truth["subject"] == subject.key).to_numpy()
+        assert 15 <= at.sum() <= 0.06 * of_subject.sum(), v.label
+        assert master["owner"][at].nunique() >= 0.6 * at.sum(), v.label
+        relative.append(views[at] / np.median(views[of_subject & ~at]))
+    # About twice the subject's views, as the Canaletto view has the Frauenkirche's.
+    assert np.median(np.concatenate(relative)) >= 1.5
+
+
+@pytest.mark.parametrize("subject, far", _far_viewpoints(), ids=[s.key for s, _ in _far_viewpoints()])
+def test_far_viewpoints_come_at_the_end_of_their_subjects_cluster(large, subject, far):
+    """In OPTICS' ordering, a trail leads from the main viewpoint's photos to the far ones'."""
+    master, tag_sets, truth, viewpoints = large
+    rows = np.flatnonzero(searched(tag_sets, subject.name))
+    label = viewpoints["label"].to_numpy()[truth["viewpoint"].to_numpy()[rows]]
+    at_vp = truth["viewpoint"].to_numpy()[rows] >= 0
+    is_far, is_main = at_vp & (label == far.label), at_vp & (label == subject.viewpoints[0].label)
+    is_trail = ~at_vp & (truth["subject"].to_numpy()[rows] == subject.key)
+    # As the search runs it: haversine OPTICS, min_samples from the search's size.
+    min_samples = max(config.MIN_SAMPLES_FLOOR, min(config.MIN_SAMPLES_CAP,
+                                                    math.ceil(config.MIN_SAMPLES_FRACTION * len(rows))))
+    points = np.radians(master[["latitude", "longitude"]].to_numpy()[rows])
+    order = OPTICS(min_samples=min_samples, max_eps=math.pi, metric="haversine").fit(points).ordering_
+    far_at = np.flatnonzero(is_far[order])
+    first, last = far_at[0], far_at[-1]
+    # The far photos follow (nearly all) the main viewpoint's...
+    assert np.mean(np.flatnonzero(is_main[order]) < first) > 0.97
+    # ...reached along the trail...
+    assert is_trail[order][first - 10:first].sum() >= 3
+    # ...and come together, with nothing but the trail and a few strays among them.
+    between = order[first:last + 1]
+    assert np.mean(is_far[between] | is_trail[between]) > 0.85
+    assert (last - first + 1) < 3 * is_far.sum()
+
+
 # --- time -------------------------------------------------------------------
 
 def test_cherry_blossoms_bloom_in_spring_at_high_park(master, tag_sets):
@@ -212,6 +324,64 @@ def test_winter_lights_shine_from_november_to_january(master, tag_sets):
     christmas = tagged(tag_sets, "christmas")
     months = master["month"].to_numpy()[christmas]
     assert np.isin(months[~np.isnan(months)], [11, 12, 1]).all()
+
+
+def _event_days(master, tag_sets, tag, night_after_midnight=False):
+    """Days (as dates) the exactly-dated photos tagged ``tag`` were taken on."""
+    exact = ((master["datetakengranularity"] == 0) & (master["datetakenunknown"] == 0)).to_numpy()
+    taken = master["datetaken"][tagged(tag_sets, tag) & exact]
+    if night_after_midnight:          # a night's photos after midnight belong to its evening
+        taken = taken - pd.Timedelta(hours=8)
+    return [t.date() for t in taken]
+
+
+def _nth_weekday(year, month, weekday, n):
+    days = [dt.date(year, month, d) for d in range(1, 32) if _valid(year, month, d)]
+    matching = [d for d in days if d.weekday() == weekday]
+    return matching[n - 1] if n > 0 else matching[-1]
+
+
+def _valid(year, month, day):
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+# Each event: its tag, a test of its days written from the rule people know,
+# whether its photos are at night, and the least share of photos on its days.
+LUNAR_NEW_YEAR = {2006: "01-29", 2007: "02-18", 2008: "02-07", 2009: "01-26", 2010: "02-14",
+                  2011: "02-03", 2012: "01-23", 2013: "02-10", 2014: "01-31", 2015: "02-19",
+                  2016: "02-08", 2017: "01-28", 2018: "02-16", 2019: "02-05", 2020: "01-25",
+                  2021: "02-12", 2022: "02-01", 2023: "01-22", 2024: "02-10", 2025: "01-29"}
+EVENTS = {
+    "easter": ("beacheseasterparade", lambda d: d == easter(d.year), False, 0.8),
+    "lunar new year": ("lunarnewyear", lambda d: abs(
+        (d - dt.date.fromisoformat(f"{d.year}-{LUNAR_NEW_YEAR[d.year]}")).days) <= 2, False, 0.75),
+    "victoria day": ("victoriadayfireworks", lambda d: d.month == 5 and d.weekday() == 0
+                     and 18 <= d.day <= 24, True, 0.85),
+    "nuit blanche": ("nuitblanche", lambda d: d == _nth_weekday(d.year, 10, 5, 1), True, 0.95),
+    "pride": ("pridetoronto", lambda d: 0 <= (_nth_weekday(d.year, 6, 6, -1) - d).days <= 8,
+              False, 0.75),
+    "cne": ("cne", lambda d: 0 <= (_nth_weekday(d.year, 9, 0, 1) - d).days <= 17, False, 0.65),
+}
+
+
+@pytest.mark.parametrize("event", EVENTS)
+def test_moving_events_are_on_their_years_dates(master, tag_sets, event):
+    tag, on_its_days, at_night, share = EVENTS[event]
+    days = _event_days(master, tag_sets, tag, at_night)
+    assert len(days) >= 20
+    assert np.mean([on_its_days(d) for d in days]) >= share
+    # The date moves: the same event falls on several different days of the year.
+    assert len({(d.month, d.day) for d in days if on_its_days(d)}) >= 4
+
+
+def test_most_photos_name_the_city(master, large):
+    """As "dresden" is on 70% of the Dresden sample's photos, "toronto" is on most here."""
+    for tag_sets in (master["tags"].str.split().map(set), large[1]):
+        assert 0.6 < tagged(tag_sets, "toronto").mean() < 0.9
 
 
 def test_dates_are_consistent(master):

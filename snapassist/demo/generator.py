@@ -1,14 +1,16 @@
 """The synthetic Toronto world: demo photo tables built from real places.
 
 A generative model of geotagged Flickr photography in the scrape circle:
-landmarks photographed from real viewpoints at varying densities, a sparse
-background thinning out from downtown to the suburbs, heavy-tailed views,
-Zipf-distributed owners, Flickr-style tags and user-written titles, dates
-with daily and seasonal patterns, and EXIF for the most viewed quarter.
+landmarks photographed from real viewpoints at varying densities (some
+admired ones a kilometre away, reached by a trail of photos), a sparse
+background thinning out from downtown to the suburbs, bulk uploads,
+heavy-tailed views, photographers as unequal as real ones, Flickr-style
+tags and user-written titles, dates with daily and seasonal patterns and
+events on their year's dates, and EXIF for the most viewed quarter.
 Every photo is synthetic; only the places are real. Everything is vectorised
-with numpy (loops run over places and tag lists, never over photos), so the
-default 60,000 photos build in about two seconds and a million in well under
-a minute.
+with numpy (loops run over places, tag lists and bulk uploads, never over
+photos), so the default 60,000 photos build in about two seconds and a
+million in well under a minute.
 """
 import numbers
 import os
@@ -25,13 +27,17 @@ from ..database import write_search_file
 from ..errors import ValidationError
 from ..io import write_table, write_text_atomic
 from ..spots import photo_light
-from . import places
+from . import places, words
+from .bulk import follow_first
 from .exif import generate_exif, pick_owner_cameras
-from .world import draw_scenes, draw_tags, draw_titles, source_list
+from .owners import draw_owners, pick_owner_names
+from .text import draw_tags, draw_titles
+from .world import draw_scenes, source_list
 
 MAX_DEMO_PHOTOS = 5_000_000
-#: Changes whenever the demo's columns or recorded place change, so a cached demo is built again.
-DATA_VERSION = 3
+#: Changes whenever the demo's columns, world or recorded place change, so a
+#: cached demo is built again.
+DATA_VERSION = 4
 #: Where the demo is, recorded with its tables as an import records its city:
 #: the pages name the city from there, never from a template.
 DEMO_PLACE = {"city": "Toronto", "area": {"lat": config.SCRAPE_CENTER_LAT,
@@ -85,8 +91,8 @@ def generate_demo_photos(n_photos=config.DEMO_N_PHOTOS, seed=config.DEMO_SEED):
     n, seed = _check_arguments(n_photos, seed)
     rng = np.random.default_rng(seed)
     scene = draw_scenes(rng, n)
-    owner, owner_names, owner_skill, owner_camera = _draw_owners(rng, n)
-    taken, upload, granularity, unknown = _draw_dates(rng, scene["taken"])
+    owner, owner_names, owner_skill, owner_camera = _draw_owners(rng, n, scene["bulk"])
+    taken, upload, granularity, unknown = _draw_dates(rng, scene["taken"], scene["bulk"])
     views = _draw_views(rng, scene, owner_skill[owner], taken)
     tags = draw_tags(rng, scene, taken)
     titles = draw_titles(rng, scene, taken)
@@ -138,12 +144,16 @@ def generate_demo_truth(n_photos=config.DEMO_N_PHOTOS, seed=config.DEMO_SEED):
     photos : pandas.DataFrame
         Aligned with the master table's rows: ``subject`` (the subject's key,
         e.g. ``"cntower"``, or a background theme's) and ``viewpoint`` (row of
-        ``viewpoints``, -1 for background photos).
+        ``viewpoints``, -1 for background photos). Photos of a landmark taken
+        from no viewpoint are background too: those on the trail to a far
+        viewpoint, and bulk uploads under its tags somewhere else. A bulk
+        upload at a viewpoint belongs to it.
     viewpoints : pandas.DataFrame
         One row per landmark viewpoint: ``subject``, ``name`` (the subject's),
         ``label``, ``latitude``, ``longitude``, ``weight`` (relative photo
         density within the subject), ``views`` (multiplier of typical views)
-        and ``spread_m`` (standard deviation of the photos' positions).
+        and ``spread_m`` (standard deviation of the photos' positions). The
+        far viewpoints (``places.Viewpoint.trail``) are rows like the others.
     """
     n, seed = _check_arguments(n_photos, seed)
     source = draw_scenes(np.random.default_rng(seed), n)["source"]
@@ -234,44 +244,37 @@ def _frame(cols, columns):
     return pd.DataFrame(data)
 
 
-def _draw_owners(rng, n):
-    """Per photo owner index; per owner NSIDs, names, skill and favourite camera."""
-    n_owners = max(1, min(n, round(n / 14)))
-    rank = np.arange(n_owners)
-    # Zipf-like: a handful of prolific photographers, a long tail of occasional ones.
-    weight = 1.0 / (rank + 10.0) ** 1.05
-    owner = rng.choice(n_owners, size=n, p=weight / weight.sum())
-    numbers_ = rng.choice(90_000_000, size=n_owners, replace=False) + 10_000_000
-    suffix = rng.choice(np.array(["@N00", "@N02", "@N03", "@N04", "@N05", "@N06", "@N07", "@N08"]),
-                        size=n_owners, p=[.15, .05, .1, .1, .15, .15, .15, .15])
-    nsid = numbers_.astype(str).astype(object) + suffix.astype(object)
-
-    def pick(pool):
-        return np.array(pool, dtype=object)[rng.integers(0, len(pool), n_owners)]
-
-    first, last, handle = pick(places.FIRST_NAMES), pick(places.LAST_NAMES), pick(places.HANDLES)
-    digits = rng.integers(1, 999, n_owners).astype(str).astype(object)
-    styles = [first + " " + last, np.array([f.lower() for f in first], dtype=object) + handle,
-              "toronto" + handle + digits, first + " " + np.array([s[0] for s in last], dtype=object) + ".",
-              pick(places.ODD_OWNER_NAMES)]
-    style = rng.choice(len(styles), size=n_owners, p=[.45, .2, .15, .17, .03])
-    names = np.choose(style, styles)
-    # Prolific owners tend to be the better-followed ones.
-    skill = rng.normal(0.0, 0.6, n_owners) + np.where(rank < 20, 0.4, 0.0)
-    return owner, (nsid, names), skill, pick_owner_cameras(rng, n_owners)
+def _draw_owners(rng, n, bulk):
+    """Per photo owner index; per owner NSIDs and names, skill and favourite camera."""
+    owner_of, n_owners, busy = draw_owners(rng, n, bulk["sizes"])
+    owner = owner_of(bulk["group"])
+    names = pick_owner_names(rng, n_owners)
+    # The busiest photographers tend to be the better-followed ones.
+    skill = rng.normal(0.0, 0.6, n_owners) + np.where(busy, 0.4, 0.0)
+    return owner, names, skill, pick_owner_cameras(rng, n_owners)
 
 
-def _draw_dates(rng, local):
+def _draw_dates(rng, local, bulk):
     """Flickr's date fields from the true local times: taken, upload, granularity, unknown."""
     n = len(local)
     # Uploads are UTC: Toronto is 4 h behind in summer time, 5 h in winter.
     month = local.astype("datetime64[M]").astype(int) % 12 + 1
     utc = local + np.where((month >= 4) & (month <= 10), 4, 5).astype("timedelta64[h]")
     delay = np.exp(rng.normal(np.log(2 * 24 * 60), 1.8, n)).clip(10, 4e6)
-    room = ((_END - utc) / np.timedelta64(1, "m")).clip(1, None)
-    upload = utc + np.minimum(delay, room).astype("timedelta64[m]")
-    granularity = rng.choice([0, 4, 6, 8], size=n, p=[.93, .03, .025, .015]).astype("int64")
-    unknown = (rng.random(n) < 0.02).astype("int64")
+    # A bulk upload is uploaded at once, after its last photo, by one camera.
+    sizes = bulk["sizes"]
+    if len(sizes):
+        ends = np.maximum.reduceat(utc[bulk["rows"]], np.cumsum(sizes) - sizes)
+        utc_end = utc.copy()
+        utc_end[bulk["rows"]] = np.repeat(ends, sizes)
+        delay = follow_first(delay, bulk)
+    else:
+        utc_end = utc
+    room = ((_END - utc_end) / np.timedelta64(1, "m")).clip(1, None)
+    upload = utc_end + np.minimum(delay, room).astype("timedelta64[m]")
+    granularity = follow_first(
+        rng.choice([0, 4, 6, 8], size=n, p=[.93, .03, .025, .015]).astype("int64"), bulk)
+    unknown = follow_first((rng.random(n) < 0.02).astype("int64"), bulk)
     taken = local.copy()
     taken[granularity == 4] = local[granularity == 4].astype("datetime64[M]")
     taken[granularity >= 6] = local[granularity >= 6].astype("datetime64[Y]")
@@ -308,7 +311,7 @@ def _draw_ids(rng, upload):
 
 def _draw_machine_tags(rng, n):
     out = np.full(n, "", dtype=object)
-    for tag, p in places.MACHINE_TAGS:
+    for tag, p in words.MACHINE_TAGS:
         out[(out == "") & (rng.random(n) < p)] = tag
     return out
 

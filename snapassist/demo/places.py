@@ -1,15 +1,21 @@
-"""The places, tags and titles of the synthetic Toronto world (data only).
+"""The places and events of the synthetic Toronto world (data only).
 
 Coordinates are real (WGS84 degrees, from memory of the city's map and
 accurate to a few tens of metres for the major landmarks; checked
 against published coordinates where they were at hand). Weights are
 relative photo densities; ``views`` multiplies a viewpoint's typical views,
 so rare but admired viewpoints (Polson Pier, Humber Bay Park East) carry
-high values: exactly the spots SnapAssist's ranking should surface.
+high values: exactly the spots SnapAssist's ranking should surface. Some
+admired viewpoints lie about a kilometre from their subject with a thin
+trail of photos leading there (``Viewpoint.trail``), as Dresden's Canaletto
+view lies across the Elbe from the Frauenkirche. The tags, titles and owner
+names are in ``words``.
 """
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from .dates import MONDAY, SATURDAY, SUNDAY, Yearly
 
 # Shot kinds: each sets the hour of day, some tags and the camera exposure.
 DAY, SUNSET, NIGHT, SUNRISE, INDOOR = range(5)
@@ -22,8 +28,10 @@ SUNSET_HOUR = (17.15, 17.75, 19.05, 19.95, 20.50, 20.95, 20.90, 20.35, 19.45, 18
 
 # Relative share of photos taken in each month, Jan..Dec.
 MONTH_WEIGHTS = (6, 6, 7, 8, 9, 10, 11, 11, 10, 9, 6, 7)
-# The scrape ended here: no photo is taken or uploaded later.
+# The scrape ended here (UTC): no photo is taken or uploaded later.
 SCRAPE_END = np.datetime64("2025-10-31T23:59:59")
+# The last local time a photo can be taken at: Toronto is up to 5 h behind UTC.
+LAST_TAKEN = SCRAPE_END - np.timedelta64(5, "h")
 # Years photos were taken in, weighted like Flickr's rise and decline.
 YEARS = tuple(range(2006, 2026))
 YEAR_WEIGHTS = (2, 4, 6, 7, 8, 9, 10, 10, 10, 9, 8, 7, 6, 5, 3, 3, 3, 3, 3, 2)
@@ -31,7 +39,13 @@ YEAR_WEIGHTS = (2, 4, 6, 7, 8, 9, 10, 10, 10, 9, 8, 7, 6, 5, 3, 3, 3, 3, 3, 2)
 
 @dataclass(frozen=True)
 class Viewpoint:
-    """A real spot photos of a subject are taken from."""
+    """A real spot photos of a subject are taken from.
+
+    ``trail`` (a weight like ``weight``) adds photos of the subject taken on
+    the way from its first viewpoint to this one, through the ``via``
+    waypoints ((lat, lon) pairs): people photographing as they walk. Those
+    photos belong to no viewpoint.
+    """
 
     label: str
     lat: float
@@ -40,6 +54,8 @@ class Viewpoint:
     spread_m: float = 60.0
     views: float = 1.0
     tags: str = ""
+    trail: float = 0.0
+    via: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -49,7 +65,9 @@ class Subject:
     ``joined`` are the one-word tags of the subject (``cntower``), ``words``
     its name as separate tags (``cn tower``); ``extra`` are ``(tags, p)``
     co-tags; ``kinds`` the probability of each shot kind; ``window`` an
-    event's ``(month, day, n_days, p)``; ``months`` limits the season.
+    event's ``(first_day, n_days, p)``: a share ``p`` of the photos is taken
+    in the ``n_days`` from ``first_day`` (a ``dates.Yearly``: the day moves
+    with the year); ``months`` limits the season of the other photos.
     """
 
     key: str
@@ -62,7 +80,6 @@ class Subject:
     cherry: float = 0.0
     winter: float = 0.0
     window: tuple = None
-    saturday: bool = False
     months: tuple = None
     viewpoints: tuple = field(default_factory=tuple)
     titles: tuple = ()
@@ -85,6 +102,11 @@ LANDMARKS = (
                 V("Riverdale Park", 43.6700, -79.3527, 4, 70, 2.3, "skyline riverdale"),
                 V("Trillium Park", 43.6288, -79.4123, 3, 70, 2.1, "skyline ontarioplace trilliumpark"),
                 V("HTO Park", 43.6384, -79.3878, 6, 60, 1.0, "harbourfront waterfront"),
+                # Over the rail lands, the tower behind the trains; reached
+                # along Front Street.
+                V("the Bathurst Street bridge", 43.6397, -79.4010, 0.5, 45, 2.4,
+                  "skyline bathurststreetbridge railway trains", trail=1.2,
+                  via=((43.6440, -79.3905), (43.6428, -79.3965))),
             ),
             titles=("Toronto skyline", "The tower", "CN Tower at dusk", "Canada's National Tower")),
     Subject("nathanphillips", "Nathan Phillips Square", 7, ("nathanphillipssquare", "cityhall"),
@@ -166,7 +188,10 @@ LANDMARKS = (
     Subject("humberbridge", "Humber Bay Arch Bridge", 4, ("humberbayarchbridge", "humberbaybridge"),
             "humber bridge", (("bridge", .6), ("humberriver", .2), ("lake", .2)),
             kinds=(0.4, 0.35, 0.2, 0.05, 0.0),
-            viewpoints=(V("the river mouth", 43.6319, -79.4712, 6, 55, 1.5),),
+            viewpoints=(V("the river mouth", 43.6319, -79.4712, 6, 55, 1.5),
+                        # Across the bay, along the Humber Bay Shores path.
+                        V("Humber Bay Park East", 43.6243, -79.4742, 0.2, 45, 3.0,
+                          "humberbaypark lake skyline", trail=0.35, via=((43.6298, -79.4748),))),
             titles=("The arch bridge", "Humber Bay")),
     Subject("islands", "Toronto Islands", 4, ("torontoislands", "torontoisland"), "toronto island",
             (("ferry", .2), ("beach", .2), ("lake", .3), ("summer", .2)),
@@ -231,7 +256,10 @@ LANDMARKS = (
             titles=("Bellwoods",)),
     Subject("queenspark", "Queen's Park", 2, ("queenspark", "ontariolegislature"), "queens park",
             (("legislature", .3), ("architecture", .3)),
-            viewpoints=(V("the Legislature", 43.6624, -79.3918, 4, 70, 1.0),),
+            viewpoints=(V("the Legislature", 43.6624, -79.3918, 4, 70, 1.0),
+                        # The Legislature closing the vista up University Avenue.
+                        V("University Avenue", 43.6513, -79.3872, 0.17, 45, 2.2,
+                          "universityavenue", trail=0.3)),
             titles=("The Pink Palace",)),
     Subject("viaduct", "Prince Edward Viaduct", 2, ("bloorviaduct", "princeedwardviaduct"), "bloor viaduct",
             (("bridge", .5), ("luminousveil", .3), ("donvalley", .3)), kinds=_SKY,
@@ -249,29 +277,38 @@ LANDMARKS = (
             titles=("Jellies", "Under the sea")),
     Subject("cne", "Canadian National Exhibition", 2, ("cne", "exhibitionplace"), "the ex",
             (("midway", .3), ("ferriswheel", .3), ("rides", .2)),
-            kinds=(0.6, 0.15, 0.25, 0.0, 0.0), window=(8, 16, 21, 0.75),
+            kinds=(0.6, 0.15, 0.25, 0.0, 0.0), # The Ex's 18 days end on Labour Day.
+            window=(Yearly("nth_weekday", (9, MONDAY, 1), -17), 18, 0.75),
             viewpoints=(V("the midway", 43.6336, -79.4186, 4, 180, 1.0),
                         V("the Princes' Gates", 43.6346, -79.4105, 1, 45, 1.4, "princesgates")),
             titles=("At the Ex",)),
     Subject("caribana", "Caribbean Carnival", 1.5, ("caribana", "torontocaribbeancarnival"), "carnival",
             (("costume", .4), ("parade", .4), ("festival", .3)),
-            kinds=(0.95, 0.05, 0, 0, 0), window=(7, 28, 10, 0.95),
+            kinds=(0.95, 0.05, 0, 0, 0),
+            # Its last ten days, to the Civic Holiday (the first Monday of August).
+            window=(Yearly("nth_weekday", (8, MONDAY, 1), -9), 10, 0.95),
             viewpoints=(V("Lake Shore Boulevard", 43.6330, -79.4240, 3, 280, 1.3),),
             titles=("Caribana parade",)),
     Subject("pride", "Pride Toronto", 1.5, ("pridetoronto", "pride"), "pride parade",
             (("lgbt", .4), ("rainbow", .4), ("parade", .3)),
-            kinds=(0.9, 0.05, 0.05, 0, 0), window=(6, 22, 9, 0.9),
+            kinds=(0.9, 0.05, 0.05, 0, 0),
+            # The festival's last nine days, to the parade on the last Sunday of June.
+            window=(Yearly("nth_weekday", (6, SUNDAY, -1), -8), 9, 0.9),
             viewpoints=(V("Church and Wellesley", 43.6652, -79.3807, 3, 150, 1.2, "churchstreet"),),
             titles=("Happy Pride!",)),
     Subject("nuitblanche", "Nuit Blanche", 1.5, ("nuitblanche",), "nuit blanche",
             (("art", .4), ("installation", .4), ("nuitblanchetoronto", .2)),
-            kinds=(0, 0, 1.0, 0, 0), window=(10, 1, 7, 1.0), saturday=True,
+            kinds=(0, 0, 1.0, 0, 0),
+            # One night: the first Saturday of October.
+            window=(Yearly("nth_weekday", (10, SATURDAY, 1)), 1, 1.0),
             viewpoints=(V("Nathan Phillips Square", 43.6525, -79.3838, 3, 150, 1.2),
                         V("the Eaton Centre", 43.6544, -79.3807, 1, 120, 1.0)),
             titles=("Nuit Blanche installation",)),
     Subject("tiff", "Toronto International Film Festival", 1.5, ("tiff", "torontofilmfestival"),
             "film festival", (("redcarpet", .2), ("celebrity", .2), ("kingstreet", .3)),
-            kinds=(0.5, 0.05, 0.45, 0, 0), window=(9, 5, 12, 0.8),
+            kinds=(0.5, 0.05, 0.45, 0, 0),
+            # Eleven days from the Thursday after Labour Day.
+            window=(Yearly("nth_weekday", (9, MONDAY, 1), 3), 11, 0.8),
             viewpoints=(V("the Lightbox", 43.6466, -79.3904, 3, 80, 1.3),),
             titles=("Red carpet",)),
     Subject("wonderland", "Canada's Wonderland", 1.5, ("canadaswonderland", "wonderland"), "",
@@ -296,6 +333,28 @@ LANDMARKS = (
             (("beach", .4), ("lake", .4), ("pavilion", .2)), kinds=_SKY,
             viewpoints=(V("the pavilion", 43.6374, -79.4550, 3, 90, 1.1),),
             titles=("Sunnyside",)),
+    Subject("easterparade", "Beaches Easter Parade", 1.2, ("beacheseasterparade", "easterparade"),
+            "easter parade", (("easter", .6), ("thebeaches", .4), ("parade", .4), ("queenstreeteast", .2)),
+            kinds=(0.95, 0.05, 0, 0, 0), months=(3, 4),
+            # Easter Sunday afternoon, on Queen Street East.
+            window=(Yearly("easter"), 1, 0.9),
+            viewpoints=(V("Queen Street East", 43.6717, -79.2965, 3, 200, 1.1, "queenstreet"),),
+            titles=("Easter parade", "Easter bonnets")),
+    Subject("lunarnewyear", "Lunar New Year", 1.2, ("lunarnewyear", "chinesenewyear"),
+            "lunar new year", (("liondance", .5), ("chinatown", .5), ("dragondance", .2),
+                               ("firecrackers", .1), ("新年", .05)),
+            kinds=(0.85, 0.05, 0.1, 0, 0), months=(1, 2),
+            # Its eve, its first day and the day after, in Chinatown.
+            window=(Yearly("lunar_new_year", (), -1), 3, 0.85),
+            viewpoints=(V("Spadina Avenue", 43.6535, -79.3984, 3, 120, 1.2, "spadina"),),
+            titles=("Lion dance", "Happy Lunar New Year", "新年快乐")),
+    Subject("victoriaday", "Victoria Day fireworks", 1.2, ("victoriadayfireworks", "victoriaday"),
+            "fireworks", (("fireworks", .6), ("may24", .2), ("longweekend", .1)),
+            kinds=(0, 0, 1.0, 0, 0), months=(5,),
+            # The Monday before May 25, over the lake at Ashbridge's Bay.
+            window=(Yearly("weekday_before", (5, 25, MONDAY)), 1, 0.95),
+            viewpoints=(V("Ashbridge's Bay", 43.6614, -79.3120, 3, 150, 1.3, "ashbridgesbay"),),
+            titles=("Fireworks", "May two-four")),
 )
 
 # Background themes: photographed anywhere, over the sparse background.
@@ -342,58 +401,3 @@ ISLANDS_BOX = (43.610, -79.398, 43.632, -79.345)
 
 # Where the background crowds: downtown.
 DOWNTOWN = (43.6480, -79.3810)
-
-COTAGS = (("toronto", .78), ("ontario", .45), ("canada", .5), ("to", .04), ("the6ix", .03),
-          ("gta", .05), ("city", .12))
-KIND_TAGS = {
-    DAY: (("bluesky", .05), ("summer", .08)),
-    SUNSET: (("sunset", .85), ("goldenhour", .2), ("dusk", .15), ("clouds", .2)),
-    NIGHT: (("night", .65), ("nightphotography", .2), ("lights", .2), ("citylights", .1)),
-    SUNRISE: (("sunrise", .85), ("dawn", .2), ("morning", .2)),
-    INDOOR: (("indoor", .1), ("inside", .05)),
-}
-CHERRY_TAGS = (("cherryblossom", .75), ("cherryblossoms", .3), ("sakura", .5), ("spring", .4),
-               ("cherry blossom", .2), ("blossoms", .3))
-WINTER_TAGS = (("christmas", .5), ("lights", .4), ("winter", .5), ("snow", .15), ("holiday", .2))
-LONG_EXPOSURE_TAGS = (("longexposure", .65), ("tripod", .15), ("bluehour", .2))
-
-# Generic tags people add to anything; none names a subject or a kind.
-NOISE_TAGS = tuple("""photography photo photooftheday travel vacation trip weekend fun love
-beautiful design wall window door bike bicycle road water river reflection
-colour color blue red yellow orange white black bw blackandwhite monochrome hdr
-shadow sky friends family instagood iphoneography vsco explore flickr
-geotagged urbanphotography cityscape landscape 50mm 35mm 24mm wideangle bokeh analog
-35mmfilm kodak portra ilford texture pattern minimal abstract details walk walking
-afternoon evening rain fog mist cloudy weather trees grass green summertime july august
-downtowntoronto torontophotography torontolife discovertoronto seetorontonow blogto
-ig_toronto canon nikon sony fujifilm iphone samsung pentax olympus lumix dslr mirrorless
-digital photographer amateur hobby""".split())
-NON_ASCII_TAGS = ("québec", "montréal", "crème", "torontö", "façade", "naïve", "über",
-                  "crêpe", "piñata", "déjàvu", "トロント", "夜景")
-MACHINE_TAGS = (("uploaded:by=instagram", .035), ("uploaded:by=flickrmobile", .015),
-                ("foursquare:venue=4ad4c05ef964a520e0f720e3", .005), ("dc:identifier=img", .003))
-
-# Titles that are no subject's name.
-GENERIC_TITLES = ("Untitled", "Toronto", "Toronto, ON", "Downtown", "Summer in the city",
-                  "Walking around", "Weekend", "Home", "Canada Day", "TO", "Toronto 2014",
-                  "City life", "Lake Ontario", "toronto", "Just another day")
-FILENAME_PREFIXES = ("IMG_", "DSC_", "DSC0", "_MG_", "DSCF", "P10", "PICT", "IMG_20")
-# User-written titles that exercise escaping and transliteration downstream.
-TRICKY_TITLES = ('"Toronto" at night', "It's Toronto's tallest", "Tom & Jerry's <3",
-                 "5 > 4 & 3 < 4", "Toronto &amp; the lake", "<i>Untitled</i>",
-                 "Torontö", "Montréal? Non, Toronto", "Journée à Toronto", "Toronto – Ontario",
-                 "多伦多的夜景", "トロントの夜景", "🌆 Toronto", "❤️ TO", "Canada 🇨🇦",
-                 "Sunset 🌅🌅🌅", "Café ☕", "¡Hola Toronto!", "Straße? No: street",
-                 "A very long title " + "that goes on and on " * 9 + "and ends.")
-SCRIPT_TITLE = '"><script>alert(1)</script>'
-
-# Owner names: pieces combined per owner.
-FIRST_NAMES = ("Alex", "Sam", "Jordan", "Chris", "Taylor", "Priya", "Wei", "Mohamed", "Olga",
-               "José", "Zoë", "François", "Björn", "Mélanie", "Łukasz", "Aiko", "Nadia",
-               "Kevin", "Sarah", "David", "Emily", "Raj", "Ana", "Tom", "Maria", "Liam")
-LAST_NAMES = ("Smith", "Chen", "Patel", "Nguyen", "Tremblay", "Gagnon", "Singh", "Kim",
-              "O'Neil", "Da Silva", "Müller", "Kowalski", "Roy", "Brown", "Lee", "Wong",
-              "MacDonald", "Côté", "Ali", "Ivanova")
-HANDLES = ("photog", "shoots", "lens", "pix", "clicks", "_to", "416", "captures", "visuals",
-           "eye", "imagery", "snaps")
-ODD_OWNER_NAMES = ('Ben "the lens" Smith', "<b>pix</b>", "王伟", "☀️ sunny ☀️", "Ａｌｅｘ")

@@ -1,32 +1,57 @@
-"""Where, when and what: the scenes, tags and titles of the synthetic photos.
+"""Where, when and what: the scenes of the synthetic photos.
 
-Photos are assigned to a source (a landmark's viewpoint, or a background
-theme); each source is then filled in one vectorised step, so loops run over
-the ~80 sources and the tag slots, never over photos.
+Photos are assigned to a source (a landmark's viewpoint, the trail to a far
+viewpoint, or anywhere under a subject's tags); each source is then filled
+in one vectorised step, so loops run over the ~140 sources and the tag
+slots, never over photos. A few bulk uploads (``bulk``) then turn groups
+of photos into one photographer's series. ``text`` writes their tags and
+titles.
 """
+from dataclasses import dataclass
+
 import numpy as np
 
 from .. import config
 from ..geo import haversine_m
 from . import places
+from .bulk import choose_bulk_uploads, settle_bulk_uploads
 from .places import DAY, NIGHT, SUNRISE, SUNSET
+from .text import emit_tags, global_tag_lists
 
 LANDMARK_SHARE = 0.72
+#: Views of a photo taken on the way to a far viewpoint, as a viewpoint's ``views``.
+TRAIL_VIEWS = 0.8
+#: Metres a trail's photos stray from its line (standard deviation).
+TRAIL_WIDTH_M = 35.0
 _M_PER_DEG_LAT = 111_320.0
+VIEWPOINT, TRAIL, ANYWHERE = range(3)
+
+
+@dataclass(frozen=True)
+class _Source:
+    subject: object
+    viewpoint: object       # where the photos are: a viewpoint, the end of a trail, or None
+    place: int              # VIEWPOINT, TRAIL or ANYWHERE
+    p: float                # probability of a photo (0: bulk uploads only)
 
 
 def _sources():
-    """Every (subject, viewpoint or None, probability) a photo can come from."""
-    out = []
+    """Every source a photo can come from, the landmarks' viewpoints first."""
+    viewpoints, themes, trails, elsewhere = [], [], [], []
     total = sum(s.weight for s in places.LANDMARKS)
     for subject in places.LANDMARKS:
-        vtotal = sum(v.weight for v in subject.viewpoints)
+        vtotal = sum(v.weight + v.trail for v in subject.viewpoints)
+        share = LANDMARK_SHARE * subject.weight / total / vtotal
         for v in subject.viewpoints:
-            out.append((subject, v, LANDMARK_SHARE * subject.weight / total * v.weight / vtotal))
+            viewpoints.append(_Source(subject, v, VIEWPOINT, share * v.weight))
+            if v.trail:
+                trails.append(_Source(subject, v, TRAIL, share * v.trail))
+        # A landmark's tags far from it: only ever a bulk upload's.
+        elsewhere.append(_Source(subject, None, ANYWHERE, 0.0))
     total = sum(s.weight for s in places.THEMES)
     for subject in places.THEMES:
-        out.append((subject, None, (1 - LANDMARK_SHARE) * subject.weight / total))
-    return out
+        themes.append(_Source(subject, None, ANYWHERE, (1 - LANDMARK_SHARE) * subject.weight / total))
+    return viewpoints + themes + trails + elsewhere
 
 
 def source_list():
@@ -36,9 +61,10 @@ def source_list():
     -------
     list of tuple
         ``(subject, viewpoint)`` per source: the landmarks' viewpoints first,
-        then the background themes with ``viewpoint`` None.
+        then the sources of no viewpoint (``viewpoint`` None): background
+        themes, trails to far viewpoints, landmarks' tags anywhere.
     """
-    return [(subject, viewpoint) for subject, viewpoint, _ in _sources()]
+    return [(s.subject, s.viewpoint if s.place == VIEWPOINT else None) for s in _sources()]
 
 
 def _on_land(rng, lat, lon):
@@ -78,30 +104,6 @@ def _background_positions(rng, m):
     return lat, lon
 
 
-def _add(tags, mask, text):
-    """Append ``text`` to the tag strings where ``mask`` holds."""
-    idx = np.flatnonzero(mask)
-    tags[idx] = tags[idx] + text
-
-
-def _emit(tags, present, text, mask):
-    """Add each word of ``text`` where ``mask`` holds and the photo lacks it.
-
-    ``present`` maps tag -> mask of photos that already have it, and is updated.
-    """
-    for word in text.split():
-        seen = present.get(word)
-        new = mask if seen is None else mask & ~seen
-        present[word] = new if seen is None else seen | new
-        _add(tags, new, word + " ")
-
-
-def _global_tag_lists():
-    """The (tags, p) lists added to any photo whatever its subject."""
-    return (places.COTAGS, *places.KIND_TAGS.values(), places.CHERRY_TAGS,
-            places.WINTER_TAGS, places.LONG_EXPOSURE_TAGS)
-
-
 def _pick(rng, options, m, first=0.7):
     """One of ``options`` per photo, the first with probability ``first``."""
     options = np.array(options, dtype=object)
@@ -115,16 +117,39 @@ def _days_in_month(month_start):
     return ((month_start + 1).astype("datetime64[D]") - month_start.astype("datetime64[D]")).astype(int)
 
 
-def _fill_source(rng, scene, idx, subject, viewpoint):
+def _trail_positions(rng, m, points):
+    """``m`` positions along the polyline ``points`` ((lat, lon) pairs), thinning out.
+
+    People photograph the subject most near it: the density falls linearly
+    to a third of its start at the far end. The first and last 5% of the way
+    are left to the viewpoints themselves.
+    """
+    lat, lon = np.array(points, dtype=float).T
+    scale = np.cos(np.radians(lat.mean()))
+    leg = np.hypot(np.diff(lat), np.diff(lon) * scale) * _M_PER_DEG_LAT
+    at = np.concatenate(([0.0], np.cumsum(leg))) / leg.sum()
+    # The inverse of the CDF 1.5 t - t^2 / 2 of the density 1.5 - t on [0, 1].
+    t = 0.05 + 0.9 * (1.5 - np.sqrt(2.25 - 2 * rng.random(m)))
+    side = rng.normal(0, TRAIL_WIDTH_M, (2, m)) / _M_PER_DEG_LAT
+    return np.interp(t, at, lat) + side[0], np.interp(t, at, lon) + side[1] / scale
+
+
+def _fill_source(rng, scene, idx, source):
     """Kinds, dates, subject tags and titles of the photos ``idx`` of one source."""
     m = len(idx)
+    subject, viewpoint = source.subject, source.viewpoint
     kind = rng.choice(5, size=m, p=np.array(subject.kinds) / sum(subject.kinds))
-    if viewpoint is not None:
+    if source.place == VIEWPOINT:
         sd = viewpoint.spread_m * np.where(rng.random(m) < 0.15, 3.0, 1.0)
         scene["lat"][idx] = viewpoint.lat + rng.normal(0, 1, m) * sd / _M_PER_DEG_LAT
         scene["lon"][idx] = viewpoint.lon + rng.normal(0, 1, m) * sd / (
             _M_PER_DEG_LAT * np.cos(np.radians(viewpoint.lat)))
         scene["views_mult"][idx] = viewpoint.views
+    elif source.place == TRAIL:
+        main = subject.viewpoints[0]
+        points = [(main.lat, main.lon), *viewpoint.via, (viewpoint.lat, viewpoint.lon)]
+        scene["lat"][idx], scene["lon"][idx] = _trail_positions(rng, m, points)
+        scene["views_mult"][idx] = TRAIL_VIEWS
     months = np.array(subject.months or range(1, 13))
     mw = np.array([places.MONTH_WEIGHTS[i - 1] for i in months], dtype=float)
     month = rng.choice(months, size=m, p=mw / mw.sum())
@@ -140,15 +165,9 @@ def _fill_source(rng, scene, idx, subject, viewpoint):
     kind = np.where(cherry, np.where(rng.random(m) < 0.8, DAY, SUNSET), kind)
     kind = np.where(winter, NIGHT, kind)
     if subject.window is not None:
-        wm, wd, wn, wp = subject.window
-        event = rng.random(m) < wp
-        first = year_start.astype("datetime64[M]") + (wm - 1)
-        when = first.astype("datetime64[D]") + (wd - 1) + rng.integers(0, wn, m)
-        if subject.saturday:
-            # 1970-01-01 was a Thursday: weekday 5 is Saturday with Monday = 0.
-            w0 = first.astype("datetime64[D]") + (wd - 1)
-            when = w0 + (5 - (w0.astype(int) + 3) % 7) % 7
-        day = np.where(event, when, day)
+        first_day, n_days, share = subject.window
+        event = rng.random(m) < share
+        day = np.where(event, first_day.start(scene["year"][idx]) + rng.integers(0, n_days, m), day)
     scene["day"][idx] = day
     scene["kind"][idx] = kind
     scene["cherry"][idx] = cherry
@@ -162,19 +181,19 @@ def _fill_source(rng, scene, idx, subject, viewpoint):
     words_on = (rng.random(m) < 0.45) & bool(subject.words)
     joined_on = (rng.random(m) < 0.85) | ~words_on
     for option in subject.joined:
-        _emit(tags, present, option, joined_on & (joined == option))
-    _emit(tags, present, subject.words, words_on)
+        emit_tags(tags, present, option, joined_on & (joined == option))
+    emit_tags(tags, present, subject.words, words_on)
     for tag, p in subject.extra:
-        _emit(tags, present, tag, rng.random(m) < p)
-    if viewpoint is not None:
+        emit_tags(tags, present, tag, rng.random(m) < p)
+    if source.place == VIEWPOINT:
         for tag in viewpoint.tags.split():
-            _emit(tags, present, tag, rng.random(m) < 0.6)
+            emit_tags(tags, present, tag, rng.random(m) < 0.6)
     scene["subj_tags"][idx] = tags
     for tag in present.keys() & scene["has"].keys():
         scene["has"][tag][idx] = present[tag]
 
     pool = [subject.name, subject.name, subject.name + ", Toronto", subject.name.lower(), *subject.titles]
-    if viewpoint is not None and len(subject.viewpoints) > 1:
+    if source.place == VIEWPOINT and len(subject.viewpoints) > 1:
         pool.append(f"{subject.name} from {viewpoint.label}")
     titles = np.array(pool, dtype=object)[rng.integers(0, len(pool), m)]
     special = rng.random(m) < 0.5
@@ -199,13 +218,15 @@ def _nearest_district(lat, lon):
 
 
 def draw_scenes(rng, n):
-    """Per photo: position, kind of shot, local time taken, subject tags and title."""
+    """Per photo: position, kind of shot, local time taken, subject tags and title.
+
+    Also ``scene["bulk"]``: the bulk uploads (see ``bulk.choose_bulk_uploads``).
+    """
     sources = _sources()
-    p = np.array([s[2] for s in sources])
+    p = np.array([s.p for s in sources])
     source = rng.choice(len(sources), size=n, p=p / p.sum())
     yw = np.array(places.YEAR_WEIGHTS, dtype=float)
     scene = {
-        "source": source,
         "year": rng.choice(np.array(places.YEARS), size=n, p=yw / yw.sum()),
         "lat": np.empty(n), "lon": np.empty(n), "views_mult": np.full(n, 0.7),
         "kind": np.zeros(n, dtype=np.int64), "day": np.empty(n, dtype="datetime64[D]"),
@@ -213,19 +234,22 @@ def draw_scenes(rng, n):
         "subj_name": np.empty(n, dtype=object), "subj_tags": np.empty(n, dtype=object),
         "subj_title": np.empty(n, dtype=object),
         # For tags that subjects and global lists share: which photos have them.
-        "has": {word: np.zeros(n, dtype=bool) for tag_list in _global_tag_lists()
+        "has": {word: np.zeros(n, dtype=bool) for tag_list in global_tag_lists()
                 for tag, _ in tag_list for word in tag.split()},
     }
-    n_landmark_sources = sum(1 for s in sources if s[1] is not None)
-    scene["landmark"] = source < n_landmark_sources
-    background = np.flatnonzero(~scene["landmark"])
-    scene["lat"][background], scene["lon"][background] = _background_positions(rng, len(background))
+    scene["bulk"] = bulk = choose_bulk_uploads(rng, n, _bulk_sites(sources, p))
+    source[bulk["rows"]] = np.repeat(bulk["source"], bulk["sizes"])
+    scene["source"] = source
+    place = np.array([s.place for s in sources])[source]
+    scene["landmark"] = np.array([bool(s.subject.viewpoints) for s in sources])[source]
+    anywhere = np.flatnonzero(place == ANYWHERE)
+    scene["lat"][anywhere], scene["lon"][anywhere] = _background_positions(rng, len(anywhere))
     order = np.argsort(source, kind="stable")
     bounds = np.searchsorted(source[order], np.arange(len(sources) + 1))
-    for s, (subject, viewpoint, _) in enumerate(sources):
+    for s, src in enumerate(sources):
         idx = order[bounds[s]:bounds[s + 1]]
         if len(idx):
-            _fill_source(rng, scene, idx, subject, viewpoint)
+            _fill_source(rng, scene, idx, src)
 
     kind, day = scene["kind"], scene["day"]
     month = day.astype("datetime64[M]").astype(int) % 12
@@ -239,85 +263,30 @@ def draw_scenes(rng, n):
          sunset + 0.7 + np.minimum(rng.exponential(1.8, n), 8.0)],
         np.clip(rng.normal(14, 3, n), 9, 22))
     seconds = np.floor(hour * 3600).astype("int64")
-    taken = day.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
+    scene["taken"] = day.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
+    scene["tripod"] = (kind == NIGHT) & (rng.random(n) < 0.5)
+    settle_bulk_uploads(rng, scene, bulk)
     # Nothing is taken after the scrape ended: move such photos a year back.
-    late = taken > places.SCRAPE_END
-    taken[late] -= np.timedelta64(365, "D")
-    scene["taken"] = taken
+    taken = scene["taken"]
+    taken[taken > places.LAST_TAKEN] -= np.timedelta64(365, "D")
     scene["district"] = _nearest_district(scene["lat"], scene["lon"])
     scene["year"] = taken.astype("datetime64[Y]").astype(int) + 1970
-    scene["tripod"] = (kind == NIGHT) & (rng.random(n) < 0.5)
     return scene
 
 
-def draw_tags(rng, scene, taken):
-    """Flickr-style normalised tags: subject, co-tags, kind, noise, a little unicode."""
-    n = len(taken)
-    tags = scene["subj_tags"].copy()
-    present = scene["has"]
-    for tag, p in places.COTAGS:
-        _emit(tags, present, tag, rng.random(n) < p)
-    for kind, tag_list in places.KIND_TAGS.items():
-        for tag, p in tag_list:
-            _emit(tags, present, tag, (scene["kind"] == kind) & (rng.random(n) < p))
-    for mask, tag_list in ((scene["cherry"], places.CHERRY_TAGS), (scene["winter"], places.WINTER_TAGS),
-                           (scene["tripod"], places.LONG_EXPOSURE_TAGS)):
-        for tag, p in tag_list:
-            _emit(tags, present, tag, mask & (rng.random(n) < p))
-    # Landmark photos name their place already; background ones sometimes name the district.
-    district = np.array([d[0] + " " for d in places.DISTRICTS], dtype=object)[scene["district"]]
-    on = np.flatnonzero(~scene["landmark"] & (rng.random(n) < 0.25))
-    tags[on] = tags[on] + district[on]
-    # Distinct noise tags: an arithmetic walk with a step coprime to the vocabulary size.
-    vocab = np.array([t + " " for t in places.NOISE_TAGS], dtype=object)
-    v = len(vocab)
-    steps = np.array([s for s in range(1, v) if np.gcd(s, v) == 1])
-    count = rng.choice(7, size=n, p=[.25, .2, .15, .12, .1, .1, .08])
-    start = rng.integers(0, v, n)
-    step = steps[rng.integers(0, len(steps), n)]
-    for j in range(6):
-        on = np.flatnonzero(count > j)
-        tags[on] = tags[on] + vocab[(start[on] + j * step[on]) % v]
-    odd = np.flatnonzero(rng.random(n) < 0.03)
-    tags[odd] = tags[odd] + np.array(places.NON_ASCII_TAGS, dtype=object)[
-        rng.integers(0, len(places.NON_ASCII_TAGS), len(odd))] + " "
-    on = np.flatnonzero(rng.random(n) < 0.06)
-    tags[on] = tags[on] + scene["year"][on].astype(str).astype(object) + " "
-    # Every tag was added with a trailing space; the noise, unicode, district and
-    # year vocabularies are disjoint from the rest, so no tag repeats.
-    return np.array([t[:-1] for t in tags], dtype=object)
+def _bulk_sites(sources, p):
+    """Candidate sources of bulk uploads, with their probabilities, per kind of site.
 
-
-def draw_titles(rng, scene, taken):
-    """User-written titles: subject names, camera file names, empty, generic and tricky ones."""
-    n = len(taken)
-    titles = scene["subj_title"].copy()
-    u = rng.random(n)
-    cut = np.where(scene["landmark"], 0.6, 0.2)
-    filename = (u >= cut) & (u < cut + 0.18)
-    empty = (u >= cut + 0.18) & (u < cut + 0.24)
-    tricky = (u >= cut + 0.24) & (u < cut + 0.28)
-    generic = u >= cut + 0.28
-
-    idx = np.flatnonzero(filename)
-    if len(idx):
-        prefix = np.array(places.FILENAME_PREFIXES, dtype=object)[
-            rng.integers(0, len(places.FILENAME_PREFIXES), len(idx))]
-        number = np.char.zfill(rng.integers(0, 10000, len(idx)).astype(str), 4).astype(object)
-        # Phones name files after the moment they were taken.
-        stamp = np.char.replace(np.char.replace(np.char.replace(
-            np.datetime_as_string(taken[idx], unit="s"), "-", ""), ":", ""), "T", "_").astype(object)
-        titles[idx] = np.where(prefix == "IMG_20", "IMG_" + stamp, prefix + number)
-    titles[empty] = ""
-    idx = np.flatnonzero(generic)
-    titles[idx] = np.array(places.GENERIC_TITLES, dtype=object)[
-        rng.integers(0, len(places.GENERIC_TITLES), len(idx))]
-    idx = np.flatnonzero(tricky)
-    wrap = rng.integers(0, 6, len(idx))
-    name = scene["subj_name"][idx]
-    fixed = np.array(places.TRICKY_TITLES, dtype=object)[rng.integers(0, len(places.TRICKY_TITLES), len(idx))]
-    titles[idx] = np.choose(wrap, ["<b>" + name + "</b>", '"' + name + '"', name + " 🌆",
-                                   "🇨🇦 " + name + " 🇨🇦", name + " <3", fixed])
-    # A few titles try to inject markup into any page that shows them unescaped.
-    titles[rng.choice(n, size=max(1, n // 2000), replace=False)] = places.SCRIPT_TITLE
-    return titles
+    Landmark viewpoints (far ones excepted: their few photos are by many
+    people), landmarks' tags anywhere, background themes.
+    """
+    landmark_p = {}
+    for s, q in zip(sources, p):
+        if s.place == VIEWPOINT:
+            landmark_p[s.subject.key] = landmark_p.get(s.subject.key, 0.0) + q
+    sites = ([i for i, s in enumerate(sources) if s.place == VIEWPOINT and not s.viewpoint.trail],
+             [i for i, s in enumerate(sources) if s.place == ANYWHERE and s.subject.viewpoints],
+             [i for i, s in enumerate(sources) if s.place == ANYWHERE and not s.subject.viewpoints])
+    weights = (p[sites[0]], np.array([landmark_p[sources[i].subject.key] for i in sites[1]]),
+               p[sites[2]])
+    return [(np.array(i), w) for i, w in zip(sites, weights)]
