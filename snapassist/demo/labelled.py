@@ -90,10 +90,16 @@ def load_viewpoints(path):
     return subjects, frame
 
 
-def assign(photos, viewpoints, phrase):
-    """Each photo's nearest viewpoint labelled with ``phrase`` within the radius, else -1."""
-    key = normalize_text(phrase)
-    labelled = np.flatnonzero([key in s for s in viewpoints["subjects"]])
+def assign(photos, viewpoints, phrase=None):
+    """Each photo's nearest viewpoint within ``TAKEN_FROM_M``, else -1.
+
+    Only the viewpoints labelled with ``phrase`` when it is given; any
+    labelled viewpoint when ``None`` (as the demo's truth, where a search's
+    true viewpoints are those its photos were taken from, whatever their
+    subject).
+    """
+    key = None if phrase is None else normalize_text(phrase)
+    labelled = np.flatnonzero([key is None or key in s for s in viewpoints["subjects"]])
     source = np.full(len(photos), -1, dtype=np.int64)
     if not len(labelled) or not len(photos):
         return source
@@ -134,7 +140,8 @@ def true_and_rare(photos, source):
     return source, rare
 
 
-def evaluate_city(folder, labels, find=None, columns=None):
+def evaluate_city(folder, labels, find=None, columns=None, by_subject=False,
+                  radius_m=quality.RADIUS_M):
     """Score every labelled subject's search on the tables in ``folder``.
 
     Parameters
@@ -147,6 +154,13 @@ def evaluate_city(folder, labels, find=None, columns=None):
         ``find(photos, views_threshold, query=phrase)`` returning an object
         with ``hotspots`` (default :func:`snapassist.hotspots.find_hotspots`);
         a peer tool's clusters can stand in.
+    by_subject : bool
+        Give photos only to the viewpoints labelled with the search's
+        subject (stricter: a spot at a labelled place of another subject is
+        then no real spot). By default, as on the demo, any labelled place
+        the search's photos were taken from is a true viewpoint of it.
+    radius_m : float
+        How near a spot's centre must be to find a viewpoint.
 
     Returns
     -------
@@ -163,12 +177,14 @@ def evaluate_city(folder, labels, find=None, columns=None):
     rows = []
     for phrase in subjects:
         photos = db.get_search_results(phrase, columns=columns)
-        source, rare = true_and_rare(photos, assign(photos, viewpoints, phrase))
+        source, rare = true_and_rare(photos, assign(photos, viewpoints,
+                                                    phrase if by_subject else None))
         try:
             spots = find(photos, db.views_percentile, query=phrase).hotspots
         except NotEnoughPhotosError:
             spots = []
-        row = quality.score_search(phrase, phrase, photos, source, spots, viewpoints, rare)
+        row = quality.score_search(phrase, phrase, photos, source, spots, viewpoints, rare,
+                                   radius_m)
         row["rare_names"] = [viewpoints["name"].iloc[vp] for vp in sorted(rare)]
         rows.append(row)
     return rows, quality.pool(rows)

@@ -138,7 +138,7 @@ def evaluate(folder, subjects=None, find=None):
     return rows, pool(rows)
 
 
-def score_search(key, phrase, photos, source, spots, viewpoints, rare=()):
+def score_search(key, phrase, photos, source, spots, viewpoints, rare=(), radius_m=RADIUS_M):
     """One search's spots against its true viewpoints.
 
     Parameters
@@ -157,6 +157,8 @@ def score_search(key, phrase, photos, source, spots, viewpoints, rare=()):
     rare : set of int
         Rows of ``viewpoints`` that are the subject's rare admired viewpoints;
         only those that are true viewpoints of the search count.
+    radius_m : float
+        How near a spot's centre must be to find a viewpoint (``RADIUS_M``).
     """
     vp_ids, counts = np.unique(source[source >= 0], return_counts=True)
     true = vp_ids[counts >= MIN_TRUE_PHOTOS]
@@ -168,10 +170,10 @@ def score_search(key, phrase, photos, source, spots, viewpoints, rare=()):
     # dist[i, j]: true viewpoint i to spot j, metres.
     dist = haversine_m(vlat[:, None], vlon[:, None], slat[None, :], slon[None, :]) \
         if len(spots) else np.empty((len(true), 0))
-    near = dist <= RADIUS_M
+    near = dist <= radius_m
     found = near.any(axis=1)
     real = near.any(axis=0)
-    owners = np.argmin(dist, axis=0) if len(true) else np.zeros(0, dtype=int)
+    owners = np.argmin(dist, axis=0) if len(true) else np.zeros(len(spots), dtype=int)
     given = set(owners[real].tolist())
 
     row_of_id = {pid: i for i, pid in enumerate(photos["id"].astype(str))}
@@ -197,6 +199,9 @@ def score_search(key, phrase, photos, source, spots, viewpoints, rare=()):
         "completeness": complete, "purity": purity,
         "spreads": [float(s.spread_m) for s in spots],
         "n_rare": int(n_rare), "n_rare_top": int(n_rare_top),
+        # Only TOP spots can rank in the top TOP: a subject with more rare
+        # viewpoints cannot place them all.
+        "n_rare_possible": int(min(n_rare, TOP)),
     }
 
 
@@ -228,8 +233,8 @@ def pool(rows):
     """Every subject's counts added up, lists joined: the totals' raw form."""
     out = {"subject": "TOTAL", "phrase": "", "completeness": [], "purity": [], "spreads": []}
     for key in ("n_photos", "n_true", "n_found", "n_spots", "n_real", "n_given",
-                "n_rare", "n_rare_top"):
-        out[key] = sum(r[key] for r in rows)
+                "n_rare", "n_rare_top", "n_rare_possible"):
+        out[key] = sum(r.get(key, 0) for r in rows)
     for r in rows:
         out["completeness"] += r["completeness"]
         out["spreads"] += r["spreads"]
