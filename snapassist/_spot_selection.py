@@ -215,7 +215,7 @@ def choose_spots(lat, lon, owner, reachability, ordering, clusters, max_spread_m
     tree = _Tree(clusters, max(2, int(min_size)), level_step)
 
     def select_all(nodes, depth):
-        """The spots within ``nodes``: ``[(start, members, spread, lat, lon)]``."""
+        """The spots within ``nodes``: ``[(start, end, members, spread, lat, lon)]``."""
         out = []
         todo = list(nodes)
         while todo:
@@ -234,8 +234,13 @@ def choose_spots(lat, lon, owner, reachability, ordering, clusters, max_spread_m
                 elif depth >= _MAX_DEPTH:
                     todo.extend(tree.node(k) for k in kids)
                 else:
-                    out.extend(select_all([tree.node(k) for k in kids], depth + 1)
-                               or select_all(tree.levels(plot, start, end), depth + 1))
+                    found = select_all([tree.node(k) for k in kids], depth + 1)
+                    out.extend(found)
+                    # Where no spot was found, the levels below may still
+                    # hold one: a place whose edge xi drew too wide.
+                    for a, b in _uncovered(start, end, found, tree.min_size):
+                        out.extend(select_all([(a, b, [])], depth + 1)
+                                   or select_all(tree.levels(plot, a, b), depth + 1))
                 continue
             if (min(plot[s], plot[e + 1]) < min_contrast * core
                     or len(np.unique(owner[members])) < min_owners):
@@ -246,13 +251,13 @@ def choose_spots(lat, lon, owner, reachability, ordering, clusters, max_spread_m
             if inner:
                 out.extend(inner)
             else:
-                out.append((s, members, spread,
+                out.append((s, e, members, spread,
                             float(np.median(lat[members])), float(np.median(lon[members]))))
         return out
 
     chosen = select_all(tree.roots, 0)
     chosen.sort(key=lambda item: item[0])
-    return [(members, spread) for _, members, spread, _, _ in chosen]
+    return [(members, spread) for _, _, members, spread, _, _ in chosen]
 
 
 #: Deepest nesting of places searched within a place; deeper, a place stays whole.
@@ -277,6 +282,18 @@ def _places_within(select_all, tree, plot, kids, start, end, depth, min_separati
     return []
 
 
+def _uncovered(start, end, spots, min_size):
+    """The runs of ``[start, end]`` outside every spot's ``[s, e]``, of ``min_size`` or more."""
+    out, at = [], start
+    for s, e, *_ in sorted(spots, key=lambda spot: spot[0]):
+        if s - at >= min_size:
+            out.append((at, s - 1))
+        at = max(at, e + 1)
+    if end + 1 - at >= min_size:
+        out.append((at, end))
+    return out
+
+
 def _separated(spots, min_distance_m):
     """Whether two of ``spots`` (``(..., lat, lon)``) lie at least ``min_distance_m`` apart."""
     if len(spots) < 2:
@@ -287,7 +304,19 @@ def _separated(spots, min_distance_m):
     return bool(dist.max() >= min_distance_m)
 
 
-def explain_no_spot(lat, lon, owner, core_distances, radius_m, min_owners, one_share,
+def densest_photo(lat, lon, k):
+    """The photo whose ``k``-th nearest other photo is nearest: where photos are densest."""
+    from sklearn.neighbors import BallTree
+
+    k = min(int(k), len(lat) - 1)
+    if k < 1:
+        return 0
+    points = np.radians(np.column_stack([lat, lon]))
+    dist, _ = BallTree(points, metric="haversine").query(points, k=k + 1)
+    return int(np.argmin(dist[:, -1]))
+
+
+def explain_no_spot(lat, lon, owner, densest, radius_m, min_owners, one_share,
                     min_photos, n_dropped_for_views=0):
     """Why a search with photos has no spot, and where its photos are densest.
 
@@ -297,8 +326,8 @@ def explain_no_spot(lat, lon, owner, core_distances, radius_m, min_owners, one_s
         The search's photo positions (degrees).
     owner : ndarray
         Photographer codes.
-    core_distances : ndarray
-        OPTICS' core distances (any unit): the densest photo has the smallest.
+    densest : int
+        The densest photo (the smallest core distance).
     radius_m : float
         The densest place is the photos within this of the densest photo.
     min_owners : int
@@ -319,9 +348,7 @@ def explain_no_spot(lat, lon, owner, core_distances, radius_m, min_owners, one_s
         ``{"latitude", "longitude", "radius_m", "n_photos", "n_owners",
         "top_owner_share"}`` of the densest place (not a spot).
     """
-    core = np.asarray(core_distances, dtype=np.float64)
-    seed = int(np.argmin(np.where(np.isfinite(core), core, np.inf)))
-    near = haversine_m(lat[seed], lon[seed], lat, lon) <= radius_m
+    near = haversine_m(lat[densest], lon[densest], lat, lon) <= radius_m
     owners, counts = np.unique(owner[near], return_counts=True)
     n_near, n = int(near.sum()), len(lat)
     top_share = float(counts.max() / n_near)

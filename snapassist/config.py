@@ -71,6 +71,9 @@ SPOT_TAIL_FACTOR = 10.0
 SPOT_MIN_CONTRAST = 1.3
 #: Fewest distinct photographers of a spot: one person's series is no spot.
 MIN_SPOT_OWNERS = 3
+#: One photographer's photos within a cell of this size are one visit: the
+#: places are clustered by visits, so a burst of shots is not a crowd.
+SPOT_VISIT_M = 20.0
 #: Below xi's smallest clusters, places are looked for at reachability levels
 #: this far apart (each this many times shorter than the one before).
 SPOT_LEVEL_STEP = 1.25

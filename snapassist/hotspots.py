@@ -21,7 +21,7 @@ import pandas as pd
 from . import config
 from ._spot_facts import (SpotColumns, add_sun, admired_score, direction_facts, sort_result,
                           spot_facts)
-from ._spot_selection import choose_spots, explain_no_spot
+from ._spot_selection import choose_spots, densest_photo, explain_no_spot
 from .clustering import OPTICS
 from .errors import NotEnoughPhotosError
 from .geo import EARTH_RADIUS_M, haversine_m
@@ -153,28 +153,45 @@ def find_hotspots(photos, views_threshold, query=""):
 
     lat = photos["latitude"].to_numpy(dtype=np.float64)
     lon = photos["longitude"].to_numpy(dtype=np.float64)
-    min_samples = max(config.MIN_SAMPLES_FLOOR,
-                      min(config.MIN_SAMPLES_CAP, math.ceil(config.MIN_SAMPLES_FRACTION * n)))
-    # max_eps = pi (half the globe, farther than any two photos) is the same
-    # as no limit, except that it dodges a scikit-learn quirk our OPTICS
-    # reproduces: with an infinite radius and min_samples >= n/2, the
-    # brute-force haversine search finds no neighbours, so searches of 15-29
-    # photos could never form a cluster.
-    optics = OPTICS(min_samples=min_samples, max_eps=math.pi, metric="haversine",
-                    cluster_method="xi", xi=config.OPTICS_XI,
-                    min_cluster_size=config.MIN_SPOT_PHOTOS)
-    optics.fit(np.radians(np.column_stack([lat, lon])))
-
     owner = pd.factorize(photos["owner"])[0]
+    # Density of photographers, not of photos: each photographer counts once
+    # per few metres, so one person's burst of 150 photos at one spot weighs
+    # as one visit, not as a crowd (P-DBSCAN's idea). Spots are chosen among
+    # these visits and then hold every photo of them.
+    visit, first = _visits(lat, lon, owner, config.SPOT_VISIT_M)
+    vlat, vlon, vowner = lat[first], lon[first], owner[first]
+    n_visits = len(first)
+    min_samples = max(config.MIN_SAMPLES_FLOOR,
+                      min(config.MIN_SAMPLES_CAP, math.ceil(config.MIN_SAMPLES_FRACTION * n_visits)))
     candidates, n_dropped = [], 0
-    for members, spread in choose_spots(
-            lat, lon, owner, optics.reachability_, optics.ordering_,
+    if n_visits >= min_samples:
+        # max_eps = pi (half the globe, farther than any two photos) is the
+        # same as no limit, except that it dodges a scikit-learn quirk our
+        # OPTICS reproduces: with an infinite radius and min_samples >= n/2,
+        # the brute-force haversine search finds no neighbours, so searches
+        # of 15-29 photos could never form a cluster.
+        optics = OPTICS(min_samples=min_samples, max_eps=math.pi, metric="haversine",
+                        cluster_method="xi", xi=config.OPTICS_XI,
+                        min_cluster_size=config.MIN_SPOT_PHOTOS)
+        optics.fit(np.radians(np.column_stack([vlat, vlon])))
+        order = np.asarray(optics.ordering_)
+        reach = np.asarray(optics.reachability_, dtype=np.float64)[order] * EARTH_RADIUS_M
+        chosen = choose_spots(
+            vlat, vlon, vowner, optics.reachability_, optics.ordering_,
             optics.cluster_hierarchy_, config.MAX_SPOT_SPREAD_M, config.MIN_SPOT_OWNERS,
             config.TRIM_PERCENTILE, config.SPOT_TAIL_FACTOR, config.SPOT_MIN_CONTRAST,
             min_size=config.MIN_SPOT_PHOTOS or min_samples, level_step=config.SPOT_LEVEL_STEP,
-            min_separation_m=config.MIN_SPOT_SEPARATION_M):
-        kept, spread = trim_cluster(lat[members], lon[members])
-        members = members[kept]
+            min_separation_m=config.MIN_SPOT_SEPARATION_M)
+    else:
+        # Too few visits to cluster: one or two photographers' series.
+        order = np.arange(0)
+        reach = np.zeros(0)
+        chosen = []
+    for visits, _ in chosen:
+        # Strays are judged by visits too: a burst at the middle of a place
+        # must not make the rest of its photographers look far away.
+        kept, spread = trim_cluster(vlat[visits], vlon[visits])
+        members = np.flatnonzero(np.isin(visit, visits[kept]))
         if views[members].max() < views_threshold:
             n_dropped += 1
             continue
@@ -193,18 +210,42 @@ def find_hotspots(photos, views_threshold, query=""):
         for name, value in facts.items():
             setattr(hotspot, name, value)
 
-    order = np.asarray(optics.ordering_)
-    reach = np.asarray(optics.reachability_, dtype=np.float64)[order] * EARTH_RADIUS_M
     return HotspotResult(
         query=query, n_photos=n, hotspots=hotspots, latitudes=lat, longitudes=lon,
-        photo_rank=photo_rank, reachability=reach, reachability_rank=photo_rank[order],
+        photo_rank=photo_rank, reachability=reach, reachability_rank=photo_rank[first[order]],
         min_samples=min_samples, views_threshold=float(views_threshold),
         search_median_views=float(np.median(views)),
         no_spot=None if hotspots else explain_no_spot(
-            lat, lon, owner, optics.core_distances_, config.MAX_SPOT_SPREAD_M,
+            lat, lon, owner, densest_photo(lat, lon, min_samples), config.MAX_SPOT_SPREAD_M,
             config.MIN_SPOT_OWNERS, config.ONE_PHOTOGRAPHER_SHARE,
             config.MIN_SPOT_PHOTOS or min_samples, n_dropped),
     )
+
+
+def _visits(lat, lon, owner, size_m):
+    """Each photo's visit, and each visit's first photo.
+
+    A visit is one photographer's photos within one cell of a grid of
+    ``size_m`` (about a few metres): a burst of shots from one place.
+
+    Returns
+    -------
+    visit : ndarray of int
+        Per photo, its visit (0..n_visits - 1, in order of first photo).
+    first : ndarray of int
+        Per visit, its first photo (sorted).
+    """
+    if len(lat) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    step_lat = size_m / (EARTH_RADIUS_M * math.pi / 180)
+    step_lon = step_lat / max(math.cos(math.radians(float(np.median(lat)))), 1e-6)
+    keys = np.column_stack([owner, np.floor(lat / step_lat), np.floor(lon / step_lon)])
+    _, first, visit = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    # Number the visits by their first photo, so the order follows the table's.
+    order = np.argsort(first, kind="stable")
+    renumber = np.empty_like(order)
+    renumber[order] = np.arange(len(order))
+    return renumber[visit.ravel()], first[order]
 
 
 def _check_enough(query, n, views, views_threshold):

@@ -73,7 +73,9 @@ class FakeOptics:
     def fit(self, X):
         FakeOptics.seen["X"] = X
         n = len(X)
-        self.labels_ = np.asarray(FakeOptics.labels)
+        # OPTICS sees visits (one photographer's photos within a few metres),
+        # each at its first photo's position: its label is that photo's.
+        self.labels_ = np.array([FakeOptics.labels[tuple(x)] for x in X])
         self.ordering_ = np.arange(n)[::-1]
         # Close within a label, far between labels and for noise: clear places.
         in_order = self.labels_[self.ordering_]
@@ -99,7 +101,8 @@ def fake_optics(monkeypatch):
 
 def search(frame, fake=None):
     if fake is not None:
-        fake.labels = frame["label"].to_numpy()
+        positions = np.radians(frame[["latitude", "longitude"]].to_numpy(dtype=np.float64))
+        fake.labels = {tuple(x): label for x, label in zip(positions, frame["label"])}
     return find_hotspots(frame.drop(columns="label"), THRESHOLD, query="cn tower")
 
 
@@ -213,9 +216,15 @@ def test_statistics_score_and_rank(fake_optics):
         assert [p["id"] for p in spot.best_photos] == exp["best"]
     assert result.n_photos == len(frame)
     assert (result.photo_rank[-15:] == -1).all()
-    # The plot data follow OPTICS' ordering, in metres.
-    order = np.arange(len(frame))[::-1]
-    assert_array_equal(result.reachability_rank, result.photo_rank[order])
+    # The plot follows OPTICS' ordering of the visits (a photographer's
+    # photos within a few metres are one), in metres.
+    seen = fake_optics.seen["X"]
+    assert len(seen) < len(frame)            # three owners share group a's 60 m
+    order = fake_optics.last.ordering_
+    position = np.radians(frame[["latitude", "longitude"]].to_numpy(dtype=np.float64))
+    row_at = {tuple(x): i for i, x in reversed(list(enumerate(position)))}
+    assert_array_equal(result.reachability_rank,
+                       result.photo_rank[[row_at[tuple(x)] for x in seen[order]]])
     reach = fake_optics.last.reachability_
     assert_allclose(result.reachability, reach[order] * EARTH_RADIUS_M)
 

@@ -116,8 +116,10 @@ def test_a_day_without_a_time_keeps_its_month_and_leaves_the_hour_unknown(tmp_pa
 
 
 def _dated_lbsn_rows(place, dates, lat, lng):
+    # 20 photographers, so that the place is a spot: spots are made of visits
+    # (a photographer's photos within a few metres count once).
     return [lbsn_row(f"{place}{i}", lat=lat + 2e-5 * (i % 7), lng=lng + 2e-5 * (i % 5),
-                     user=f"{place}-u{i % 9}", date=date, tags=f"Frauenkirche;{place}",
+                     user=f"{place}-u{i % 20}", date=date, tags=f"Frauenkirche;{place}",
                      views=str(100 + i)) for i, date in enumerate(dates)]
 
 

@@ -278,3 +278,50 @@ def test_places_without_an_admired_photo_say_so():
 def test_a_search_with_spots_has_no_explanation():
     frame = photos([("place", 60, 0, 0, 30, 20), ("noise", 60, 0, 0, 8000, 60)], seed=7)
     assert find_hotspots(frame.drop(columns="group"), THRESHOLD).no_spot is None
+
+
+def test_a_place_xi_left_uncovered_beside_its_child_is_found():
+    rng = np.random.default_rng(14)
+    # Place A (ordering 0-59) has its own xi cluster; place B (60-119), 600 m
+    # away, has none, and together they are too wide for one place.
+    lat_a, lon_a = disc(rng, 60, 0, 0, 40)
+    lat_b, lon_b = disc(rng, 60, 600, 0, 40)
+    lat, lon = np.concatenate([lat_a, lat_b]), np.concatenate([lon_a, lon_b])
+    reach = np.full(120, 3.0)
+    reach[0], reach[60] = np.inf, 600.0
+    chosen = choose_spots(lat, lon, np.arange(120) % 12, reach / EARTH_RADIUS_M,
+                          np.arange(120), np.array([[0, 119], [0, 59]]), **RULE, min_size=15)
+    assert [m.tolist() for m, _ in chosen] == [list(range(60)), list(range(60, 120))]
+
+
+# --- visits: the density of photographers, not of photos --------------------------
+
+def test_visits_group_one_photographers_photos_within_a_few_metres():
+    from snapassist.hotspots import _visits
+
+    # Photos 0, 1 and 3: one owner within a metre; 2: another owner there;
+    # 4: the first owner again, 100 m north.
+    north = np.array([0.0, 0.5, 0.2, 0.8, 100.0])
+    lat, lon = LAT0 + north / M_PER_DEG, np.full(5, LON0 + 0.3 / M_PER_DEG)
+    visit, first = _visits(lat, lon, np.array([7, 7, 3, 7, 7]), 20.0)
+    assert_array_equal(first, [0, 2, 4])
+    assert_array_equal(visit, [0, 0, 1, 0, 2])
+    visit, first = _visits(np.zeros(0), np.zeros(0), np.zeros(0, dtype=int), 20.0)
+    assert len(visit) == len(first) == 0
+
+
+def test_one_photographers_burst_is_no_crowd():
+    # 150 photos by one person within 3 m and two passers-by: no spot there;
+    # a real place of 25 photographers 2 km away is one.
+    frame = photos([("burst", 150, 0, 0, 3, 1), ("passers", 6, 0, 0, 20, 2),
+                    ("place", 50, 2000, 0, 40, 25), ("noise", 60, 0, 0, 8000, 60)], seed=15)
+    found = spots_of(frame)
+    assert found == [ids(frame, "place")]
+
+
+def test_a_burst_at_a_real_place_counts_in_its_spot():
+    # The same burst where 30 photographers stand: one spot, holding it all.
+    frame = photos([("burst", 150, 0, 0, 3, 1), ("place", 60, 0, 0, 40, 30),
+                    ("noise", 60, 0, 0, 8000, 60)], seed=16)
+    spot, = spots_of(frame)
+    assert ids(frame, "burst", "place") <= spot
