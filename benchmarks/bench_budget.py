@@ -1,10 +1,10 @@
 """Benchmark: how many photos a search can cluster within the time budget.
 
 Times the web app's live search path (tag search, copy of the searched
-columns, ``find_hotspots`` with OPTICS) on demo subjects of increasing size,
+columns, ``find_spots`` with OPTICS, through ``search.answer``) on demo subjects of increasing size,
 and prints the photo count where it crosses the budget (1 s by default):
 the value to give ``config.LIVE_MAX_PHOTOS``. Re-run it whenever OPTICS or
-the hotspots get faster.
+the spots get faster.
 
     python benchmarks/bench_budget.py                    # 1,000,000 photos
     python benchmarks/bench_budget.py --tables FOLDER    # tables already built
@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from snapassist import config
-from snapassist.database import SEARCH_FILE, FlickrPhotosDatabase
+from snapassist import config, search
 from snapassist.demo import ensure_demo_tables  # noqa: E402
 from snapassist.errors import NotEnoughPhotosError
-from snapassist.hotspots import USED_COLUMNS, find_hotspots
+from snapassist.schema import used_columns
+from snapassist.search import SEARCH_FILE, FlickrPhotosDatabase
 
 SIZES = (500, 1000, 2000, 4000, 7000, 10000, 14000, 20000, 28000, 37000, 50000, 75000)
 QUICK_SIZES = (500, 1000, 2000, 4000, 7000)
@@ -41,11 +41,9 @@ def pick_subjects(db, sizes):
 
 
 def live_search(db, phrase):
-    """What ``web.views`` does for a search under the budget."""
-    columns = [c for c in USED_COLUMNS if c in db.columns]
-    photos = db.get_search_results(phrase, columns=columns)
+    """The search every caller makes (:func:`snapassist.search.answer`), unbudgeted."""
     try:
-        return find_hotspots(photos, db.views_percentile, query=phrase)
+        return search.answer(db, phrase)
     except NotEnoughPhotosError:
         return None
 
@@ -97,7 +95,7 @@ def main(argv=None):
         live_search(db, tag)                     # warm the pages of the search file
         search = statistics.median(
             time_once(lambda: db.get_search_results(
-                tag, columns=[c for c in USED_COLUMNS if c in db.columns]))
+                tag, columns=used_columns(db.columns)))
             for _ in range(repeat))
         total = statistics.median(time_once(lambda: live_search(db, tag)) for _ in range(repeat))
         points.append((n, total))

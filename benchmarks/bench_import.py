@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from snapassist import config
-from snapassist.database import SEARCH_FILE
+from snapassist.search import SEARCH_FILE
 from snapassist.demo import generate_demo_photos
 
 REPO = Path(__file__).resolve().parents[1]

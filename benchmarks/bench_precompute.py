@@ -31,7 +31,7 @@ os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT),
                                                          os.environ.get("PYTHONPATH")]))
 
 from snapassist import config  # noqa: E402
-from snapassist.database import FlickrPhotosDatabase  # noqa: E402
+from snapassist.search import FlickrPhotosDatabase  # noqa: E402
 from snapassist.precompute import (StoredAnswers, default_min_photos,  # noqa: E402
                                    precompute_folder)
 

@@ -35,11 +35,11 @@ from types import SimpleNamespace
 import numpy as np
 
 from snapassist import config
-from snapassist.database import FlickrPhotosDatabase
+from snapassist.search import FlickrPhotosDatabase
 from snapassist.demo import build_demo_tables
 from snapassist.demo.labelled import evaluate_city
 from snapassist.demo.quality import TARGETS, evaluate, meets, summary
-from snapassist.hotspots import trim_cluster
+from snapassist.spots import trim_cluster
 
 HERE = Path(__file__).resolve().parent
 LABELS = HERE / "quality" / "dresden_viewpoints.json"
@@ -115,7 +115,7 @@ def _rare(totals):
 
 
 def peer_find(clusters):
-    """A stand-in for ``find_hotspots`` that answers with a peer tool's clusters."""
+    """A stand-in for ``find_spots`` that answers with a peer tool's clusters."""
     def find(photos, views_threshold, query=""):
         row_of = {pid: i for i, pid in enumerate(photos["id"].astype(str))}
         lat = photos["latitude"].to_numpy(dtype=np.float64)
@@ -129,7 +129,7 @@ def peer_find(clusters):
                 rank=int(cluster["rank"]), latitude=float(cluster["latitude"]),
                 longitude=float(cluster["longitude"]), spread_m=spread,
                 photo_ids=[photos["id"].iloc[i] for i in rows]))
-        return SimpleNamespace(hotspots=spots)
+        return SimpleNamespace(spots=spots)
     return find
 
 

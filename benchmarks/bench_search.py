@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from snapassist import config
-from snapassist.database import FlickrPhotosDatabase, parse_query
+from snapassist.search import FlickrPhotosDatabase, parse_query
 from snapassist.demo import ensure_demo_tables  # noqa: E402
-from snapassist.hotspots import USED_COLUMNS
+from snapassist.schema import used_columns
 from _timing import run_times  # noqa: E402
 
 QUERIES = ["graffiti", "cn tower"]
@@ -103,7 +103,7 @@ def main(argv=None):
     # The 2018 code split the tag strings once; give it that for free. (This
     # reads the whole table: "all cols" below needs it too.)
     tag_lists = db.photos["tags"].str.split()
-    web_columns = [c for c in USED_COLUMNS if c in db.columns]
+    web_columns = used_columns(db.columns)
     print(f"\n{'query':<12}{'photos':>9}{'lookup ms':>11}{'web cols ms':>13}"
           f"{'all cols ms':>13}{'2018 ms':>10}{'lookup x':>10}{'all cols x':>12}")
     for phrase in QUERIES:

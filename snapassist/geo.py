@@ -1,13 +1,17 @@
-"""Geometry on the Earth: the one great-circle distance, bearing and radius, and areas.
+"""Geometry on the Earth and the sun over it: distance, bearing, areas, light.
 
 Everything takes degrees (WGS84 latitude and longitude) and works on numpy
 arrays or plain numbers alike. The sphere is the IUGG mean Earth radius, the
-radius our OPTICS distances are scaled by too.
+radius our OPTICS distances are scaled by too. The sun's elevation (and the
+light it gives a photo) is computed here in numpy; its times of day on a
+date (sunrise, golden and blue hours) come from ``astral``.
 """
+import datetime as dt
 import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from . import config
 from .errors import ValidationError
@@ -221,3 +225,121 @@ def light_of(elevation_deg):
     names = np.asarray(LIGHTS, dtype=object)[np.searchsorted(LIGHT_BOUNDS_DEG, np.nan_to_num(e),
                                                              side="right")]
     return np.where(np.isnan(e), "", names).astype(object)
+
+
+def sun_times(lat, lon, date, tz):
+    """The sun at a spot on a date, as local ``"HH:MM"`` times.
+
+    Returns
+    -------
+    dict
+        ``sunrise``, ``sunset``, ``golden_morning``/``golden_evening`` and
+        ``blue_morning``/``blue_evening`` as ``[start, end]``, and
+        ``sunset_azimuth_deg``; a value is ``None`` when the sun does not
+        reach that height that day (polar summer or winter).
+    """
+    from astral import Observer, SunDirection
+    from astral.sun import azimuth, blue_hour, golden_hour, sunrise, sunset
+
+    observer = Observer(latitude=float(lat), longitude=float(lon))
+
+    def attempt(compute):
+        try:
+            return compute()
+        except ValueError:  # astral: the sun never reaches that elevation that day
+            return None
+
+    def hhmm(moment):
+        return None if moment is None else moment.strftime("%H:%M")
+
+    def span(compute):
+        pair = attempt(compute)
+        return None if pair is None else [hhmm(pair[0]), hhmm(pair[1])]
+
+    rise = attempt(lambda: sunrise(observer, date, tzinfo=tz))
+    set_ = attempt(lambda: sunset(observer, date, tzinfo=tz))
+    return {
+        "date": date.isoformat(),
+        "sunrise": hhmm(rise), "sunset": hhmm(set_),
+        "golden_morning": span(lambda: golden_hour(observer, date, SunDirection.RISING, tz)),
+        "golden_evening": span(lambda: golden_hour(observer, date, SunDirection.SETTING, tz)),
+        "blue_morning": span(lambda: blue_hour(observer, date, SunDirection.RISING, tz)),
+        "blue_evening": span(lambda: blue_hour(observer, date, SunDirection.SETTING, tz)),
+        "sunset_azimuth_deg": None if set_ is None else float(azimuth(observer, set_)),
+    }
+
+
+def sun_behind(bearing_to_anchor_deg, sun_azimuth_deg):
+    """Whether the sun is at the photographer's back when facing the anchor.
+
+    The sun is behind when it stands within 60 degrees of the opposite of the
+    direction faced.
+    """
+    if bearing_to_anchor_deg is None or sun_azimuth_deg is None:
+        return None
+    back = (float(bearing_to_anchor_deg) + 180.0) % 360.0
+    gap = abs((float(sun_azimuth_deg) - back + 180.0) % 360.0 - 180.0)
+    return bool(gap <= 60.0)
+
+
+def today_in(tz):
+    """Today's date in time zone ``tz`` (a ``zoneinfo.ZoneInfo``)."""
+    return dt.datetime.now(tz).date()
+
+
+def photo_light(latitude, longitude, datetaken, granularity=None, unknown=None,
+                timezone=None):
+    """The sun's elevation and the light of each photo, from where and when it was taken.
+
+    Parameters
+    ----------
+    latitude, longitude : array_like
+        Degrees.
+    datetaken : array_like of datetime64
+        The photographer's local time (Flickr's ``datetaken``).
+    granularity, unknown : array_like of int, optional
+        Flickr's ``datetakengranularity`` (0 exact; anything else leaves the
+        light unknown) and ``datetakenunknown`` (1: the date is really the
+        upload time, so unknown).
+    timezone : str, optional
+        The city's IANA time zone (default ``config.DEFAULT_TIMEZONE``).
+
+    Returns
+    -------
+    elevation : numpy.ndarray of float
+        Degrees above the horizon, NaN where unknown: an inexact date, or a
+        local time that does not exist (the hour skipped when clocks go
+        forward) or is ambiguous (the hour repeated when they go back).
+    light : numpy.ndarray of str (object)
+        :func:`light_of` of it: one of :data:`LIGHTS`, ``""`` where unknown.
+    """
+    local = pd.Series(pd.to_datetime(np.asarray(datetaken, dtype="datetime64[ns]")))
+    exact = local.notna().to_numpy().copy()
+    if granularity is not None:
+        exact &= np.asarray(granularity) == 0
+    if unknown is not None:
+        exact &= np.asarray(unknown) != 1
+    utc = (local.where(exact).dt.tz_localize(timezone or config.DEFAULT_TIMEZONE,
+                                              ambiguous="NaT", nonexistent="NaT")
+           .dt.tz_convert("UTC").dt.tz_localize(None))
+    elevation = sun_elevation_deg(latitude, longitude,
+                                      utc.to_numpy(dtype="datetime64[ns]"))
+    return elevation, light_of(elevation)
+
+
+#: Codes of the lights in compact columns: the index in :data:`LIGHTS`, -1 unknown.
+UNKNOWN_LIGHT_CODE = -1
+
+
+def light_codes(lights):
+    """``int8`` codes of light names (:data:`LIGHTS` index; -1 for ``""`` or anything else)."""
+    lights = pd.Series(np.asarray(lights, dtype=object))
+    codes = lights.map({name: i for i, name in enumerate(LIGHTS)})
+    return codes.fillna(UNKNOWN_LIGHT_CODE).to_numpy(dtype=np.int8)
+
+
+def light_names(codes):
+    """The inverse of :func:`light_codes` (``""`` for unknown)."""
+    names = np.asarray(LIGHTS + ("",), dtype=object)
+    codes = np.asarray(codes, dtype=np.int64)
+    return names[np.where(codes >= 0, codes, len(LIGHTS))]

@@ -94,6 +94,24 @@ PROCESSED_POPULAR = {**PROCESSED_MASTER, **EXIF}
 
 #: What a processed table must have to be searched; everything else is optional.
 REQUIRED_COLUMNS = ("id", "owner", "views", "tags", "latitude", "longitude")
+#: The camera settings a photo may carry (from the popular table's EXIF).
+EXIF_NUMERIC = ("FocalLength", "FocalLengthIn35mmFormat", "FNumber", "ExposureTime", "ISO")
+EXIF_TEXT = ("Camera", "Lens")
+#: Text columns a photo's summary (as a page or the API shows it) reads.
+SUMMARY_TEXT = ("id", "owner", "ownername", "title", "url_q", "url_s", "url_m", "url_l")
+#: Every column finding a search's spots reads: a search need copy no others.
+USED_COLUMNS = tuple(dict.fromkeys(
+    ("views", "latitude", "longitude", "hour", "month", "datetaken", "light")
+    + SUMMARY_TEXT + EXIF_TEXT + EXIF_NUMERIC))
+
+
+def used_columns(columns):
+    """The columns of ``columns`` (a table's) that finding spots reads, in ``USED_COLUMNS`` order.
+
+    Old tables may lack some optional ones; those are left out.
+    """
+    columns = set(columns)
+    return [name for name in USED_COLUMNS if name in columns]
 
 #: One-line meaning of every column, for documentation and the web app.
 DESCRIPTIONS = {name: doc for name, _, doc in _FLICKR_FIELDS + _DERIVED_FIELDS + _EXIF_FIELDS}

@@ -39,7 +39,7 @@ def demo_folder(tmp_path_factory):
 @pytest.fixture(scope="session")
 def demo_db(demo_folder):
     """A FlickrPhotosDatabase over the session's demo tables."""
-    from snapassist.database import FlickrPhotosDatabase
+    from snapassist.search import FlickrPhotosDatabase
 
     return FlickrPhotosDatabase.from_folder(demo_folder)
 

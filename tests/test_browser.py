@@ -174,7 +174,7 @@ def _offline_router(base, dist):
 def test_results_page_in_chromium(server, demo_db):
     api = create_app({"TESTING": True, "SNAPASSIST_DATABASE": demo_db}).test_client()
     expected = api.get("/api/search?q=cn+tower").get_json()
-    assert expected["clusters"], "the demo data should give 'cn tower' hotspots"
+    assert expected["clusters"], "the demo data should give 'cn tower' spots"
 
     # The demo's photos do not exist on Flickr: the page never asks for them.
     with _chromium_page(server, 1280, 800) as (page, flickr):
@@ -224,7 +224,7 @@ def test_results_page_in_chromium(server, demo_db):
         rank = min(2, n_spots)
         page.click(f'.sa-spot[data-rank="{rank}"] button')
         popup = page.wait_for_selector(".leaflet-popup-content", timeout=10_000)
-        assert f"Cluster #{rank}" in popup.inner_text()
+        assert f"Spot #{rank}" in popup.inner_text()
         # The map flew in close (the popup may pan it a little to fit).
         cluster = expected["clusters"][rank - 1]
         view = page.evaluate(
@@ -314,7 +314,7 @@ def _click_marker(page, cfg, rank):
         "([m, k, r]) => { const map = window[m], marker = window[k][r];"
         " map.closePopup(); map.setView(marker.getLatLng(), map.getZoom(), {animate: false}); }",
         [cfg["map"], cfg["markers"], rank])
-    page.click(f'.leaflet-marker-icon[title="Cluster #{rank}"]')
+    page.click(f'.leaflet-marker-icon[title="Spot #{rank}"]')
 
 
 def _no_wider_than_the_screen(page):
@@ -353,7 +353,7 @@ def test_results_page_on_a_phone(server, demo_db):
     api = create_app({"TESTING": True, "SNAPASSIST_DATABASE": demo_db}).test_client()
     expected = api.get("/api/search?q=cn+tower").get_json()
     n_spots = len(expected["clusters"])
-    assert n_spots >= 2, "the demo data should give 'cn tower' several hotspots"
+    assert n_spots >= 2, "the demo data should give 'cn tower' several spots"
     with _chromium_page(server, 390, 844, phone=True) as (page, _):
         page.goto(server + "/")
         page.fill("input[name=q]", "cn tower")
@@ -384,7 +384,7 @@ def test_results_page_on_a_phone(server, demo_db):
             "() => { const r = document.querySelector('.sa-map').getBoundingClientRect();"
             " return r.top >= -1 && r.bottom <= innerHeight + 1; }", timeout=10_000)
         popup = page.wait_for_selector(".leaflet-popup-content", timeout=10_000)
-        assert f"Cluster #{n_spots}" in popup.inner_text()
+        assert f"Spot #{n_spots}" in popup.inner_text()
         assert _comes_within(page, ".leaflet-popup-content-wrapper", ".sa-map")
         assert "sa-active" in last.get_attribute("class")
         page.wait_for_timeout(500)
@@ -407,7 +407,7 @@ def test_results_page_on_a_phone(server, demo_db):
 def real_server(demo_folder):
     """The demo's photos served as real tables: their images are fetched from Flickr."""
     from snapassist import config
-    from snapassist.database import FlickrPhotosDatabase
+    from snapassist.search import FlickrPhotosDatabase
 
     popular = demo_folder / config.POPULAR_TABLE_PROCESSED
     database = FlickrPhotosDatabase(demo_folder / config.MASTER_TABLE_PROCESSED,

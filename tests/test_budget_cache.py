@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from snapassist import config
-from snapassist.database import FlickrPhotosDatabase
+from snapassist.search import FlickrPhotosDatabase
 from snapassist.geo import EARTH_RADIUS_M
+from snapassist import spots
 from snapassist.web import create_app, views
 from snapassist.web.cache import AnswerCache
 
@@ -127,8 +128,8 @@ class Counting:
 
 
 def test_repeated_search_is_not_recomputed(client, monkeypatch):
-    spy = Counting(views.find_hotspots)
-    monkeypatch.setattr(views, "find_hotspots", spy)
+    spy = Counting(spots.find_spots)
+    monkeypatch.setattr(spots, "find_spots", spy)
     first = client.get("/api/search?q=harbour").get_json()
     again = client.get("/api/search?q=Harbour!").get_json()
     page = client.get("/search?q=HARBOUR").get_data(as_text=True)
@@ -154,16 +155,16 @@ def test_a_repeated_page_is_not_drawn_again(client, monkeypatch):
 
 
 def test_too_broad_answers_are_cached(client, database, monkeypatch):
-    spy = Counting(database.narrower_tags)
-    monkeypatch.setattr(database, "narrower_tags", spy)
+    spy = Counting(database.narrower_tags_at)
+    monkeypatch.setattr(database, "narrower_tags_at", spy)
     assert client.get("/api/search?q=city").status_code == 400
     assert client.get("/search?q=city").status_code == 200
     assert spy.calls == 1
 
 
 def test_a_setting_that_changes_answers_is_part_of_the_key(client, monkeypatch):
-    spy = Counting(views.find_hotspots)
-    monkeypatch.setattr(views, "find_hotspots", spy)
+    spy = Counting(spots.find_spots)
+    monkeypatch.setattr(spots, "find_spots", spy)
     client.get("/api/search?q=harbour")
     monkeypatch.setattr(config, "OPTICS_XI", 0.1)
     client.get("/api/search?q=harbour")

@@ -12,7 +12,7 @@ from dateutil.easter import easter
 
 from snapassist import config, schema
 from snapassist.clustering import OPTICS
-from snapassist.database import SEARCH_FILE, FlickrPhotosDatabase, normalize_text
+from snapassist.search import SEARCH_FILE, FlickrPhotosDatabase, normalize_text
 from snapassist.demo import (build_demo_tables, clean_titles, generate_demo_photos,
                              generate_demo_truth, photographer_figures, places)
 from snapassist.errors import TableError, ValidationError

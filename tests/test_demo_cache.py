@@ -49,7 +49,7 @@ def test_unwritable_cache_dir_is_named(tmp_path):
 
 @pytest.mark.slow
 def test_the_demo_cache_comes_with_its_broad_subjects_precomputed(tmp_path, monkeypatch):
-    from snapassist.database import FlickrPhotosDatabase
+    from snapassist.search import FlickrPhotosDatabase
     from snapassist.precompute import StoredAnswers
 
     # 3,000 photos: with a budget of 1,000, only the broadest tags are stored.

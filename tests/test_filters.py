@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from flask import template_rendered
 
-from snapassist import config, spots
+from snapassist import config, geo
 
 SUBJECT = "cn tower"
 
@@ -141,10 +141,10 @@ def test_the_map_colours_follow_the_new_ranks(app, client):
     name, context = seen[-1]
     assert name == "results.html"
     result = context["result"]
-    owners = [h.n_owners for h in result.hotspots]
+    owners = [h.n_owners for h in result.spots]
     assert owners == sorted(owners, reverse=True)
-    assert set(result.photo_rank[result.photo_rank > 0]) == {h.rank for h in result.hotspots}
-    counts = {h.rank: h.n_photos for h in result.hotspots}
+    assert set(result.photo_rank[result.photo_rank > 0]) == {h.rank for h in result.spots}
+    counts = {h.rank: h.n_photos for h in result.spots}
     for rank, n in counts.items():
         assert int((result.photo_rank == rank).sum()) == n
     assert context["options"] == {"sort": "photographers", "months": [], "light": [],
@@ -204,10 +204,10 @@ def test_the_sun_on_the_date_asked(client, demo_db):
     status, body = api(client, date="2026-06-21")
     assert status == 200 and body["options"]["date"] == "2026-06-21"
     for cluster in body["clusters"]:
-        expected = spots.sun_times(cluster["latitude"], cluster["longitude"],
+        expected = geo.sun_times(cluster["latitude"], cluster["longitude"],
                                    dt.date(2026, 6, 21), zone)
         assert cluster["sun"] == expected
-        assert cluster["sun_behind_at_sunset"] == spots.sun_behind(
+        assert cluster["sun_behind_at_sunset"] == geo.sun_behind(
             cluster["bearing_deg"], expected["sunset_azimuth_deg"])
     # Midsummer in Toronto: the sun sets after eight in the evening.
     assert "20:00" < body["clusters"][0]["sun"]["sunset"] < "21:30"
@@ -215,9 +215,9 @@ def test_the_sun_on_the_date_asked(client, demo_db):
 
 def test_the_sun_defaults_to_today_in_the_city(client, demo_db):
     zone = ZoneInfo(demo_db.timezone)
-    before = spots.today_in(zone)
+    before = geo.today_in(zone)
     body = api(client)[1]
-    after = spots.today_in(zone)
+    after = geo.today_in(zone)
     assert body["options"]["date"] in (before.isoformat(), after.isoformat())
     assert body["clusters"][0]["sun"]["date"] == body["options"]["date"]
 
@@ -236,7 +236,7 @@ def test_every_spot_field_is_in_the_api(client):
                                   "ONE_PHOTOGRAPHER_SHARE", "ADMIRED_PRIOR_PHOTOS"])
 def test_the_spot_settings_key_cached_and_stored_answers(name, monkeypatch, demo_db,
                                                          demo_folder):
-    from snapassist._precompute_files import fingerprint
+    from snapassist.precompute._files import fingerprint
     from snapassist.web.cache import config_key
 
     key, stamp = config_key(), fingerprint(demo_folder, demo_db)

@@ -9,7 +9,7 @@ from snapassist.web.format import (BACKGROUND_COLOUR, PALETTE, direction_line, f
                                    format_distance, format_exposure, format_fnumber,
                                    format_focal, format_hours, format_iso, format_months,
                                    light_line, one_photographer_line, placeholder_image,
-                                   rank_colour, search_anchor, spot_lines, sun_facing_line,
+                                   rank_colour, spot_lines, sun_facing_line,
                                    sun_lines,
                                    when_line)
 
@@ -42,7 +42,7 @@ def test_rank_colours_cycle_and_grey_for_the_rest():
 # --- what a photographer needs at each spot -----------------------------------
 
 def spot(**facts):
-    """A hand-made hotspot with only the given facts (as the page reads them)."""
+    """A hand-made spot with only the given facts (as the page reads them)."""
     return SimpleNamespace(rank=2, **facts)
 
 
@@ -80,14 +80,6 @@ def test_direction_line_places_a_spot_from_the_anchor():
     assert direction_line(anchor, anchor=None) is None
     assert direction_line(spot(anchor_rank=None), anchor=3) is None
     assert direction_line(spot()) is None
-
-
-def test_the_search_anchor_is_what_the_other_spots_name():
-    others = [SimpleNamespace(rank=r, anchor_rank=None if r == 2 else 2) for r in (1, 2, 3)]
-    assert search_anchor(others) == 2
-    assert search_anchor([SimpleNamespace(rank=1, anchor_rank=None)]) is None
-    assert search_anchor([SimpleNamespace(rank=1)]) is None
-    assert search_anchor([]) is None
 
 
 @pytest.mark.parametrize("azimuth, where", [
@@ -176,7 +168,7 @@ def test_spot_lines_in_order_and_only_what_is_known():
     assert spot_lines(spot(when={"kind": "year-round"})) == [("when", "Year-round")]
 
 
-def test_a_hotspot_without_the_new_facts_gets_no_lines():
+def test_a_spot_without_the_new_facts_gets_no_lines():
     # An answer stored before the facts existed has only the older fields.
     old = SimpleNamespace(rank=1, score=1.0, n_photos=20, n_owners=4, mean_views=2.0,
                           median_views=1.0, latitude=43.6, longitude=-79.4, spread_m=50.0,

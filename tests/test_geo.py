@@ -1,6 +1,8 @@
 """The one great-circle distance, bearing and area of the package."""
 import argparse
+import datetime as dt
 import math
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -9,6 +11,8 @@ from numpy.testing import assert_allclose
 from snapassist import geo
 from snapassist.cli.options import add_area_options, area_from_args
 from snapassist.errors import ValidationError
+
+TORONTO = ZoneInfo("America/Toronto")
 
 METRES_PER_DEGREE = math.pi * geo.EARTH_RADIUS_M / 180
 
@@ -164,3 +168,52 @@ def test_light_bounds():
     e = [-30, -6.01, -6, -5, -4, 0, 5.99, 6, 40, np.nan]
     assert geo.light_of(e).tolist() == ["night", "night", "blue", "blue", "golden", "golden",
                                         "golden", "day", "day", ""]
+
+
+# --- the sun's times and each photo's light (moved here with the helpers) ----------
+
+def test_sun_times_in_toronto_in_june():
+    sun = geo.sun_times(43.6426, -79.3871, dt.date(2024, 6, 21), TORONTO)
+    assert "05:30" <= sun["sunrise"] <= "05:45" and "20:55" <= sun["sunset"] <= "21:10"
+    start, end = sun["golden_evening"]
+    assert start < sun["sunset"] < end
+    assert sun["blue_evening"][0] >= sun["sunset"]
+    assert 295 < sun["sunset_azimuth_deg"] < 310      # north-west at midsummer
+
+
+def test_sun_times_where_the_sun_never_sets():
+    sun = geo.sun_times(78.2, 15.6, dt.date(2024, 6, 21), ZoneInfo("Arctic/Longyearbyen"))
+    assert sun["sunrise"] is None and sun["sunset"] is None
+    assert sun["sunset_azimuth_deg"] is None
+
+
+def test_sun_behind_you():
+    # Facing east (towards the anchor) at sunset in the west: the sun is behind.
+    assert geo.sun_behind(90, 295) is True
+    assert geo.sun_behind(270, 295) is False
+    assert geo.sun_behind(None, 295) is None
+
+
+def test_light_codes_round_trip_and_anything_else_is_unknown():
+    names = ["night", "blue", "golden", "day", "", "noon", None]
+    codes = geo.light_codes(names)
+    assert codes.dtype == np.int8
+    assert codes.tolist() == [0, 1, 2, 3, -1, -1, -1]
+    assert geo.light_names(codes).tolist() == ["night", "blue", "golden", "day", "", "", ""]
+
+
+def test_photo_light_reads_local_times_in_the_zone_given():
+    # 21:00 local on midsummer's day: in Toronto, about sunset; read as
+    # Vancouver time it is midnight in Toronto.
+    taken = np.array(["2026-06-21T21:00"], dtype="datetime64[ns]")
+    toronto, light_t = geo.photo_light([43.65], [-79.38], taken, timezone="America/Toronto")
+    vancouver, light_v = geo.photo_light([43.65], [-79.38], taken,
+                                           timezone="America/Vancouver")
+    utc_t = np.array(["2026-06-22T01:00"], dtype="datetime64[ns]")     # EDT = UTC-4
+    utc_v = np.array(["2026-06-22T04:00"], dtype="datetime64[ns]")     # PDT = UTC-7
+    assert toronto[0] == geo.sun_elevation_deg(43.65, -79.38, utc_t)[0]
+    assert vancouver[0] == geo.sun_elevation_deg(43.65, -79.38, utc_v)[0]
+    assert light_t[0] == geo.light_of(toronto)[0] and light_v[0] == geo.light_of(vancouver)[0]
+    # Without granularity or the unknown flag, a date is taken as exact.
+    assert geo.photo_light([43.65], [-79.38], taken, [4], [0])[1][0] == ""
+    assert geo.photo_light([43.65], [-79.38], taken, [0], [1])[1][0] == ""

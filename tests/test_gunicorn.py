@@ -93,7 +93,7 @@ def test_gunicorn_serves_the_app(demo_folder, tmp_path, preload):
         assert answer["clusters"][0]["rank"] == 1
 
         status, body = fetch(base + "/search?q=cn+tower")
-        assert status == 200 and "Cluster #1" in body and 'class="sa-spot"' in body
+        assert status == 200 and "Spot #1" in body and 'class="sa-spot"' in body
 
         status, body = fetch(base + "/search?q=%21%21")
         assert status == 200 and "no letters or digits" in body

@@ -16,9 +16,10 @@ import pandas as pd
 import pytest
 
 from snapassist import cli, config
-from snapassist.database import FlickrPhotosDatabase
+from snapassist.search import FlickrPhotosDatabase
 from snapassist.errors import ValidationError
-from snapassist.hotspots import USED_COLUMNS, find_hotspots
+from snapassist.schema import USED_COLUMNS
+from snapassist.spots import find_spots
 from snapassist.ingest.importer import import_photos, parse_column_options
 from snapassist.ingest.preprocess import GRANULARITY_DAY
 from snapassist.io import read_table_attrs
@@ -150,10 +151,10 @@ def test_days_without_a_time_filter_by_month_and_date_the_spots(tmp_path):
 
     photos = db.get_search_results("frauenkirche")
     assert photos["month"].notna().all() and photos["hour"].isna().all()
-    result = find_hotspots(photos, db.views_percentile, query="frauenkirche")
+    result = find_spots(photos, db.views_percentile, query="frauenkirche")
     place_of = {r["guid"]: r["guid"].rstrip("0123456789") for r in rows}
     by_place = {}
-    for spot in result.hotspots:
+    for spot in result.spots:
         places = {place_of[i] for i in spot.photo_ids}
         assert len(places) == 1
         by_place[places.pop()] = spot
@@ -208,10 +209,10 @@ def test_real_dresden_photos_know_their_months(tmp_path):
         found = db.get_search_results("frauenkirche", months=[month])
         assert set(found["id"]) == set(photos.loc[months == month, "id"])
         assert len(found) > 0
-    result = find_hotspots(photos, db.views_percentile, query="frauenkirche")
-    assert result.hotspots
-    assert all(sum(h.months) == h.n_photos for h in result.hotspots)
-    assert all(h.when is not None for h in result.hotspots
+    result = find_spots(photos, db.views_percentile, query="frauenkirche")
+    assert result.spots
+    assert all(sum(h.months) == h.n_photos for h in result.spots)
+    assert all(h.when is not None for h in result.spots
                if h.n_photos >= config.MIN_DATED_PHOTOS)
 
 

@@ -9,7 +9,7 @@ from markupsafe import escape
 
 import snapassist.web
 
-from snapassist.hotspots import Hotspot, HotspotResult
+from snapassist.spots import Spot, SpotsAnswer
 from snapassist.web.format import BACKGROUND_COLOUR, PALETTE, rank_colour
 from snapassist.web.map import js_json, pack_points, popup_html, render_map, unpack_points
 
@@ -20,7 +20,7 @@ def spot(rank, lat, lon, **photo):
             "page_url": "https://www.flickr.com/photos/9@N00/1/", "Camera": "Canon",
             "Lens": None, "FocalLength": 50.0, "FocalLengthIn35mmFormat": None,
             "FNumber": 2.8, "ExposureTime": 1 / 250, "ISO": 400.0, **photo}
-    return Hotspot(rank=rank, score=10.0, n_photos=20, n_owners=4, mean_views=200.0,
+    return Spot(rank=rank, score=10.0, n_photos=20, n_owners=4, mean_views=200.0,
                    median_views=150.0, latitude=lat, longitude=lon, spread_m=80.0,
                    photo_ids=["1"], best_photos=[best], settings={}, hours=[0] * 24,
                    months=[0] * 12)
@@ -34,7 +34,7 @@ def result(n=200, n_spots=2, seed=0):
     for r in range(1, n_spots + 1):
         ranks[r * 10:(r * 10) + 5] = r
     spots = [spot(r, float(lat[r * 10]), float(lon[r * 10])) for r in range(1, n_spots + 1)]
-    return HotspotResult(query="q", n_photos=n, hotspots=spots, latitudes=lat, longitudes=lon,
+    return SpotsAnswer(query="q", n_photos=n, spots=spots, latitudes=lat, longitudes=lon,
                          photo_rank=ranks, reachability=np.zeros(n), reachability_rank=ranks)
 
 
@@ -98,20 +98,20 @@ def test_layers_and_styles_come_from_the_static_files():
     assert (static / "map.js").read_text() in parts.header
     assert (static / "map.css").read_text() in parts.header
     # The map's own script only calls them with data.
-    assert "SnapAssistMap.clusterMarkers(" in parts.script and "L.Layer" not in parts.script
+    assert "SnapAssistMap.spotMarkers(" in parts.script and "L.Layer" not in parts.script
 
 
 def test_markers_named_for_the_page():
     parts = render_map(result())
     assert f"var {parts.markers_name} =" in parts.script
     assert f"var {parts.map_name} =" in parts.script
-    assert '"title":"Cluster #2"' in parts.script
+    assert '"title":"Spot #2"' in parts.script
 
 
 def test_popup_lines_and_escaping():
     html = str(popup_html(spot(1, 43.6, -79.4, title='<img src=x onerror=alert(1)>',
                                ownername="A&B")))
-    assert "Cluster #1" in html and "20 photos by 4 photographers" in html
+    assert "Spot #1" in html and "20 photos by 4 photographers" in html
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "A&amp;B" in html
     assert "<dt>Focal length</dt><dd>50 mm</dd>" in html
@@ -124,7 +124,7 @@ def test_popup_lines_and_escaping():
                                    "{# comment #}", "{{ self.__init__.__globals__ }}"])
 def test_user_text_is_never_template_code(title):
     res = result()
-    res.hotspots[0] = spot(1, 43.65, -79.38, title=title, ownername=title)
+    res.spots[0] = spot(1, 43.65, -79.38, title=title, ownername=title)
     parts = render_map(res)
     # Shown literally (HTML-escaped, then JSON for the script), never evaluated.
     shown = js_json(str(escape(title)))[1:-1]

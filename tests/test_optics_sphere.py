@@ -14,7 +14,7 @@ from test_optics import assert_same_graph, geotags
 
 
 def app_min_samples(n):
-    """The hotspots' rule: max(15, ceil(0.5% of the photos))."""
+    """The spots' rule: max(15, ceil(0.5% of the photos))."""
     return max(15, math.ceil(0.005 * n))
 
 

@@ -1,7 +1,7 @@
 """A photo's summary: safe URLs only, every field as the API shows it."""
 import pytest
 
-from snapassist.photos import photo_summary, safe_flickr_url
+from snapassist.spots._photos import photo_summary, safe_flickr_url
 
 
 @pytest.mark.parametrize("url, ok", [

@@ -16,12 +16,13 @@ import pandas as pd
 import pytest
 
 from snapassist import cli, config
-from snapassist.database import FlickrPhotosDatabase
+from snapassist.search import FlickrPhotosDatabase
 from snapassist.errors import NotEnoughPhotosError, TableError
-from snapassist.hotspots import USED_COLUMNS, HotspotResult, find_hotspots
+from snapassist.schema import USED_COLUMNS
+from snapassist.spots import SpotsAnswer, find_spots
 from snapassist.precompute import (StoredAnswers, Subject, compute_answer, list_subjects, load_answer,
                                    precompute_folder, read_answers)
-from snapassist._precompute_answer import decode, encode, reduce_reachability
+from snapassist.precompute._answer import decode, encode, reduce_reachability
 from snapassist.web.plots import build_reachability_plot
 
 REPO = Path(__file__).resolve().parents[1]
@@ -78,7 +79,7 @@ def live(db, phrase):
     """What the web app computes for ``phrase`` today."""
     columns = [c for c in USED_COLUMNS if c in db.photos.columns]
     photos = db.get_search_results(phrase, columns=columns)
-    return find_hotspots(photos, db.views_percentile, query=phrase.strip())
+    return find_spots(photos, db.views_percentile, query=phrase.strip())
 
 
 def assert_same(a, b, where="result"):
@@ -107,7 +108,7 @@ def assert_same(a, b, where="result"):
 def assert_same_answer(loaded, expected, answer):
     """``loaded`` is ``expected`` but for the documented reductions of ``answer``."""
     reduced = ("reachability", "reachability_rank") if answer.reach_reduced else ()
-    for f in dataclasses.fields(HotspotResult):
+    for f in dataclasses.fields(SpotsAnswer):
         if f.name not in reduced:
             assert_same(getattr(loaded, f.name), getattr(expected, f.name), f.name)
     if reduced:
@@ -135,7 +136,7 @@ def test_every_stored_answer_equals_the_live_answer(stored, db):
 
 def test_stored_spots_carry_what_a_photographer_needs(stored, db):
     """The per-spot facts are stored (equal to live, as every field is, above)."""
-    spots = [h for phrase in stored.phrases for h in stored.get(phrase).to_result().hotspots]
+    spots = [h for phrase in stored.phrases for h in stored.get(phrase).to_result().spots]
     assert spots
     assert all(h.light["n_known"] > 0 and set(h.light["all"]) == {"night", "blue", "golden",
                                                                   "day"} for h in spots)
@@ -180,7 +181,7 @@ def test_not_enough_photos_is_an_answer_too(db):
     photos = db.get_search_results("cn tower", columns=list(USED_COLUMNS))
     quiet = photos[photos["views"] <= db.views_percentile]
     with pytest.raises(NotEnoughPhotosError) as want:
-        find_hotspots(quiet, db.views_percentile, query="CN tower")
+        find_spots(quiet, db.views_percentile, query="CN tower")
     answer = compute_answer(quiet, db.views_percentile, "cn tower")
     with pytest.raises(NotEnoughPhotosError) as got:
         answer.to_result("CN tower")
@@ -189,7 +190,7 @@ def test_not_enough_photos_is_an_answer_too(db):
 
 def test_a_broad_answer_draws_every_spot_photo_and_a_sample_of_the_rest(db):
     photos = db.get_search_results("toronto", columns=list(USED_COLUMNS))
-    expected = find_hotspots(photos, db.views_percentile, query="toronto")
+    expected = find_spots(photos, db.views_percentile, query="toronto")
     answer = compute_answer(photos, db.views_percentile, "toronto", background_sample=50)
     again = compute_answer(photos, db.views_percentile, "toronto", background_sample=50)
     pd.testing.assert_frame_equal(answer.points, again.points)
@@ -202,7 +203,7 @@ def test_a_broad_answer_draws_every_spot_photo_and_a_sample_of_the_rest(db):
         np.testing.assert_array_equal(getattr(loaded, name)[got], getattr(expected, name)[in_spot])
     background = set(zip(expected.latitudes[~in_spot], expected.longitudes[~in_spot]))
     assert set(zip(loaded.latitudes[~got], loaded.longitudes[~got])) <= background
-    assert_same(loaded.hotspots, expected.hotspots)
+    assert_same(loaded.spots, expected.spots)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -212,7 +213,7 @@ def test_a_reduced_reachability_draws_the_same_plot(seed):
     reach = rng.exponential(100.0, n)
     reach[rng.choice(n, 7, replace=False)] = np.inf
     ranks = rng.integers(-1, 4, n)
-    whole = HotspotResult(query="q", n_photos=n, hotspots=[], latitudes=np.zeros(n),
+    whole = SpotsAnswer(query="q", n_photos=n, spots=[], latitudes=np.zeros(n),
                           longitudes=np.zeros(n), photo_rank=ranks, reachability=reach,
                           reachability_rank=ranks)
     tops, bar_ranks = reduce_reachability(reach, ranks, 800)
@@ -386,7 +387,7 @@ def test_the_web_app_serves_stored_answers_beyond_its_budget(tables, db, stored)
     expected = live(db, broad)
     assert body["n_photos"] == n_broad and body["query"] == broad.upper()
     assert [c["photo_ids"] for c in body["clusters"]] == \
-        [h.photo_ids for h in expected.hotspots]
+        [h.photo_ids for h in expected.spots]
     page = client.get("/search", query_string={"q": broad}).get_data(as_text=True)
     assert f"{n_broad:,} matching photos" in page
     # A broad phrase that was not precomputed still gets the budget's answer.
@@ -396,7 +397,7 @@ def test_the_web_app_serves_stored_answers_beyond_its_budget(tables, db, stored)
 
 
 def test_the_page_says_when_its_map_shows_a_sample(tables, db, stored, monkeypatch):
-    from snapassist._precompute_answer import compute_answer as compute
+    from snapassist.precompute._answer import compute_answer as compute
     from snapassist.web import create_app
 
     broad = max(stored.phrases, key=lambda p: db.count_search_results(p))
@@ -407,7 +408,7 @@ def test_the_page_says_when_its_map_shows_a_sample(tables, db, stored, monkeypat
                       "SNAPASSIST_LIVE_MAX_PHOTOS": MIN_PHOTOS})
     holder = app.extensions["snapassist_tables"]
     holder.get()
-    monkeypatch.setattr(holder, "stored_answer", lambda phrase: small)
+    monkeypatch.setattr(holder, "stored_answer", lambda phrase: small.to_result(phrase.strip()))
     page = app.test_client().get("/search", query_string={"q": broad}).get_data(as_text=True)
     shown = len(small.points)
     assert shown < len(photos)
@@ -437,16 +438,16 @@ def test_the_code_fingerprint_covers_every_module_an_answer_depends_on():
     # Stored answers are served only while the code that computed them is
     # unchanged: every module the computation imports must be hashed.
     import ast
-    import fnmatch
     from pathlib import Path
 
     import snapassist
-    from snapassist._precompute_files import _ANSWER_CODE
+    from snapassist.precompute._files import answer_code_files
 
     package = Path(snapassist.__file__).parent
-    # Not hashed, for a reason: config's values are fingerprinted one by one;
-    # errors and io hold no part of the method.
-    exempt = {"config.py", "errors.py", "io.py", "__init__.py", "clustering/__init__.py"}
+    hashed = {path.relative_to(package).as_posix() for path in answer_code_files()}
+    # Not hashed, for a reason: the method's settings are fingerprinted as
+    # values; errors and io hold no part of the method.
+    exempt = {"config.py", "settings.py", "errors.py", "io.py", "__init__.py"}
 
     def imports(rel):
         path = package / rel
@@ -462,12 +463,13 @@ def test_the_code_fingerprint_covers_every_module_an_answer_depends_on():
                         if (package / candidate).is_file():
                             yield candidate.as_posix()
 
-    seen, todo = set(), ["_precompute_answer.py", "hotspots.py", "database.py"]
+    seen, todo = set(), ["precompute/_answer.py", "search/_answer.py", "spots/__init__.py"]
     while todo:
         rel = todo.pop()
         if rel not in seen:
             seen.add(rel)
             todo.extend(imports(rel))
-    missing = [rel for rel in sorted(seen - exempt)
-               if not any(fnmatch.fnmatch(rel, pattern) for pattern in _ANSWER_CODE)]
+    missing = sorted(seen - exempt - hashed)
     assert not missing, f"modules an answer depends on but the fingerprint ignores: {missing}"
+    # Whole packages are hashed: a module added to one later is covered too.
+    assert {"spots/_find.py", "spots/_selection.py", "search/_tagindex.py"} <= hashed

@@ -5,7 +5,7 @@ import pytest
 
 from snapassist import config, geo
 from snapassist.cli.data import preprocess as main
-from snapassist.database import SEARCH_FILE, FlickrPhotosDatabase
+from snapassist.search import SEARCH_FILE, FlickrPhotosDatabase
 from snapassist.errors import TableError
 from snapassist.ingest.preprocess import clean_title, preprocess_table, read_and_preprocess_tables
 from snapassist.schema import EXIF, PROCESSED_MASTER, PROCESSED_POPULAR, RAW_MASTER

@@ -5,7 +5,7 @@ import pytest
 from flask import render_template
 
 from snapassist import config
-from snapassist.database import FlickrPhotosDatabase
+from snapassist.search import FlickrPhotosDatabase
 from snapassist.web import create_app
 
 IMG_SRC = re.compile(r'<img[^>]*\ssrc="([^"]*)"')
@@ -23,7 +23,7 @@ def test_demo_photos_show_generated_placeholders_not_flickr(client):
     assert sources and all(src.startswith("data:image/svg+xml") for src in sources)
     # Nowhere (not even in the popups' JSON) does a demo page load a Flickr image.
     assert "staticflickr.com" not in html
-    popups = html[html.index("SnapAssistMap.clusterMarkers("):]
+    popups = html[html.index("SnapAssistMap.spotMarkers("):]
     assert popups.count("data:image/svg+xml") >= html.count('<li class="sa-spot"')
 
 

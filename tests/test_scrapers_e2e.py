@@ -4,7 +4,7 @@ import pytest
 
 from fake_flickr import FakeFlickr, expected_ids, make_world
 from snapassist import config
-from snapassist.database import FlickrPhotosDatabase
+from snapassist.search import FlickrPhotosDatabase
 from snapassist.cli.scrape import main_exif, main_general
 from snapassist.scrapers.exif import select_popular
 from snapassist.cli.data import preprocess

@@ -1,4 +1,4 @@
-"""What each spot tells a photographer, through find_hotspots on hand-made photos.
+"""What each spot tells a photographer, through find_spots on hand-made photos.
 
 Five places 3 km apart, each shot by a known crowd at known times: a
 landmark shot all year by sixty people (the anchor), a viewpoint west of it
@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from snapassist import config, spots
-from snapassist.hotspots import add_sun, admired_score, find_hotspots, sort_result
+from snapassist import config, geo
+from snapassist.spots import add_sun, admired_score, find_spots, sort_answer
 
 LAT0, LON0 = 43.6426, -79.3871
 EARTH_M = 6_371_008.8
@@ -79,14 +79,14 @@ def photos():
 
 @pytest.fixture(scope="module")
 def result(photos):
-    return find_hotspots(photos.drop(columns="place"), THRESHOLD, query="x")
+    return find_spots(photos.drop(columns="place"), THRESHOLD, query="x")
 
 
 @pytest.fixture(scope="module")
 def by_place(result, photos):
     place_of = photos.set_index("id")["place"]
     found = {}
-    for h in result.hotspots:
+    for h in result.spots:
         places = set(place_of[h.photo_ids])
         assert len(places) == 1, "a spot never mixes places"
         found[places.pop()] = h
@@ -116,12 +116,12 @@ def test_a_festival_nights_small_hours_count_for_its_evening(photos):
         late.loc[festival, "datetaken"] + pd.Timedelta(hours=4))     # 01:30 the day after
     late.loc[festival, "datetaken"] = shifted
     late.loc[festival, "hour"] = shifted.dt.hour.astype(float)
-    result = find_hotspots(late.drop(columns="place"), THRESHOLD)
-    when = next(h.when for h in result.hotspots if h.photo_ids[0].startswith("festival"))
+    result = find_spots(late.drop(columns="place"), THRESHOLD)
+    when = next(h.when for h in result.spots if h.photo_ids[0].startswith("festival"))
     assert when["days"] == ["Oct 5", "Oct 6", "Oct 7"] and when["unit"] == "night"
     # Without the hour, the same photos fall a day later.
-    result = find_hotspots(late.drop(columns=["place", "hour"]), THRESHOLD)
-    when = next(h.when for h in result.hotspots if h.photo_ids[0].startswith("festival"))
+    result = find_spots(late.drop(columns=["place", "hour"]), THRESHOLD)
+    when = next(h.when for h in result.spots if h.photo_ids[0].startswith("festival"))
     assert when["days"] == ["Oct 6", "Oct 7", "Oct 8"]
 
 
@@ -141,9 +141,11 @@ def test_a_spot_shot_at_golden_hour_says_so(by_place, photos):
     assert spot.light["admired"] == {"night": 0.0, "blue": 0.0, "golden": 1.0, "day": 0.0}
 
 
-def test_the_anchor_has_the_most_photographers_and_others_face_it(by_place, photos):
+def test_the_anchor_has_the_most_photographers_and_others_face_it(by_place, photos, result):
     anchor = by_place["anchor"]
     assert anchor.n_owners == max(h.n_owners for h in by_place.values())
+    # The answer names its anchor once; the page and the map read it there.
+    assert result.anchor_rank == anchor.rank and result.anchor is anchor
     assert (anchor.bearing_deg, anchor.distance_m, anchor.side, anchor.anchor_rank) == (
         None, None, None, None)
     west = by_place["west"]
@@ -177,16 +179,16 @@ def test_one_photographers_corner_is_flagged(by_place, photos):
 def test_photos_without_an_exact_date_say_nothing_about_when(photos):
     vague = photos.copy()
     vague["month"] = np.nan                 # as preprocess leaves inexact dates
-    result = find_hotspots(vague.drop(columns="place"), THRESHOLD)
-    assert all(h.when is None for h in result.hotspots)
-    assert all(h.months == [0] * 12 for h in result.hotspots)
+    result = find_spots(vague.drop(columns="place"), THRESHOLD)
+    assert all(h.when is None for h in result.spots)
+    assert all(h.months == [0] * 12 for h in result.spots)
 
 
 def test_tables_without_light_or_dates_still_answer(photos):
     old = photos.drop(columns=["place", "light", "datetaken", "FocalLengthIn35mmFormat"])
-    result = find_hotspots(old, THRESHOLD)
-    assert result.hotspots
-    for h in result.hotspots:
+    result = find_spots(old, THRESHOLD)
+    assert result.spots
+    for h in result.spots:
         assert h.light == {"all": {}, "admired": {}, "n_known": 0}
         assert h.when is None and h.focal_range_mm is None
 
@@ -194,12 +196,12 @@ def test_tables_without_light_or_dates_still_answer(photos):
 def test_the_sun_on_a_date_at_each_spot(result, by_place):
     date = dt.date(2026, 6, 21)
     sunny = add_sun(result, date, TORONTO)
-    assert all(h.sun is None for h in result.hotspots), "the cached answer is left alone"
-    for h in sunny.hotspots:
-        assert h.sun == spots.sun_times(h.latitude, h.longitude, date, TORONTO)
-    west = next(h for h in sunny.hotspots if h.rank == by_place["west"].rank)
-    corner = next(h for h in sunny.hotspots if h.rank == by_place["corner"].rank)
-    anchor = next(h for h in sunny.hotspots if h.rank == by_place["anchor"].rank)
+    assert all(h.sun is None for h in result.spots), "the cached answer is left alone"
+    for h in sunny.spots:
+        assert h.sun == geo.sun_times(h.latitude, h.longitude, date, TORONTO)
+    west = next(h for h in sunny.spots if h.rank == by_place["west"].rank)
+    corner = next(h for h in sunny.spots if h.rank == by_place["corner"].rank)
+    anchor = next(h for h in sunny.spots if h.rank == by_place["anchor"].rank)
     # Midsummer sunset is in the north-west (about 304 degrees): at the back of
     # someone facing east, in the face of someone facing west.
     assert 290 < west.sun["sunset_azimuth_deg"] < 315
@@ -210,23 +212,25 @@ def test_the_sun_on_a_date_at_each_spot(result, by_place):
 
 def _check_renumbered(original, resorted, expected_order):
     """``resorted`` lists ``expected_order`` (old ranks) as ranks 1.., every rank remapped."""
-    assert [h.rank for h in resorted.hotspots] == list(range(1, len(expected_order) + 1))
-    assert [h.photo_ids for h in resorted.hotspots] == [
-        original.hotspots[r - 1].photo_ids for r in expected_order]
+    assert [h.rank for h in resorted.spots] == list(range(1, len(expected_order) + 1))
+    assert [h.photo_ids for h in resorted.spots] == [
+        original.spots[r - 1].photo_ids for r in expected_order]
     new_of = {old: new for new, old in enumerate(expected_order, start=1)} | {-1: -1}
     assert resorted.photo_rank.tolist() == [new_of[r] for r in original.photo_rank.tolist()]
     assert resorted.reachability_rank.tolist() == [
         new_of[r] for r in original.reachability_rank.tolist()]
-    for old, new in zip(sorted(original.hotspots, key=lambda h: new_of[h.rank]),
-                        resorted.hotspots):
+    for old, new in zip(sorted(original.spots, key=lambda h: new_of[h.rank]),
+                        resorted.spots):
         assert new.anchor_rank == (None if old.anchor_rank is None else new_of[old.anchor_rank])
+    assert resorted.anchor_rank == new_of[original.anchor_rank]
+    assert resorted.anchor.photo_ids == original.anchor.photo_ids
 
 
 def test_sorted_by_photographers(result):
-    resorted = sort_result(result, "photographers")
-    expected = [h.rank for h in sorted(result.hotspots, key=lambda h: (-h.n_owners, h.rank))]
+    resorted = sort_answer(result, "photographers")
+    expected = [h.rank for h in sorted(result.spots, key=lambda h: (-h.n_owners, h.rank))]
     _check_renumbered(result, resorted, expected)
-    assert resorted.hotspots[0].anchor_rank is None      # the anchor has the most
+    assert resorted.spots[0].anchor_rank is None      # the anchor has the most
 
 
 def test_sorted_by_admired_views(result, photos):
@@ -237,11 +241,11 @@ def test_sorted_by_admired_views(result, photos):
     def shrunk(h):
         return (h.n_photos * h.mean_views + k * median) / (h.n_photos + k)
 
-    expected = [h.rank for h in sorted(result.hotspots, key=lambda h: (-shrunk(h), h.rank))]
-    assert expected != [h.rank for h in result.hotspots], "a different order than the score"
-    _check_renumbered(result, sort_result(result, "admired"), expected)
-    assert admired_score(result.hotspots[0], median) == pytest.approx(
-        shrunk(result.hotspots[0]))
+    expected = [h.rank for h in sorted(result.spots, key=lambda h: (-shrunk(h), h.rank))]
+    assert expected != [h.rank for h in result.spots], "a different order than the score"
+    _check_renumbered(result, sort_answer(result, "admired"), expected)
+    assert admired_score(result.spots[0], median) == pytest.approx(
+        shrunk(result.spots[0]))
 
 
 def test_one_viral_photo_does_not_carry_a_small_spot():
@@ -254,7 +258,7 @@ def test_one_viral_photo_does_not_carry_a_small_spot():
 
 
 def test_sorting_by_score_changes_nothing_and_bad_sorts_are_refused(result):
-    assert sort_result(result, "score") is result
+    assert sort_answer(result, "score") is result
     with pytest.raises(ValueError, match="sort must be one of score, admired, photographers, "
                                          "got 'views'"):
-        sort_result(result, "views")
+        sort_answer(result, "views")

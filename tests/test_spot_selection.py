@@ -1,7 +1,7 @@
 """Which clusters become spots, on hand-made photos whose right answer is known.
 
 The first tests check the rule itself on a hand-written hierarchy; the last
-ones run the real OPTICS through ``find_hotspots``.
+ones run the real OPTICS through ``find_spots``.
 """
 import math
 
@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_array_equal
 
-from snapassist._spot_selection import choose_spots, cluster_tree, level_runs
+from snapassist.spots._selection import choose_spots, cluster_tree, level_runs
 from snapassist.clustering import OPTICS
 from snapassist.geo import EARTH_RADIUS_M
-from snapassist.hotspots import find_hotspots
+from snapassist.spots import find_spots
 
 LAT0, LON0 = 43.6426, -79.3871
 M_PER_DEG = math.pi * EARTH_RADIUS_M / 180
@@ -46,8 +46,8 @@ def photos(groups, seed=0):
 
 
 def spots_of(frame):
-    result = find_hotspots(frame.drop(columns="group"), THRESHOLD, query="test")
-    return [set(h.photo_ids) for h in result.hotspots]
+    result = find_spots(frame.drop(columns="group"), THRESHOLD, query="test")
+    return [set(h.photo_ids) for h in result.spots]
 
 
 def ids(frame, *names):
@@ -227,13 +227,13 @@ def test_a_rare_view_at_the_end_of_a_landmarks_ordering_is_its_own_spot():
     # and 20 photos by 14 photographers of the famous view 1 km away.
     frame = photos([("crowd", 400, 0, 0, 60, 120), ("trail", 12, 500, 0, 450, 12),
                     ("view", 20, 1000, 0, 40, 14)], seed=11)
-    result = find_hotspots(frame.drop(columns="group"), THRESHOLD, query="test")
+    result = find_spots(frame.drop(columns="group"), THRESHOLD, query="test")
     view = frame.index[frame["group"] == "view"].to_numpy()
     optics = OPTICS(min_samples=result.min_samples, max_eps=math.pi, metric="haversine",
                     xi=0.01).fit(np.radians(frame[["latitude", "longitude"]].to_numpy()))
     # The view comes last in the ordering, after the crowd and the trail.
     assert set(optics.ordering_[-20:].tolist()) == set(view.tolist())
-    found = [set(h.photo_ids) for h in result.hotspots]
+    found = [set(h.photo_ids) for h in result.spots]
     assert len(found) == 2
     # One spot is the view (a trail photo or two may join it), one the crowd.
     at_view, = [spot for spot in found if ids(frame, "view") <= spot]
@@ -254,8 +254,8 @@ def test_a_rare_view_at_the_end_of_a_landmarks_ordering_is_its_own_spot():
 ])
 def test_a_search_without_a_spot_says_why(groups, reason):
     frame = photos(groups, seed=12)
-    result = find_hotspots(frame.drop(columns="group"), THRESHOLD, query="test")
-    assert result.hotspots == [] and result.no_spot["reason"] == reason
+    result = find_spots(frame.drop(columns="group"), THRESHOLD, query="test")
+    assert result.spots == [] and result.no_spot["reason"] == reason
     densest = result.no_spot["densest"]
     if reason != "scattered":
         # The densest place is the series' (or the pair's): marked, not a spot.
@@ -270,14 +270,14 @@ def test_a_search_without_a_spot_says_why(groups, reason):
 def test_places_without_an_admired_photo_say_so():
     frame = photos([("place", 60, 0, 0, 30, 20), ("noise", 60, 0, 0, 8000, 60)], seed=13)
     frame.loc[frame["group"] == "place", "views"] = 10     # none above the threshold
-    result = find_hotspots(frame.drop(columns="group"), THRESHOLD, query="test")
-    assert result.hotspots == [] and result.no_spot["reason"] == "not_admired"
+    result = find_spots(frame.drop(columns="group"), THRESHOLD, query="test")
+    assert result.spots == [] and result.no_spot["reason"] == "not_admired"
     assert "none of them holds a photo among the city's most viewed" in result.no_spot["message"]
 
 
 def test_a_search_with_spots_has_no_explanation():
     frame = photos([("place", 60, 0, 0, 30, 20), ("noise", 60, 0, 0, 8000, 60)], seed=7)
-    assert find_hotspots(frame.drop(columns="group"), THRESHOLD).no_spot is None
+    assert find_spots(frame.drop(columns="group"), THRESHOLD).no_spot is None
 
 
 def test_a_place_xi_left_uncovered_beside_its_child_is_found():
@@ -297,7 +297,7 @@ def test_a_place_xi_left_uncovered_beside_its_child_is_found():
 # --- visits: the density of photographers, not of photos --------------------------
 
 def test_visits_group_one_photographers_photos_within_a_few_metres():
-    from snapassist.hotspots import _visits
+    from snapassist.spots._find import _visits
 
     # Photos 0, 1 and 3: one owner within a metre; 2: another owner there;
     # 4: the first owner again, 100 m north.

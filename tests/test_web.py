@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from snapassist import config
-from snapassist.database import FlickrPhotosDatabase
+from snapassist.search import FlickrPhotosDatabase
 from snapassist.errors import ConfigError
 from snapassist.geo import EARTH_RADIUS_M
 from snapassist.web import create_app
@@ -90,7 +90,7 @@ def test_output_is_the_2018_url(client):
 
 
 def test_no_spot_survives(client):
-    # Enough popular photos, but scattered over the city: no hotspot, no error.
+    # Enough popular photos, but scattered over the city: no spot, no error.
     page = client.get("/search?q=wide")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
@@ -190,7 +190,7 @@ def test_user_text_is_escaped_everywhere(client):
 
 def test_popup_lines(client):
     text = client.get("/search?q=cn+tower").get_data(as_text=True)
-    assert "Cluster #1" in text and "photographers" in text
+    assert "Spot #1" in text and "photographers" in text
 
 
 def test_debug_off(app):
@@ -260,7 +260,7 @@ def test_reachability_plot_bars():
     plot = build_reachability_plot(SimpleNamespace(reachability=reach, reachability_rank=ranks),
                                    width=4, height=110)
     assert len(plot.bars) == 4 and plot.top_m == 400.0
-    # Two photos a bar: the higher reachability, the colour of their hotspot.
+    # Two photos a bar: the higher reachability, the colour of their spot.
     assert [b[4] for b in plot.bars] == [BACKGROUND_COLOUR, rank_colour(1),
                                         BACKGROUND_COLOUR, rank_colour(2)]
     plot_h = 110 - plot.band_h - 2

@@ -23,10 +23,10 @@ import pandas as pd
 from unidecode import unidecode
 
 from .. import config, schema
-from ..database import write_search_file
 from ..errors import ValidationError
 from ..io import write_table, write_text_atomic
-from ..spots import photo_light
+from ..geo import photo_light
+from ..search import write_search_file
 from . import places, words
 from .bulk import follow_first
 from .exif import generate_exif, pick_owner_cameras

@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..database import FlickrPhotosDatabase, normalize_text
-from ..errors import NotEnoughPhotosError, ValidationError
+from ..errors import ValidationError
+from ..search import FlickrPhotosDatabase, normalize_text
 from ..geo import haversine_m
 from . import quality
 
@@ -140,7 +140,7 @@ def true_and_rare(photos, source):
     return source, rare
 
 
-def evaluate_city(folder, labels, find=None, columns=None, by_subject=False,
+def evaluate_city(folder, labels, find=None, by_subject=False,
                   radius_m=quality.RADIUS_M):
     """Score every labelled subject's search on the tables in ``folder``.
 
@@ -152,8 +152,8 @@ def evaluate_city(folder, labels, find=None, columns=None, by_subject=False,
         The labelled viewpoints (see the module's docstring).
     find : callable, optional
         ``find(photos, views_threshold, query=phrase)`` returning an object
-        with ``hotspots`` (default :func:`snapassist.hotspots.find_hotspots`);
-        a peer tool's clusters can stand in.
+        with ``spots`` (default :func:`snapassist.spots.find_spots`); a peer
+        tool's clusters can stand in.
     by_subject : bool
         Give photos only to the viewpoints labelled with the search's
         subject (stricter: a spot at a labelled place of another subject is
@@ -168,21 +168,13 @@ def evaluate_city(folder, labels, find=None, columns=None, by_subject=False,
         As :func:`snapassist.demo.quality.evaluate`; each row also has
         ``rare_names``, the names of its rare admired viewpoints.
     """
-    from .. import hotspots
-
     subjects, viewpoints = load_viewpoints(labels)
     db = FlickrPhotosDatabase.from_folder(folder)
-    find = hotspots.find_hotspots if find is None else find
-    columns = columns or [c for c in ("id", "owner") + hotspots.USED_COLUMNS if c in db.columns]
     rows = []
     for phrase in subjects:
-        photos = db.get_search_results(phrase, columns=columns)
+        photos, spots = quality.search_spots(db, phrase, find)
         source, rare = true_and_rare(photos, assign(photos, viewpoints,
                                                     phrase if by_subject else None))
-        try:
-            spots = find(photos, db.views_percentile, query=phrase).hotspots
-        except NotEnoughPhotosError:
-            spots = []
         row = quality.score_search(phrase, phrase, photos, source, spots, viewpoints, rare,
                                    radius_m)
         row["rare_names"] = [viewpoints["name"].iloc[vp] for vp in sorted(rare)]

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import config, hotspots
-from ..database import FlickrPhotosDatabase, normalize_text
+from .. import config, search
+from ..search import FlickrPhotosDatabase, normalize_text
 from ..errors import NotEnoughPhotosError, ValidationError
 from ..geo import haversine_m
 from . import places
@@ -102,8 +102,8 @@ def evaluate(folder, subjects=None, find=None):
     subjects : iterable of str, optional
         Subject keys to score (default: every landmark).
     find : callable, optional
-        Stand-in for :func:`snapassist.hotspots.find_hotspots` (same
-        signature), to score another selection rule.
+        Stand-in for :func:`snapassist.spots.find_spots` (same signature),
+        to score another selection rule.
 
     Returns
     -------
@@ -117,25 +117,42 @@ def evaluate(folder, subjects=None, find=None):
     db = FlickrPhotosDatabase.from_folder(folder)
     if len(truth) != db.n_photos:
         raise ValidationError(f"{str(folder)!r} holds {db.n_photos} photos, its marker says {n}")
-    find = hotspots.find_hotspots if find is None else find
-    columns = [c for c in hotspots.USED_COLUMNS if c in db.columns]
     wanted = None if subjects is None else set(subjects)
     rows = []
     for subject in places.LANDMARKS:
         if wanted is not None and subject.key not in wanted:
             continue
         phrase = subject_phrase(subject)
-        photos = db.get_search_results(phrase, columns=columns)
-        try:
-            spots = find(photos, db.views_percentile, query=phrase).hotspots
-        except NotEnoughPhotosError:
-            spots = []
+        photos, spots = search_spots(db, phrase, find)
         source = truth["viewpoint"].to_numpy()[photos.index.to_numpy()]
         labels = rare_admired(subject)
         rare = {i for i, (key, label) in enumerate(zip(viewpoints["subject"], viewpoints["label"]))
                 if key == subject.key and label in labels}
         rows.append(score_search(subject.key, phrase, photos, source, spots, viewpoints, rare))
     return rows, pool(rows)
+
+
+def search_spots(db, phrase, find=None):
+    """``(photos, spots)`` of a search, as every caller searches (:func:`snapassist.search.answer`).
+
+    ``find`` stands in for :func:`snapassist.spots.find_spots`. Without a
+    budget, as the benchmark scores every subject however broad; ``spots``
+    is ``[]`` when too few photos matched.
+    """
+    seen = {}
+
+    def cluster(photos, views_threshold, query):
+        seen["photos"] = photos
+        if find is None:
+            from ..spots import find_spots
+            return find_spots(photos, views_threshold, query=query)
+        return find(photos, views_threshold, query=query)
+
+    try:
+        spots = search.answer(db, phrase, cluster=cluster).spots
+    except NotEnoughPhotosError:
+        spots = []
+    return seen["photos"], spots
 
 
 def score_search(key, phrase, photos, source, spots, viewpoints, rare=(), radius_m=RADIUS_M):
@@ -150,7 +167,7 @@ def score_search(key, phrase, photos, source, spots, viewpoints, rare=(), radius
         The search result (``id`` column).
     source : ndarray of int
         Per photo of ``photos``, its row in ``viewpoints`` (-1: background).
-    spots : list of Hotspot
+    spots : list of Spot
     viewpoints : DataFrame
         ``latitude`` and ``longitude`` of each viewpoint (the demo's from
         :func:`snapassist.demo.generate_demo_truth`, or a real city's labels).

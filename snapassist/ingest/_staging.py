@@ -8,7 +8,7 @@ wide each text column gets. Pass 2 (:func:`write_tables`) reads the chunks
 back, adds each photo's light in the city's zone, and appends them to the
 processed master table (HDF5 table format, each text column as wide as its
 longest value) and to the search file being built
-(:class:`snapassist.searchbuild.SearchFileBuilder`).
+(:class:`snapassist.search._build.SearchFileBuilder`).
 """
 import json
 import warnings
@@ -18,13 +18,12 @@ import numpy as np
 import pandas as pd
 
 from .. import config, geo
-from ..database import SEARCH_FILE, join_exif, searched_columns
+from ..search import SEARCH_FILE, example_subjects, join_exif, searched_columns
+from ..search._build import SearchFileBuilder
+from ..search._store import fingerprint_files
 from ..errors import ValidationError
 from ..geo import Area
 from ..schema import PROCESSED_MASTER, is_text_dtype
-from ..searchbuild import SearchFileBuilder
-from ..searchstore import fingerprint_files
-from ..tagindex import example_subjects
 from .preprocess import add_light, preprocess_table, timezone_at
 
 _WHOLE_EARTH = Area.box(-180.0, -90.0, 180.0, 90.0)

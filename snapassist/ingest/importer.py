@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .. import config
-from ..database import SEARCH_FILE, normalize_text
+from ..search import SEARCH_FILE, normalize_text
 from ..errors import ValidationError
 from ..io import write_text_atomic
 from ..schema import RAW_MASTER, REQUIRED_COLUMNS

@@ -8,7 +8,7 @@ and when it was taken, read in the city's time zone). The month is known
 when the day taken is (see :data:`DAY_KNOWN`); the hour and the light only
 when the time is. Then stores the search
 file beside the processed tables (tag index and searched columns, see
-:mod:`snapassist.searchstore`). Unparseable values become NaN/NaT; such rows
+:mod:`snapassist.search`). Unparseable values become NaN/NaT; such rows
 are counted and reported, never fatal.
 """
 import html
@@ -21,13 +21,13 @@ import pandas as pd
 from unidecode import unidecode
 
 from .. import config
-from ..database import write_search_file
 from ..errors import TableError
 from ..geo import Area, default_area
 from ..io import read_table, read_table_attrs, write_table
 from ..schema import PROCESSED_MASTER, PROCESSED_POPULAR, check_required, coerce_frame
-from ..spots import photo_light
-from ..tagindex import TagIndex, example_subjects
+from ..geo import photo_light
+from ..search import example_subjects, write_search_file
+from ..search._tagindex import TagIndex
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ def timezone_at(lat, lon):
 def example_searches(tags, city=None):
     """What a city's search page offers to try: its commonest tags answered at once.
 
-    See :func:`snapassist.tagindex.example_subjects`; the city's own name is
+    See :func:`snapassist.search.example_subjects`; the city's own name is
     left out (it names every photo).
     """
     index = TagIndex(tags).to_arrays()

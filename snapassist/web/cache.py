@@ -130,6 +130,6 @@ def estimate_bytes(answer):
             size += value.nbytes
         elif isinstance(value, list):
             size += 4096 * len(value)
-    for spot in getattr(answer, "hotspots", ()):
+    for spot in getattr(answer, "spots", ()):
         size += 64 * len(spot.photo_ids)
     return size

@@ -189,7 +189,7 @@ def healthz():
 
 @bp.route("/api/<city>/search")
 def api_search():
-    """``/api/<city>/search?q=``: the city's hotspots as JSON (see ``views.api_search``)."""
+    """``/api/<city>/search?q=``: the city's spots as JSON (see ``views.api_search``)."""
     from .views import api_search
 
     return api_search()

@@ -6,8 +6,8 @@ for the lines that say what a photographer needs at each spot (the list and
 the map's popups show the same ones), and for the placeholder images of the
 demo's photos, which do not exist on Flickr.
 
-The spot lines read a hotspot's optional facts with ``getattr`` and a
-default, so a hotspot without them (an answer stored by an older version)
+The spot lines read a spot's optional facts with ``getattr`` and a
+default, so a spot without them (an answer stored by an older version)
 simply gets fewer lines.
 """
 
@@ -122,24 +122,11 @@ def format_distance(metres):
     return f"{metres / 1000:.1f} km" if metres < 10_000 else f"{metres / 1000:.0f} km"
 
 
-def search_anchor(hotspots):
-    """The rank of a search's anchor, as its other spots name it; None if none does.
-
-    The anchor itself carries no direction, exactly like a spot whose facts
-    are unknown: the others' ``anchor_rank`` tells them apart.
-    """
-    for h in hotspots:
-        rank = getattr(h, "anchor_rank", None)
-        if rank is not None:
-            return rank
-    return None
-
-
 def direction_line(h, anchor=None):
     """``"1.9 km south-west of spot #3"``; for the anchor itself, what it is.
 
-    ``anchor`` is the rank of the search's anchor (:func:`search_anchor`).
-    None when the hotspot's direction is unknown.
+    ``anchor`` is the rank of the search's anchor (``SpotsAnswer.anchor_rank``).
+    None when the spot's direction is unknown.
     """
     distance, side, towards = (getattr(h, "distance_m", None), getattr(h, "side", None),
                                getattr(h, "anchor_rank", None))
@@ -273,7 +260,7 @@ def spot_lines(h, anchor=None, full=False):
     ``when`` and ``flag`` (one photographer), in that order; a line whose
     facts are missing is left out. ``full`` adds the sun's morning line (the
     popup has room for it; the list does not). ``anchor`` is the rank of the
-    search's anchor (:func:`search_anchor`), which says what it is.
+    search's anchor (``SpotsAnswer.anchor_rank``), which says what it is.
     """
     lines = [("light", light_line(getattr(h, "light", None))),
              ("direction", direction_line(h, anchor)),

@@ -1,4 +1,4 @@
-"""Ranked hotspots -> a folium map (the only module that imports folium).
+"""Ranked spots -> a folium map (the only module that imports folium).
 
 Thousands of photos stay light: they travel as one compact JSON array and are
 painted on one canvas by one small Leaflet layer, instead of one folium
@@ -25,7 +25,7 @@ from jinja2 import Template
 from markupsafe import Markup, escape
 
 from .format import (BACKGROUND_COLOUR, PALETTE, format_hours, format_months,
-                     placeholder_image, rank_colour, search_anchor, settings_lines,
+                     placeholder_image, rank_colour, settings_lines,
                      spot_lines)
 
 TILES = "OpenStreetMap"
@@ -85,7 +85,7 @@ class PhotoPoints(_ScriptElement):
     Leaflet layer of our own paints all dots in one pass after each move or
     zoom: 10,000 photos cost one canvas and ~10 ms, where 10,000
     ``L.circleMarker`` objects took over a second to create. The dots are
-    not interactive; the cluster markers are.
+    not interactive; the spot markers are.
     """
 
     _template = Template("""
@@ -137,34 +137,33 @@ def unpack_points(frame):
     return lat, lon, np.where(values[2] == 0, -1, values[2].astype(np.int64))
 
 
-class ClusterMarkers(_ScriptElement):
-    """A numbered marker with a popup at each hotspot centre.
+class SpotMarkers(_ScriptElement):
+    """A numbered marker with a popup at each spot's centre.
 
     The JavaScript object it defines maps each rank to its Leaflet marker, so
-    the page can fly to a cluster and open its popup. With ``demo`` the
+    the page can fly to a spot and open its popup. With ``demo`` the
     popups show generated placeholder images (see :func:`popup_html`).
     """
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-var {{ this.get_name() }} = SnapAssistMap.clusterMarkers({{ this._parent.get_name() }},
+var {{ this.get_name() }} = SnapAssistMap.spotMarkers({{ this._parent.get_name() }},
     {{ this.spots_json }});
 {% endmacro %}
 """)
 
-    def __init__(self, hotspots, demo=False):
+    def __init__(self, spots, anchor=None, demo=False):
         super().__init__()
-        self._name = "ClusterMarkers"
-        anchor = search_anchor(hotspots)
+        self._name = "SpotMarkers"
         spots = [{"rank": h.rank, "lat": h.latitude, "lon": h.longitude,
-                  "colour": rank_colour(h.rank), "title": f"Cluster #{h.rank}",
+                  "colour": rank_colour(h.rank), "title": f"Spot #{h.rank}",
                   "popup": str(popup_html(h, demo=demo, anchor=anchor))}
-                 for h in hotspots]
+                 for h in spots]
         self.spots_json = Markup(js_json(spots))
 
 
-def popup_html(hotspot, demo=False, anchor=None):
-    """The popup of one hotspot; every user-written string is escaped.
+def popup_html(spot, demo=False, anchor=None):
+    """The popup of one spot; every user-written string is escaped.
 
     It holds the spot's facts, what a photographer needs there
     (:func:`~snapassist.web.format.spot_lines`, with the morning sun) and a
@@ -177,8 +176,8 @@ def popup_html(hotspot, demo=False, anchor=None):
     # page has 30 popups of 10 photos, and format's parsing took 0.2 s there.
     # Every value put in goes through e().
     e = escape
-    h = hotspot
-    parts = [f'<div class="sa-popup"><h3>Cluster #{e(h.rank)}</h3>'
+    h = spot
+    parts = [f'<div class="sa-popup"><h3>Spot #{e(h.rank)}</h3>'
              f'<p class="sa-meta">{h.latitude:.5f}, {h.longitude:.5f}<br>{e(h.n_photos)} photos '
              f'by {e(h.n_owners)} photographers<br>Mean views {h.mean_views:,.0f} &middot; '
              f'median {h.median_views:,.0f}']
@@ -241,19 +240,19 @@ class MapParts:
     markers_name: str
 
 
-def first_view(result, area_bounds=None):
-    """``[[south, west], [north, east]]``: what a map of ``result`` first shows.
+def first_view(answer, area_bounds=None):
+    """``[[south, west], [north, east]]``: what a map of ``answer`` first shows.
 
-    The cluster members (every photo when there is no cluster), so that a
+    The spots' photos (every photo when there is no spot), so that a
     far-away stray photo does not zoom the map out; with no photo at all, the
     area the tables record (``(min_lon, min_lat, max_lon, max_lat)``), else
     the world. Never one city's view for another's photos.
     """
-    members = result.photo_rank > 0
+    members = answer.photo_rank > 0
     if not members.any():
-        members = np.ones(len(result.latitudes), dtype=bool)
+        members = np.ones(len(answer.latitudes), dtype=bool)
     if members.any():
-        lat, lon = result.latitudes[members], result.longitudes[members]
+        lat, lon = answer.latitudes[members], answer.longitudes[members]
         return [[float(lat.min()), float(lon.min())], [float(lat.max()), float(lon.max())]]
     if area_bounds is not None:
         w, s, e, n = (float(v) for v in area_bounds)
@@ -261,14 +260,14 @@ def first_view(result, area_bounds=None):
     return [list(_WORLD[0]), list(_WORLD[1])]
 
 
-def build_map(result, area_bounds=None, demo=False):
-    """A folium map of a :class:`~snapassist.hotspots.HotspotResult`, viewing :func:`first_view`.
+def build_map(answer, area_bounds=None, demo=False):
+    """A folium map of a :class:`~snapassist.spots.SpotsAnswer`, viewing :func:`first_view`.
 
     Centred on that view too, so that nothing (not even the map's first
     frame, before the fit) shows another place. ``demo``: the photos are
     the synthetic demo's (placeholder images).
     """
-    (s, w), (n, e) = view = first_view(result, area_bounds)
+    (s, w), (n, e) = view = first_view(answer, area_bounds)
     fmap = folium.Map(location=((s + n) / 2, (w + e) / 2), zoom_start=11, tiles=TILES,
                       control_scale=True)
     header = fmap.get_root().header
@@ -276,11 +275,11 @@ def build_map(result, area_bounds=None, demo=False):
                      name="snapassist_style")
     header.add_child(_RawScript(f"<script>{_static_text('map.js')}</script>"),
                      name="snapassist_layers")
-    points = PhotoPoints(result.latitudes, result.longitudes, result.photo_rank)
+    points = PhotoPoints(answer.latitudes, answer.longitudes, answer.photo_rank)
     fmap.add_child(points, name="photos")
-    markers = ClusterMarkers(result.hotspots, demo=demo)
-    fmap.add_child(markers, name="clusters")
-    densest = (getattr(result, "no_spot", None) or {}).get("densest")
+    markers = SpotMarkers(answer.spots, anchor=answer.anchor_rank, demo=demo)
+    fmap.add_child(markers, name="spots")
+    densest = (answer.no_spot or {}).get("densest")
     if densest:
         # Where a search without a spot has most photos: shown, dashed and
         # grey, so that no one takes it for a spot.
@@ -292,13 +291,13 @@ def build_map(result, area_bounds=None, demo=False):
     return fmap, points, markers
 
 
-def render_map(result, area_bounds=None, demo=False):
+def render_map(answer, area_bounds=None, demo=False):
     """Render :func:`build_map` into :class:`MapParts` for a page template.
 
     ``area_bounds`` is the area the tables record (see :func:`first_view`);
     ``demo``: the photos are the synthetic demo's (placeholder images).
     """
-    fmap, points, markers = build_map(result, area_bounds, demo=demo)
+    fmap, points, markers = build_map(answer, area_bounds, demo=demo)
     root = fmap.get_root()
     root.render()
     return MapParts(header=Markup(root.header.render()), html=Markup(root.html.render()),

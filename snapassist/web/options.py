@@ -7,7 +7,6 @@ photos taken in those months or in that light; ``sort=`` orders the spots
 :class:`~snapassist.errors.QueryError` naming the parameter, the rule and the
 value.
 """
-import dataclasses
 import datetime as dt
 import logging
 import re
@@ -15,53 +14,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .. import config, geo
 from ..errors import QueryError
-from ..spots import today_in
+from ..geo import today_in
+from ..search import SearchOptions
 
 log = logging.getLogger(__name__)
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: How much of a bad value is echoed in a message.
 _ECHO = 40
-_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
-                "Dec")
-
-
-@dataclasses.dataclass(frozen=True)
-class SearchOptions:
-    """What a search asked for besides its phrase.
-
-    ``months`` and ``light`` are sorted and without repeats, so that the same
-    filters always make the same cache key.
-    """
-
-    sort: str = config.SORTS[0]
-    months: tuple = ()
-    light: tuple = ()
-    date: dt.date = None
-
-    @property
-    def filters(self):
-        """The options that change which photos are clustered (a cache key part)."""
-        return (self.months, self.light)
-
-    @property
-    def filtered(self):
-        """Whether only some of the search's photos are clustered."""
-        return bool(self.months or self.light)
-
-    def describe_filters(self):
-        """The filters in words ("taken in Oct, Nov; in golden light"), ``""`` when none."""
-        parts = []
-        if self.months:
-            parts.append("taken in " + ", ".join(_MONTH_NAMES[m - 1] for m in self.months))
-        if self.light:
-            parts.append("in " + " or ".join(self.light) + " light")
-        return "; ".join(parts)
-
-    def to_dict(self):
-        """JSON-ready: ``{"sort", "months", "light", "date"}`` (date as YYYY-MM-DD)."""
-        return {"sort": self.sort, "months": list(self.months), "light": list(self.light),
-                "date": None if self.date is None else self.date.isoformat()}
 
 
 def city_zone(name):

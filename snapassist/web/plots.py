@@ -12,21 +12,21 @@ class ReachabilityPlot:
 
     One bar per photo (square-root scale, so shallow valleys show) in cluster order, or per group of neighbouring photos
     when there are more photos than ``width`` (the group's highest
-    reachability, coloured by its most common hotspot), so the SVG stays
+    reachability, coloured by its most common spot), so the SVG stays
     small with 10,000 photos.
     """
 
     width: int
     height: int
     bars: list          # (x, y, w, h, colour)
-    band_y: float       # the strip under the bars showing each photo's hotspot
+    band_y: float       # the strip under the bars showing each photo's spot
     band_h: float
     top_m: float        # reachability at the top of the plot, metres
     n_points: int
 
 
 def build_reachability_plot(result, width=800, height=140):
-    """A :class:`ReachabilityPlot` of a :class:`~snapassist.hotspots.HotspotResult`."""
+    """A :class:`ReachabilityPlot` of a :class:`~snapassist.spots.SpotsAnswer`."""
     reach = np.asarray(result.reachability, dtype=np.float64)
     ranks = np.asarray(result.reachability_rank)
     n = len(reach)

@@ -10,7 +10,7 @@ log = logging.getLogger(__name__)
 
 
 class TablesHolder:
-    """Loads the :class:`~snapassist.database.FlickrPhotosDatabase` once.
+    """Loads the :class:`~snapassist.search.FlickrPhotosDatabase` once.
 
     With it, the answers precomputed beside the tables (``snapassist
     precompute``), served only while they match the tables and the settings.
@@ -111,11 +111,18 @@ class TablesHolder:
         return 0 if self._stored is None else len(self._stored)
 
     def stored_answer(self, phrase):
-        """The precomputed answer of ``phrase`` for the loaded tables, or ``None``."""
-        return None if self._stored is None else self._stored.get(phrase)
+        """The precomputed answer of ``phrase`` for the loaded tables, or ``None``.
+
+        The :class:`~snapassist.spots.SpotsAnswer` a live search would give
+        (with ``phrase`` as typed), as :func:`snapassist.search.answer` takes
+        it; raises :class:`~snapassist.errors.NotEnoughPhotosError` when that
+        is the stored answer.
+        """
+        stored = None if self._stored is None else self._stored.get(phrase)
+        return None if stored is None else stored.to_result(phrase.strip())
 
     def _load(self):
-        from ..database import FlickrPhotosDatabase
+        from ..search import FlickrPhotosDatabase
         from ..demo import resolve_tables
 
         folder = self._folder

@@ -5,17 +5,16 @@ import logging
 
 from flask import (Blueprint, current_app, g, jsonify, render_template, request)
 
-from .. import config
-from ..database import parse_query
+from .. import config, search as searching
 from ..errors import NotEnoughPhotosError, QueryError, SnapAssistError
-from ..hotspots import (SCORE_TEXT, USED_COLUMNS, HotspotResult, add_sun, find_hotspots,
-                        sort_result)
+from ..search import SearchOptions, TooBroad, parse_query
+from ..spots import SCORE_TEXT, SpotsAnswer, add_sun, sort_answer
 from .cache import config_key, estimate_bytes
 from .cities import current_holder, give_city, take_city
 from .format import (format_hours, format_months, placeholder_image, rank_colour,
-                     search_anchor, settings_lines, spot_lines)
+                     settings_lines, spot_lines)
 from .map import render_map
-from .options import SearchOptions, city_zone, parse_options
+from .options import city_zone, parse_options
 from .plots import build_reachability_plot
 
 log = logging.getLogger(__name__)
@@ -41,23 +40,8 @@ def _query_arg():
     return request.args.get("search_keywords") if q is None else q
 
 
-@dataclasses.dataclass
-class TooBroad:
-    """A search with too many photos to cluster within a request.
-
-    ``suggestions`` are ``(tag, n_photos)``: the commonest useful tags
-    among its photos, each a narrower search to offer.
-    """
-
-    query: str
-    n_photos: int
-    suggestions: list
-    #: The filters in words, "" when none (see SearchOptions.describe_filters).
-    filters: str = ""
-
-
 def _search(phrase):
-    """``(database, answer, key, options)``: a HotspotResult or a TooBroad.
+    """``(database, answer, key, options)``: a SpotsAnswer or a TooBroad.
 
     ``key`` is the page cache's: the answer's key with the order and the
     date, which :func:`_arranged` applies to the cached answer when a page
@@ -77,8 +61,9 @@ def _search(phrase):
            database.fingerprint or id(database),
            live_max, config_key())
     cache = current_app.extensions["snapassist_cache"]
-    answer = cache.get_or_compute(key, lambda: _compute(database, phrase, live_max, options),
-                                  estimate_bytes)
+    answer = cache.get_or_compute(key, lambda: searching.answer(
+        database, phrase, options, budget=live_max, stored=current_holder().stored_answer),
+        estimate_bytes)
     # The answer is shared; only the phrase as typed this time differs.
     answer = dataclasses.replace(answer, query=phrase.strip())
     return database, answer, (key, options.sort, options.date), options
@@ -86,9 +71,9 @@ def _search(phrase):
 
 def _arranged(database, answer, options):
     """``answer`` in the order asked, with the sun on the date asked (a copy)."""
-    if not isinstance(answer, HotspotResult):
+    if not isinstance(answer, SpotsAnswer):
         return answer
-    return add_sun(sort_result(answer, options.sort), options.date,
+    return add_sun(sort_answer(answer, options.sort), options.date,
                    city_zone(database.timezone))
 
 
@@ -101,33 +86,6 @@ def _page(key, kind, answer, render):
     """
     pages = current_app.extensions["snapassist_pages"]
     return pages.get_or_compute((key, kind, answer.query), render, len)
-
-
-def _compute(database, phrase, live_max, options):
-    # An answer computed beforehand (snapassist precompute) is served whole,
-    # however many photos it has: the budget is for live clustering only.
-    # Stored answers cluster every photo: a filtered search is always live.
-    stored = None if options.filtered else current_holder().stored_answer(phrase)
-    if stored is not None:
-        return stored.to_result(phrase.strip())
-    filters = {"months": options.months, "lights": options.light}
-    n_photos = database.count_search_results(phrase, **filters)
-    if n_photos > live_max:
-        return TooBroad(phrase.strip(), n_photos,
-                        database.narrower_tags(phrase, config.N_SUGGESTIONS, **filters),
-                        options.describe_filters())
-    # Copying the hits is most of a search's cost on a large table: take only
-    # what the hotspots read (optional columns may be absent in old tables).
-    columns = [c for c in USED_COLUMNS if c in database.columns]
-    photos = database.get_search_results(phrase, columns=columns, **filters)
-    try:
-        return find_hotspots(photos, database.views_percentile, query=phrase.strip())
-    except NotEnoughPhotosError as exc:
-        if not options.filtered:
-            raise
-        raise NotEnoughPhotosError(
-            f"With the filters ({options.describe_filters()}): {exc} Or remove a filter.",
-            n_photos=exc.n_photos) from None
 
 
 def _suggestions(answer, options):
@@ -225,8 +183,7 @@ def _render_results(database, result, options):
                                message=_too_broad_message(result), n_photos=result.n_photos,
                                suggestions=_suggestions(result, options), demo=database.is_demo,
                                options=options.to_dict())
-    anchor = search_anchor(result.hotspots)
-    spots = [_spot_view(h, anchor) for h in result.hotspots]
+    spots = [_spot_view(h, result.anchor_rank) for h in result.spots]
     # A precomputed broad answer draws every spot's photos but only a sample
     # of the rest, so that its page stays light: say so.
     shown = len(result.latitudes)
@@ -247,7 +204,7 @@ def about():
 
 @bp.route("/api/search")
 def api_search():
-    """The hotspots of a search as JSON."""
+    """The spots of a search as JSON."""
     database, result, key, options = _search(_query_arg())
     body = _page(key, "api", result, lambda: _render_api(
         database, _arranged(database, result, options), options))
@@ -262,10 +219,13 @@ def _render_api(database, result, options):
                 "n_photos": result.n_photos, "suggestions": _suggestions(result, options),
                 "options": options.to_dict()}
     else:
+        spots = [h.to_dict() for h in result.spots]
         body = {"query": result.query, "demo": database.is_demo,
                 "n_photos": result.n_photos, "options": options.to_dict(),
-                "clusters": [h.to_dict() for h in result.hotspots],
-                "no_spot": result.no_spot}
+                # "spots" is the name everywhere; "clusters", the same list,
+                # is kept for clients written before it.
+                "spots": spots, "clusters": spots,
+                "no_spot": result.no_spot, "anchor_rank": result.anchor_rank}
     return current_app.json.dumps(body)
 
 
@@ -277,7 +237,7 @@ def healthz():
 
 
 def _spot_view(h, anchor=None):
-    """What the list shows of hotspot ``h``: its facts as text, its thumbnail."""
+    """What the list shows of spot ``h``: its facts as text, its thumbnail."""
     best = h.best_photos[0] if h.best_photos else None
     # The demo's photos do not exist on Flickr: a generated image instead of
     # a broken one; real photos fall back to it if they fail to load.

@@ -71,7 +71,7 @@ window.SnapAssistMap = (function () {
 
   // A numbered marker with its popup at each spot centre; returns rank -> marker
   // so that the page can fly to a spot and open its popup.
-  function clusterMarkers(map, spots) {
+  function spotMarkers(map, spots) {
     var markers = {};
     spots.forEach(function (s) {
       var icon = L.divIcon({
@@ -87,5 +87,5 @@ window.SnapAssistMap = (function () {
     return markers;
   }
 
-  return {photoPoints: photoPoints, clusterMarkers: clusterMarkers};
+  return {photoPoints: photoPoints, spotMarkers: spotMarkers};
 })();

@@ -8,7 +8,7 @@ import calendar
 
 import numpy as np
 
-from . import config
+from .. import config
 
 
 def when(taken, hours=None, lights=None):

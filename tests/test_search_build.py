@@ -3,10 +3,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from snapassist import searchbuild
-from snapassist.searchbuild import SearchFileBuilder
-from snapassist.searchstore import PackedText, StreamedArray, read_store, unpack_column, write_store
-from snapassist.tagindex import TagIndex
+from snapassist.search import _build as searchbuild
+from snapassist.search._build import SearchFileBuilder
+from snapassist.search._store import PackedText, StreamedArray, read_store, unpack_column, write_store
+from snapassist.search._tagindex import TagIndex
 
 N = 3000
 

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 from snapassist import config
-from snapassist.database import SEARCH_FILE, FlickrPhotosDatabase, write_search_file
-from snapassist.hotspots import USED_COLUMNS
-from snapassist.searchstore import PackedText, StoreError, read_store, write_store
-from snapassist.tagindex import TagIndex
+from snapassist.search import SEARCH_FILE, FlickrPhotosDatabase, write_search_file
+from snapassist.schema import USED_COLUMNS
+from snapassist.search._store import PackedText, StoreError, read_store, write_store
+from snapassist.search._tagindex import TagIndex
 
 PHRASES = ["cn tower", "graffiti", "sunset", "toronto", "high park", "québec", "nothing here"]
 
@@ -167,8 +167,8 @@ def test_co_tag_counts_match_a_brute_force_count():
 
 
 def test_the_light_is_stored_as_small_codes_and_filters_alike(demo_folder, built_at_load):
-    from snapassist.database import SEARCH_FILE as name
-    from snapassist.searchstore import fingerprint_files
+    from snapassist.search import SEARCH_FILE as name
+    from snapassist.search._store import fingerprint_files
 
     arrays, meta = read_store(demo_folder / name, fingerprint_files(
         [demo_folder / config.MASTER_TABLE_PROCESSED, demo_folder / config.POPULAR_TABLE_PROCESSED]))
@@ -187,7 +187,7 @@ def test_the_light_is_stored_as_small_codes_and_filters_alike(demo_folder, built
 
 
 def test_a_search_file_of_an_older_version_is_refused_by_name(folder, monkeypatch, caplog):
-    from snapassist import searchstore
+    from snapassist.search import _store as searchstore
 
     monkeypatch.setattr(searchstore, "FORMAT_VERSION", 1)
     write_search_file(folder)

@@ -25,13 +25,17 @@ Real photos hide places from that rule in three ways, each handled here:
 """
 import numpy as np
 
-from .geo import haversine_m
+from ..geo import haversine_m
+
+
+def distances_from_middle(lat, lon):
+    """Each photo's great-circle distance from the median position, metres."""
+    return haversine_m(np.median(lat), np.median(lon), lat, lon)
 
 
 def spread_m(lat, lon, percentile):
     """The ``percentile``-th percentile of distances from the median position, metres."""
-    dist = haversine_m(np.median(lat), np.median(lon), lat, lon)
-    return float(np.percentile(dist, percentile))
+    return float(np.percentile(distances_from_middle(lat, lon), percentile))
 
 
 def cluster_tree(clusters):

@@ -30,22 +30,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import config, io
-from ._precompute_answer import StoredAnswer, dumps, loads
-from .database import parse_query
-from .errors import QueryError, TableError
+from .. import config, io
+from ._answer import StoredAnswer, dumps, loads
+from ..search import parse_query
+from ..errors import QueryError, TableError
 
 log = logging.getLogger(__name__)
 
 #: Changes whenever the layout above changes: older files are then stale.
 FORMAT_VERSION = 1
 _KEYS = ("points", "reach", "text")
-#: The modules whose code decides an answer (paths under snapassist/).
-_ANSWER_CODE = ("hotspots.py", "_spot_facts.py", "_spot_selection.py", "spots.py",
-                "_spot_when.py",
-                "photos.py", "database.py", "tagindex.py", "searchstore.py", "searchbuild.py",
-                "schema.py",
-                "geo.py", "_precompute_answer.py", "clustering/*.py")
+#: The code that decides an answer: whole packages (every module in them,
+#: added later or not) and the foundations they stand on.
+ANSWER_CODE = ("spots", "search", "clustering", "precompute", "geo.py", "schema.py")
 
 
 def fingerprint(folder, database):
@@ -79,14 +76,27 @@ def fingerprint(folder, database):
                 if name.isupper() and isinstance(getattr(config, name),
                                                  (str, int, float, bool, tuple, type(None)))}
     code = hashlib.blake2b(digest_size=16)
-    package = Path(__file__).parent
-    for pattern in _ANSWER_CODE:
-        for path in sorted(package.glob(pattern)):
-            code.update(path.relative_to(package).as_posix().encode() + b"\0")
-            code.update(path.read_bytes())
+    for path in answer_code_files():
+        code.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0")
+        code.update(path.read_bytes())
     # Through JSON, so that it compares equal to what a file gives back.
     return json.loads(json.dumps({"format": FORMAT_VERSION, "tables": tables,
                                   "config": settings, "code": code.hexdigest()}))
+
+
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def answer_code_files():
+    """The source files of :data:`ANSWER_CODE`, sorted (Python and Cython)."""
+    files = []
+    for name in ANSWER_CODE:
+        path = _PACKAGE / name
+        if path.is_dir():
+            files += [f for f in path.rglob("*") if f.suffix in (".py", ".pyx", ".pxd")]
+        else:
+            files.append(path)
+    return sorted(files)
 
 
 def canonical_phrase(phrase):
@@ -246,8 +256,8 @@ class StoredAnswers:
     """The precomputed answers of a tables folder, served only while they are fresh.
 
     Use :meth:`open`; then :meth:`get` gives a phrase's
-    :class:`~snapassist._precompute_answer.StoredAnswer` (``to_result(query)``
-    makes the :class:`~snapassist.hotspots.HotspotResult`), or ``None`` when
+    :class:`~snapassist.precompute.StoredAnswer` (``to_result(query)``
+    makes the :class:`~snapassist.spots.SpotsAnswer`), or ``None`` when
     the phrase was not precomputed or the answers are stale.
     """
 

@@ -6,7 +6,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from snapassist import config, geo, spots
+from snapassist import config, geo
+from snapassist.spots import _measures
+from snapassist.spots._when import when
 
 TORONTO = ZoneInfo("America/Toronto")
 
@@ -109,7 +111,7 @@ def test_nuit_blanche_one_night_on_the_first_saturday_of_october():
     assert any(hour >= 24 for _, hour in event)
     taken, hours, lights = _photos(event, light="night")
     other = _photos(_others(8), light="day")
-    answer = spots.when(*(np.concatenate(pair) for pair in zip((taken, hours, lights), other)))
+    answer = when(*(np.concatenate(pair) for pair in zip((taken, hours, lights), other)))
     assert answer["kind"] == "event" and answer["fixed"] is False and answer["once"] is False
     assert answer["occasions"] == _occasions([[night] for night in nights])
     assert answer["years"] == len(YEARS) and answer["length"] == 1
@@ -129,11 +131,11 @@ def test_nuit_blanche_with_days_only_is_one_day_or_a_few():
     """Without the time, the night's small hours fall on Sunday: one or two days."""
     nights = [first_saturday_of_october(y) for y in YEARS]
     saturdays = [(night, None) for night in nights for _ in range(5)]
-    answer = spots.when(_photos(saturdays)[0])
+    answer = when(_photos(saturdays)[0])
     assert answer["unit"] == "day" and answer["night_share"] is None
     assert answer["text"] == "An event: one day each year, early October"
     sundays = [(night + dt.timedelta(days=1), None) for night in nights for _ in range(3)]
-    answer = spots.when(_photos(saturdays + sundays)[0])
+    answer = when(_photos(saturdays + sundays)[0])
     assert answer["length"] == 2 and answer["share"] == 1.0
     assert answer["text"] == "An event: a few days each year, early October"
 
@@ -142,7 +144,7 @@ def test_easter_sunday_moves_by_five_weeks():
     easters = [easter_sunday(y) for y in YEARS]
     event = [(day, 11.0) for day in easters for _ in range(5)]
     taken, hours, lights = _photos(event + _others(10), light="day")
-    answer = spots.when(taken, hours, lights)
+    answer = when(taken, hours, lights)
     assert answer["kind"] == "event" and not answer["fixed"] and answer["unit"] == "day"
     assert answer["occasions"] == _occasions([[day] for day in easters])
     first, last = min(easters, key=_doy), max(easters, key=_doy)
@@ -157,7 +159,7 @@ def test_thanksgiving_weekend_is_a_few_days_early_to_mid_october():
                 for y in YEARS]
     event = [(day, 15.0) for days in weekends for day in days for _ in range(2)]
     taken, hours, lights = _photos(event + _others(6), light="day")
-    answer = spots.when(taken, hours, lights)
+    answer = when(taken, hours, lights)
     assert answer["kind"] == "event" and not answer["fixed"]
     assert answer["occasions"] == _occasions(weekends)
     assert answer["length"] == 3
@@ -167,7 +169,7 @@ def test_thanksgiving_weekend_is_a_few_days_early_to_mid_october():
 def test_the_lunar_new_year_from_days_alone():
     days = [lunar_new_year(y) for y in YEARS]
     taken = _photos([(day, None) for day in days for _ in range(4)])[0]
-    answer = spots.when(taken)
+    answer = when(taken)
     assert answer["kind"] == "event" and not answer["fixed"] and answer["share"] == 1.0
     assert answer["occasions"] == _occasions([[day] for day in days])
     assert answer["period"] == [_name(min(days, key=_doy)), _name(max(days, key=_doy))]
@@ -178,7 +180,7 @@ def test_a_festival_of_three_nights_each_october_is_an_event_on_fixed_days():
     rng = np.random.default_rng(0)
     nights = [f"{year}-10-{day:02d}" for year in range(2012, 2020) for day in (5, 6, 7)]
     taken = list(rng.choice(nights, 90)) + ["2015-07-01", "2016-03-09", "2017-12-24"]
-    answer = spots.when(_days(*taken))
+    answer = when(_days(*taken))
     assert answer["kind"] == "event" and answer["fixed"] is True
     assert answer["days"] == ["Oct 5", "Oct 6", "Oct 7"]
     assert answer["share"] == pytest.approx(90 / 93)
@@ -190,7 +192,7 @@ def test_canada_day_fireworks_every_july_first_at_night():
     event = [(dt.date(y, 7, 1), 22.0 + 0.25 * k) for y in YEARS for k in range(3)]
     taken, hours, lights = _photos(event + _others(5), light="night")
     lights[len(event):] = "day"
-    answer = spots.when(taken, hours, lights)
+    answer = when(taken, hours, lights)
     assert answer["fixed"] is True and answer["days"] == ["Jul 1"]
     assert answer["unit"] == "night" and answer["length"] == 1
     assert answer["text"] == "An event: Jul 1 each year, at night"
@@ -200,14 +202,14 @@ def test_a_fixed_date_counts_even_in_years_too_thin_to_judge_alone():
     """One or two photos a year, always on Jul 1: each year alone says nothing."""
     few = [(dt.date(y, 7, 1), None) for y in YEARS for _ in range(1 + y % 2)]
     assert max(1 + y % 2 for y in YEARS) < config.EVENT_MIN_YEAR_PHOTOS
-    answer = spots.when(_photos(few + _others(4))[0])
+    answer = when(_photos(few + _others(4))[0])
     assert answer["kind"] == "event" and answer["fixed"] is True
     assert answer["years"] == len(YEARS) and answer["days"] == ["Jul 1"]
 
 
 def test_an_event_across_new_year_wraps_the_calendar():
     taken = [f"{y}-12-31" for y in range(2010, 2020)] + [f"{y}-01-01" for y in range(2011, 2021)]
-    answer = spots.when(_days(*taken))
+    answer = when(_days(*taken))
     assert answer["kind"] == "event" and answer["days"] == ["Dec 31", "Jan 1"]
     assert answer["fixed"] and answer["text"] == "An event: Dec 31-Jan 1 each year"
     # Each New Year's Eve and its morning after are one year's occasion.
@@ -217,7 +219,7 @@ def test_an_event_across_new_year_wraps_the_calendar():
 def test_new_years_eve_past_midnight_is_one_night():
     event = [(dt.date(y, 12, 31), hour) for y in YEARS for hour in (22.5, 23.5, 24.25, 25.0)]
     taken, hours, lights = _photos(event, light="night")
-    answer = spots.when(taken, hours, lights)
+    answer = when(taken, hours, lights)
     assert answer["days"] == ["Dec 31"] and answer["length"] == 1
     assert answer["text"] == "An event: Dec 31 each year, at night"
 
@@ -225,7 +227,7 @@ def test_new_years_eve_past_midnight_is_one_night():
 def test_a_spot_seen_in_one_year_only_is_a_one_off():
     show = [(dt.date(2014, 5, d), 14.0) for d in (5, 6, 7) for _ in range(10)]
     taken, hours, lights = _photos(show + _others(2), light="day")
-    answer = spots.when(taken, hours, lights)
+    answer = when(taken, hours, lights)
     assert answer["kind"] == "event" and answer["once"] is True and answer["fixed"] is False
     assert answer["years"] == 1 and answer["occasions"] == [["2014-05-05", "2014-05-07"]]
     assert answer["share"] == pytest.approx(30 / 32)
@@ -233,7 +235,7 @@ def test_a_spot_seen_in_one_year_only_is_a_one_off():
     # One New Year's Eve, into the next morning.
     party = [(dt.date(2014, 12, 31), 23.0)] * 6 + [(dt.date(2015, 1, 1), 12.0)] * 6
     taken, hours, lights = _photos(party + _others(2), light="day")
-    answer = spots.when(taken, hours, lights)
+    answer = when(taken, hours, lights)
     assert answer["once"] and answer["occasions"] == [["2014-12-31", "2015-01-01"]]
     assert answer["text"] == "A one-off event: a few days, Dec 31 2014-Jan 1 2015"
 
@@ -241,7 +243,7 @@ def test_a_spot_seen_in_one_year_only_is_a_one_off():
 def test_photos_spread_over_a_season_each_year_are_seasonal():
     """Six photos a year, five days apart from Apr 20: no few days hold most of a year's."""
     spread = [dt.date(y, 4, 20) + dt.timedelta(days=5 * k) for y in YEARS for k in range(6)]
-    answer = spots.when(_photos([(day, None) for day in spread])[0])
+    answer = when(_photos([(day, None) for day in spread])[0])
     assert answer["kind"] == "seasonal" and answer["months"] == ["Apr", "May"]
 
 
@@ -250,7 +252,7 @@ def test_a_few_photos_a_year_in_a_short_season_are_no_event():
     rng = np.random.default_rng(7)
     season = [(dt.date(y, 5, 1) + dt.timedelta(days=int(k)), None)
               for y in YEARS for k in rng.choice(21, 4, replace=False)]
-    assert spots.when(_photos(season)[0])["kind"] == "seasonal"
+    assert when(_photos(season)[0])["kind"] == "seasonal"
 
 
 def test_a_spring_spot_is_seasonal_with_its_months():
@@ -258,27 +260,27 @@ def test_a_spring_spot_is_seasonal_with_its_months():
     spring = [f"{y}-{m:02d}-{d:02d}" for y in range(2010, 2020) for m in (4, 5)
               for d in range(1, 29)]
     other = [f"2015-{m:02d}-15" for m in range(1, 13) for _ in range(2)]
-    answer = spots.when(_days(*rng.choice(spring, 60), *other))
+    answer = when(_days(*rng.choice(spring, 60), *other))
     assert answer["kind"] == "seasonal"
     assert set(answer["months"]) >= {"Apr", "May"} and len(answer["months"]) <= 3
 
 
 def test_photos_all_year_are_year_round_and_too_few_say_nothing():
     every_month = [f"2018-{m:02d}-{d:02d}" for m in range(1, 13) for d in (3, 11, 19, 27)]
-    assert spots.when(_days(*every_month)) == {"kind": "year-round"}
-    assert spots.when(_days(*every_month[:config.MIN_DATED_PHOTOS - 1])) is None
-    assert spots.when(np.array(["NaT"] * 40, dtype="datetime64[D]")) is None
+    assert when(_days(*every_month)) == {"kind": "year-round"}
+    assert when(_days(*every_month[:config.MIN_DATED_PHOTOS - 1])) is None
+    assert when(np.array(["NaT"] * 40, dtype="datetime64[D]")) is None
     # Nine Nuit Blanches and a dozen undated photos: still too few.
     nights = [first_saturday_of_october(y) for y in YEARS][:config.MIN_DATED_PHOTOS - 1]
     taken = np.concatenate([_photos([(d, None) for d in nights])[0],
                             np.full(12, np.datetime64("NaT"), dtype="datetime64[D]")])
-    assert spots.when(taken) is None
+    assert when(taken) is None
 
 
 def test_a_spot_shot_at_golden_hour_says_so_for_its_admired_photos():
     lights = np.array(["golden"] * 8 + ["day"] * 12, dtype=object)
     views = np.array([1000.0] * 8 + [10.0] * 12)
-    shares = spots.light_shares(lights, views)
+    shares = _measures.light_shares(lights, views)
     assert shares["admired"]["golden"] == 1.0
     assert shares["all"]["golden"] == pytest.approx(0.4)
     assert sum(shares["all"].values()) == pytest.approx(1.0)
@@ -286,17 +288,17 @@ def test_a_spot_shot_at_golden_hour_says_so_for_its_admired_photos():
 
 
 def test_unknown_light_is_left_out_of_the_shares():
-    shares = spots.light_shares(np.array(["", "", "night", "night"], dtype=object),
+    shares = _measures.light_shares(np.array(["", "", "night", "night"], dtype=object),
                                 np.array([5.0, 4, 3, 2]))
     assert shares["all"]["night"] == 1.0 and shares["n_known"] == 2
-    assert spots.light_shares(np.array(["", ""], dtype=object), np.ones(2))["all"] == {}
+    assert _measures.light_shares(np.array(["", ""], dtype=object), np.ones(2))["all"] == {}
 
 
 def test_a_spot_west_of_the_anchor_faces_east():
     # Spot 0 has the most photographers (the anchor); spot 1 lies 1.9 km west.
     lat0, lon0 = 43.6426, -79.3871
     west = lon0 - 1900 / (np.pi * geo.EARTH_RADIUS_M / 180 * np.cos(np.radians(lat0)))
-    out = spots.directions([lat0, lat0], [lon0, west], n_owners=[40, 7])
+    out = _measures.directions([lat0, lat0], [lon0, west], n_owners=[40, 7])
     assert out[0]["bearing_deg"] is None and out[0]["side"] is None
     assert out[1]["bearing_deg"] == pytest.approx(90, abs=0.5)
     assert out[1]["distance_m"] == pytest.approx(1900, rel=1e-3)
@@ -306,57 +308,10 @@ def test_a_spot_west_of_the_anchor_faces_east():
 @pytest.mark.parametrize("bearing, name", [(0, "north"), (44, "north-east"), (180, "south"),
                                            (225, "south-west"), (337.6, "north"), (-90, "west")])
 def test_compass(bearing, name):
-    assert spots.compass(bearing) == name
+    assert _measures.compass(bearing) == name
 
 
 def test_focal_range_and_one_photographer_share():
-    assert spots.focal_range_mm([24, 35, 50, 70, 200, np.nan, 0]) == [35.0, 70.0]
-    assert spots.focal_range_mm([50, np.nan]) is None
-    assert spots.one_photographer_share(["a"] * 6 + ["b"] * 3 + ["c"]) == pytest.approx(0.6)
-
-
-def test_sun_times_in_toronto_in_june():
-    sun = spots.sun_times(43.6426, -79.3871, dt.date(2024, 6, 21), TORONTO)
-    assert "05:30" <= sun["sunrise"] <= "05:45" and "20:55" <= sun["sunset"] <= "21:10"
-    start, end = sun["golden_evening"]
-    assert start < sun["sunset"] < end
-    assert sun["blue_evening"][0] >= sun["sunset"]
-    assert 295 < sun["sunset_azimuth_deg"] < 310      # north-west at midsummer
-
-
-def test_sun_times_where_the_sun_never_sets():
-    sun = spots.sun_times(78.2, 15.6, dt.date(2024, 6, 21), ZoneInfo("Arctic/Longyearbyen"))
-    assert sun["sunrise"] is None and sun["sunset"] is None
-    assert sun["sunset_azimuth_deg"] is None
-
-
-def test_sun_behind_you():
-    # Facing east (towards the anchor) at sunset in the west: the sun is behind.
-    assert spots.sun_behind(90, 295) is True
-    assert spots.sun_behind(270, 295) is False
-    assert spots.sun_behind(None, 295) is None
-
-
-def test_light_codes_round_trip_and_anything_else_is_unknown():
-    names = ["night", "blue", "golden", "day", "", "noon", None]
-    codes = spots.light_codes(names)
-    assert codes.dtype == np.int8
-    assert codes.tolist() == [0, 1, 2, 3, -1, -1, -1]
-    assert spots.light_names(codes).tolist() == ["night", "blue", "golden", "day", "", "", ""]
-
-
-def test_photo_light_reads_local_times_in_the_zone_given():
-    # 21:00 local on midsummer's day: in Toronto, about sunset; read as
-    # Vancouver time it is midnight in Toronto.
-    taken = np.array(["2026-06-21T21:00"], dtype="datetime64[ns]")
-    toronto, light_t = spots.photo_light([43.65], [-79.38], taken, timezone="America/Toronto")
-    vancouver, light_v = spots.photo_light([43.65], [-79.38], taken,
-                                           timezone="America/Vancouver")
-    utc_t = np.array(["2026-06-22T01:00"], dtype="datetime64[ns]")     # EDT = UTC-4
-    utc_v = np.array(["2026-06-22T04:00"], dtype="datetime64[ns]")     # PDT = UTC-7
-    assert toronto[0] == geo.sun_elevation_deg(43.65, -79.38, utc_t)[0]
-    assert vancouver[0] == geo.sun_elevation_deg(43.65, -79.38, utc_v)[0]
-    assert light_t[0] == geo.light_of(toronto)[0] and light_v[0] == geo.light_of(vancouver)[0]
-    # Without granularity or the unknown flag, a date is taken as exact.
-    assert spots.photo_light([43.65], [-79.38], taken, [4], [0])[1][0] == ""
-    assert spots.photo_light([43.65], [-79.38], taken, [0], [1])[1][0] == ""
+    assert _measures.focal_range_mm([24, 35, 50, 70, 200, np.nan, 0]) == [35.0, 70.0]
+    assert _measures.focal_range_mm([50, np.nan]) is None
+    assert _measures.one_photographer_share(["a"] * 6 + ["b"] * 3 + ["c"]) == pytest.approx(0.6)

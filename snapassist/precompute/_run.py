@@ -1,5 +1,7 @@
 """Precomputed answers for every common subject, computed on a Dask cluster.
 
+(The package's public names are exported by :mod:`snapassist.precompute`.)
+
 The broadest subjects ("toronto", "sunset", "night") are the ones typed
 first and the ones too big to cluster inside a web request. Their answers
 change only when the tables (or the method, or its settings) change, so
@@ -26,26 +28,18 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import config
-from ._precompute_answer import StoredAnswer, compute_answer, load_answer
-from ._precompute_files import (Parts, StoredAnswers, canonical_phrase, fingerprint,
-                                read_answers, write_answers)
-from .database import FlickrPhotosDatabase, parse_query
-from .errors import ConfigError, QueryError, TableError, ValidationError
-from .hotspots import USED_COLUMNS
-from .tagindex import singular
-
-__all__ = ["StoredAnswer", "StoredAnswers", "Subject", "PrecomputeReport", "compute_answer",
-           "load_answer", "list_subjects", "precompute_folder", "live_budget", "fingerprint",
-           "read_answers", "canonical_phrase"]
+from .. import config, search
+from ..errors import ConfigError, QueryError, TableError, ValidationError
+from ..search import FlickrPhotosDatabase, parse_query, singular
+from ._answer import compute_answer
+from ._files import Parts, fingerprint, write_answers
 
 log = logging.getLogger(__name__)
 
 
 def live_budget():
     """Most photos a live search clusters (``config.LIVE_MAX_PHOTOS``)."""
-    # The one place that reads it: the setting is being added in parallel.
-    return getattr(config, "LIVE_MAX_PHOTOS", 30000)
+    return config.LIVE_MAX_PHOTOS
 
 
 def default_min_photos():
@@ -271,7 +265,6 @@ def _run(client, database, todo, parts, report, progress, total, answer_fn):
     from tqdm import tqdm
 
     n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-    columns = [c for c in USED_COLUMNS if c in database.columns]
     queue = iter(todo)
     running = {}
     finished = as_completed()
@@ -280,13 +273,17 @@ def _run(client, database, todo, parts, report, progress, total, answer_fn):
         subject = next(queue, None)
         if subject is None:
             return
-        # Each task receives only its own photos' columns, sent straight to
-        # a worker (scatter), never the whole table.
-        photos = database.get_search_results(subject.phrase, columns=columns)
-        data = client.scatter(photos, hash=False)
-        future = client.submit(_answer_task, data, database.views_percentile, subject.phrase,
-                               answer_fn, pure=False, priority=subject.n_photos,
-                               key=f"precompute-{subject.phrase}")
+
+        def on_a_worker(photos, views_threshold, query):
+            # Each task receives only its own photos' columns, sent straight
+            # to a worker (scatter), never the whole table.
+            data = client.scatter(photos, hash=False)
+            return data, client.submit(_answer_task, data, views_threshold, query, answer_fn,
+                                       pure=False, priority=subject.n_photos,
+                                       key=f"precompute-{subject.phrase}")
+
+        # The search every caller makes, with its clustering sent to Dask.
+        data, future = search.answer(database, subject.phrase, cluster=on_a_worker)
         running[future.key] = (subject, data)
         finished.add(future)
 

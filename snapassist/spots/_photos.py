@@ -9,13 +9,10 @@ from urllib.parse import quote, urlsplit
 import numpy as np
 import pandas as pd
 
+from ..schema import EXIF_NUMERIC, EXIF_TEXT
+
 #: Hosts whose images we are willing to show; anything else is dropped.
 FLICKR_HOSTS = ("flickr.com", "staticflickr.com")
-#: The camera settings a photo may carry (from the popular table's EXIF).
-EXIF_NUMERIC = ("FocalLength", "FocalLengthIn35mmFormat", "FNumber", "ExposureTime", "ISO")
-EXIF_TEXT = ("Camera", "Lens")
-#: Text columns a summary reads.
-SUMMARY_TEXT = ("id", "owner", "ownername", "title", "url_q", "url_s", "url_m", "url_l")
 
 
 def photo_summary(row):

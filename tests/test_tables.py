@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from snapassist import config
-from snapassist.database import FlickrPhotosDatabase, TagIndex, normalize_text, parse_query
+from snapassist.search import FlickrPhotosDatabase, normalize_text, parse_query
+from snapassist.search._tagindex import TagIndex
 from snapassist.errors import QueryError, TableError
 
 
@@ -120,7 +121,7 @@ def test_common_words_still_match_inside_joined_tags():
     ("ties", "tie"), ("cats", "cat"),
 ])
 def test_singular(word, expected):
-    from snapassist.tagindex import singular, word_forms
+    from snapassist.search._tagindex import singular, word_forms
 
     assert singular(word) == expected
     assert word in word_forms(word) and expected in word_forms(word)
@@ -176,7 +177,7 @@ def test_exif_is_joined_on_id_not_position():
 
 def test_missing_popular_table_logs_warning_and_gives_nan_settings(tmp_path, caplog):
     _photos(["x", "x y"]).to_hdf(tmp_path / config.MASTER_TABLE_PROCESSED, key="table")
-    with caplog.at_level(logging.WARNING, logger="snapassist.database"):
+    with caplog.at_level(logging.WARNING, logger="snapassist.search"):
         db = FlickrPhotosDatabase.from_folder(tmp_path)
     assert "no popular" in caplog.text
     assert not db.has_exif
@@ -252,7 +253,7 @@ def test_rows_without_position_and_duplicate_ids_are_ignored(caplog):
     frame = _photos(["a", "a", "a"])
     frame.loc[1, "latitude"] = np.nan
     frame = pd.concat([frame, frame.iloc[[0]]], ignore_index=True)
-    with caplog.at_level(logging.WARNING, logger="snapassist.database"):
+    with caplog.at_level(logging.WARNING, logger="snapassist.search"):
         db = FlickrPhotosDatabase(frame, None)
     assert _ids(db.get_search_results("a")) == ["1000", "1002"]
     assert "without a position" in caplog.text and "duplicated" in caplog.text
@@ -304,14 +305,14 @@ def test_columns_subset(db):
     ([], [1, 2], []),
 ])
 def test_sorted_intersection(small, large, expected):
-    from snapassist.tagindex import _intersect_sorted
+    from snapassist.search._tagindex import _intersect_sorted
 
     got = _intersect_sorted(np.array(small, dtype=np.int64), np.array(large, dtype=np.int64))
     np.testing.assert_array_equal(got, expected)
 
 
 def test_sorted_union_matches_numpy():
-    from snapassist.tagindex import _union_sorted
+    from snapassist.search._tagindex import _union_sorted
 
     rng = np.random.default_rng(5)
     for _ in range(20):

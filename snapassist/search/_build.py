@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .schema import is_text_dtype
-from .searchstore import PackedText, StreamedArray, pack_strings, write_store
-from .spots import light_codes
-from .tagindex import TagIndex, row_dtype
+from ..schema import is_text_dtype
+from ._store import PackedText, StreamedArray, pack_strings, write_store
+from ..geo import light_codes
+from ._tagindex import TagIndex, row_dtype
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Hotspot rules on small hand-built searches.
+"""Finding spots: each rule on small hand-built searches.
 
 Most tests replace OPTICS by a stand-in that returns labels chosen by the
 test, so that each rule (gate, trimming, rejection, statistics, score and
@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from snapassist import config, hotspots
+from snapassist import config
+from snapassist.spots import _find
 from snapassist.errors import NotEnoughPhotosError
-from snapassist.hotspots import find_hotspots, spot_score, trim_cluster
+from snapassist.spots import find_spots, spot_score, trim_cluster
 from snapassist.geo import EARTH_RADIUS_M
 from snapassist.web.format import settings_lines
 
@@ -95,7 +96,7 @@ class FakeOptics:
 
 @pytest.fixture
 def fake_optics(monkeypatch):
-    monkeypatch.setattr(hotspots, "OPTICS", FakeOptics)
+    monkeypatch.setattr(_find, "OPTICS", FakeOptics)
     return FakeOptics
 
 
@@ -103,7 +104,7 @@ def search(frame, fake=None):
     if fake is not None:
         positions = np.radians(frame[["latitude", "longitude"]].to_numpy(dtype=np.float64))
         fake.labels = {tuple(x): label for x, label in zip(positions, frame["label"])}
-    return find_hotspots(frame.drop(columns="label"), THRESHOLD, query="cn tower")
+    return find_spots(frame.drop(columns="label"), THRESHOLD, query="cn tower")
 
 
 # --- gate ---------------------------------------------------------------------
@@ -159,7 +160,7 @@ def test_every_photo_of_a_spot_counts_but_strays(fake_optics):
         rows.append({**rows[0], "id": name, "latitude": LAT0 + dlat, "longitude": LON0 + dlon})
     frame = pd.DataFrame(rows)
     result = search(frame, fake_optics)
-    (spot,) = result.hotspots
+    (spot,) = result.spots
     assert "tail" in spot.photo_ids and "far" not in spot.photo_ids and spot.n_photos == 31
     assert result.photo_rank[-1] == -1 and (result.photo_rank[:-1] == 1).all()
 
@@ -170,8 +171,8 @@ def test_spread_out_cluster_is_dropped(fake_optics):
     wide = make_group(0, 30, 0, 0, 9000, 1000, seed=2)       # a district, not a place
     tight = make_group(1, 30, 20_000, 0, 50, 1000, seed=4)
     result = search(pd.DataFrame(wide + tight), fake_optics)
-    assert [h.n_photos for h in result.hotspots] == [30]
-    assert result.hotspots[0].photo_ids[0].startswith("1")
+    assert [h.n_photos for h in result.spots] == [30]
+    assert result.spots[0].photo_ids[0].startswith("1")
     assert (result.photo_rank[:30] == -1).all()
 
 
@@ -180,7 +181,7 @@ def test_cluster_without_popular_photo_is_dropped(fake_optics):
     at = make_group(1, 20, 3000, 0, 50, [int(THRESHOLD)] + [1] * 19, seed=6)
     popular = make_group(2, 20, -3000, 0, 50, 5000, seed=7)
     result = search(pd.DataFrame(below + at + popular), fake_optics)
-    kept = sorted(h.photo_ids[0][0] for h in result.hotspots)
+    kept = sorted(h.photo_ids[0][0] for h in result.spots)
     # A best photo exactly at the percentile is not *below* it: kept.
     assert kept == ["1", "2"]
 
@@ -205,8 +206,8 @@ def test_statistics_score_and_rank(fake_optics):
             "best": list(g.sort_values("views", ascending=False, kind="stable")["id"][:5]),
         })
     expected.sort(key=lambda e: -e["score"])
-    assert [h.rank for h in result.hotspots] == [1, 2]
-    for spot, exp in zip(result.hotspots, expected):
+    assert [h.rank for h in result.spots] == [1, 2]
+    for spot, exp in zip(result.spots, expected):
         assert spot.score == pytest.approx(exp["score"])
         assert spot.n_photos == exp["n_photos"] and spot.n_owners == exp["n_owners"]
         assert spot.mean_views == pytest.approx(exp["mean"])
@@ -242,7 +243,7 @@ def test_hours_months_and_settings(fake_optics):
         r["ExposureTime"] = [1 / 250, 1 / 125, 2.0][i % 3] if with_exif else np.nan
         r["ISO"] = [100.0, 400.0, 1600.0][i % 3] if with_exif else np.nan
     frame = pd.DataFrame(rows)
-    (spot,) = search(frame, fake_optics).hotspots
+    (spot,) = search(frame, fake_optics).spots
     assert spot.hours == [0] * 18 + [6, 6, 6] + [0] * 3
     assert spot.months == [0] * 6 + [10] + [0] * 4 + [10]
     s = spot.settings
@@ -257,7 +258,7 @@ def test_hours_months_and_settings(fake_optics):
 def test_missing_optional_columns(fake_optics):
     frame = pd.DataFrame(make_group(0, 20, 0, 0, 50, 1000, seed=12))
     frame = frame.drop(columns=["ownername", "title"])
-    (spot,) = search(frame, fake_optics).hotspots
+    (spot,) = search(frame, fake_optics).spots
     assert spot.hours == [0] * 24 and spot.months == [0] * 12
     assert spot.settings["n_with_exif"] == 0 and spot.settings["Camera"] is None
     assert spot.best_photos[0]["url"] is None and spot.best_photos[0]["title"] == ""
@@ -270,17 +271,17 @@ def test_real_optics_finds_separated_spots():
     b = make_group(1, 60, 0, 5000, 40, 800, seed=14)
     noise = make_group(-1, 25, -10_000, -10_000, 8000, 10, seed=15)
     frame = pd.DataFrame(a + b + noise)
-    result = find_hotspots(frame.drop(columns="label"), THRESHOLD, query="x")
+    result = find_spots(frame.drop(columns="label"), THRESHOLD, query="x")
     by_id = frame.set_index("id")
     found = set()
-    for spot in result.hotspots:
+    for spot in result.spots:
         labels = set(by_id.loc[spot.photo_ids, "label"])
         assert len(labels) == 1 and -1 not in labels       # never mixes spots or noise
         found |= labels
         views = by_id.loc[spot.photo_ids, "views"].to_numpy(float)
         assert spot.score == pytest.approx(views.mean() / len(views))
     assert found == {0, 1}
-    scores = [h.score for h in result.hotspots]
+    scores = [h.score for h in result.spots]
     assert scores == sorted(scores, reverse=True)
     assert set(result.photo_rank[frame["label"].to_numpy() == -1]) == {-1}
 
@@ -289,9 +290,9 @@ def test_real_optics_small_search_forms_a_spot():
     # 20 photos, min_samples 15: at least half the search per neighbourhood.
     frame = pd.DataFrame(make_group(0, 20, 0, 0, 30, 1000, seed=16)
                          + make_group(-1, 2, 8000, 8000, 100, 10, seed=17))
-    result = find_hotspots(frame.drop(columns="label"), THRESHOLD)
-    assert len(result.hotspots) == 1
-    assert set(result.hotspots[0].photo_ids) <= {f"0{i}" for i in range(20)}
+    result = find_spots(frame.drop(columns="label"), THRESHOLD)
+    assert len(result.spots) == 1
+    assert set(result.spots[0].photo_ids) <= {f"0{i}" for i in range(20)}
     assert np.isfinite(result.reachability[1:]).all()
 
 
@@ -301,14 +302,14 @@ def test_the_score_is_mean_views_over_photos():
 
 
 def test_used_columns_are_all_a_search_needs(demo_db):
-    """Hotspots from only USED_COLUMNS equal those from every column."""
-    from snapassist.hotspots import USED_COLUMNS
+    """Spots from only USED_COLUMNS equal those from every column."""
+    from snapassist.schema import USED_COLUMNS
 
     full = demo_db.get_search_results("graffiti")
     subset = demo_db.get_search_results("graffiti", columns=list(USED_COLUMNS))
     assert len(subset.columns) < len(full.columns)
-    a = find_hotspots(full, demo_db.views_percentile)
-    b = find_hotspots(subset, demo_db.views_percentile)
-    assert a.hotspots, "the demo's graffiti search should give spots"
-    assert [h.to_dict() for h in a.hotspots] == [h.to_dict() for h in b.hotspots]
+    a = find_spots(full, demo_db.views_percentile)
+    b = find_spots(subset, demo_db.views_percentile)
+    assert a.spots, "the demo's graffiti search should give spots"
+    assert [h.to_dict() for h in a.spots] == [h.to_dict() for h in b.spots]
     np.testing.assert_array_equal(a.photo_rank, b.photo_rank)

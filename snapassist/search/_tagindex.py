@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 from unidecode import unidecode
 
-from . import config
-from .errors import QueryError
+from .. import config
+from ..errors import QueryError
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9\s]")
 _EMPTY = np.empty(0, dtype=np.int64)

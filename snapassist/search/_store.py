@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import TableError
-from .io import write_atomically
-from .spots import light_codes, light_names
+from ..errors import TableError
+from ..io import write_atomically
+from ..geo import light_codes, light_names
 
 MAGIC = b"SNAPASSIST-SEARCH\n"
 #: 2: the light (int8 codes) and the time taken of every photo.

@@ -1,10 +1,10 @@
-"""One stored answer: a search's :class:`~snapassist.hotspots.HotspotResult` made storable.
+"""One stored answer: a search's :class:`~snapassist.spots.SpotsAnswer` made storable.
 
 Private helper of :mod:`snapassist.precompute`. An answer is split into what
 scales with the photos (the map's points, the reachability plot) and the
 rest (every other field of the result, as JSON). Both are generic over the
 result's dataclass fields, so fields added to ``Hotspot`` or
-``HotspotResult`` later are stored without a change here:
+``SpotsAnswer`` later are stored without a change here:
 
 - array fields as long as the search (``latitudes``, ``photo_rank``, any new
   per-photo array) become columns of ``points``; every spot's photo is kept,
@@ -26,9 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import config
-from .errors import NotEnoughPhotosError, TableError
-from .hotspots import HotspotResult, find_hotspots
+from .. import config
+from ..errors import NotEnoughPhotosError, TableError
+from ..spots import SpotsAnswer, find_spots
 
 #: Stands for the search phrase while computing, so that a stored answer can
 #: be given back with the phrase exactly as a photographer typed it.
@@ -82,7 +82,7 @@ class StoredAnswer:
         return int((self.points["photo_rank"].to_numpy() < 0).sum())
 
     def to_result(self, query=None):
-        """The :class:`HotspotResult` a live search for ``query`` gives.
+        """The :class:`SpotsAnswer` a live search for ``query`` gives.
 
         Equal to the live one in every field, except that a broad search's
         map holds a sample of the background photos
@@ -105,12 +105,12 @@ class StoredAnswer:
         for name in self.reach.columns:
             values[name] = self.reach[name].to_numpy()
         values["query"] = query
-        names = {f.name for f in dataclasses.fields(HotspotResult)}
+        names = {f.name for f in dataclasses.fields(SpotsAnswer)}
         missing = names - set(values)
         if missing:
             raise TableError(f"the stored answer for {self.phrase!r} lacks the field(s) "
                              f"{', '.join(sorted(missing))}: precompute it again")
-        return HotspotResult(**{name: values[name] for name in names})
+        return SpotsAnswer(**{name: values[name] for name in names})
 
 
 def compute_answer(photos, views_threshold, query, background_sample=None, plot_bars=None,
@@ -120,7 +120,7 @@ def compute_answer(photos, views_threshold, query, background_sample=None, plot_
     Parameters
     ----------
     photos, views_threshold :
-        As for :func:`~snapassist.hotspots.find_hotspots`.
+        As for :func:`~snapassist.spots.find_spots`.
     query : str
         The phrase (normalised) the answer is for.
     background_sample, plot_bars, seed : int, optional
@@ -133,7 +133,7 @@ def compute_answer(photos, views_threshold, query, background_sample=None, plot_
     seed = config.PRECOMPUTE_SAMPLE_SEED if seed is None else seed
     empty = pd.DataFrame()
     try:
-        result = find_hotspots(photos, views_threshold, query=QUERY_MARK)
+        result = find_spots(photos, views_threshold, query=QUERY_MARK)
     except NotEnoughPhotosError as exc:
         return StoredAnswer(phrase=query, n_photos=int(exc.n_photos), error=str(exc),
                             fields={}, points=empty, reach=empty)
@@ -162,7 +162,7 @@ def compute_answer(photos, views_threshold, query, background_sample=None, plot_
 
 
 def load_answer(answer, query=None):
-    """The :class:`HotspotResult` of a stored answer (see :meth:`StoredAnswer.to_result`)."""
+    """The :class:`SpotsAnswer` of a stored answer (see :meth:`StoredAnswer.to_result`)."""
     return answer.to_result(query)
 
 

@@ -1,0 +1,191 @@
+"""From the photos matching a search to ranked spots (pure data).
+
+The 2018 method with its bugs fixed: OPTICS on great-circle distances
+(haversine on radians, not degrees mis-scaled by a sine), over visits (one
+photographer's photos within a few metres count once); from its cluster
+hierarchy, the largest clusters that are still one place to stand
+(:mod:`._selection`), strays dropped, spots without one popular photo
+dropped, and the rest ranked by :func:`spot_score` (``SCORE_TEXT``). Each
+spot carries what a photographer needs there (:mod:`._facts`): its light,
+lenses, season or event, direction from the search's anchor; the sun on a
+date and other orders are applied to an answer afterwards
+(:mod:`._order`). Nothing here knows about Flask or folium; the web layer
+renders the answer.
+"""
+import math
+
+import numpy as np
+import pandas as pd
+
+from .. import config
+from ..clustering import OPTICS
+from ..errors import NotEnoughPhotosError
+from ..geo import EARTH_RADIUS_M
+from ._describe import Columns, describe_spot
+from ._facts import direction_facts
+from ._model import SpotsAnswer, spot_score
+from ._selection import choose_spots, densest_photo, distances_from_middle, explain_no_spot
+
+def find_spots(photos, views_threshold, query=""):
+    """Cluster the photos of one search and rank the resulting spots.
+
+    Parameters
+    ----------
+    photos : pandas.DataFrame
+        Search result: columns ``id, owner, views, latitude, longitude`` at
+        least; ``ownername, title, hour, month, datetaken, light, url_*`` and
+        the EXIF columns are used when present (a photo's day taken counts
+        only where its ``month`` is known, i.e. its date is exact).
+    views_threshold : float
+        The master table's ``config.VIEWS_PERCENTILE``-th percentile of views.
+    query : str
+        The search phrase, carried into the result for display.
+
+    Returns
+    -------
+    SpotsAnswer
+        Spots ranked by score (rank 1 first); possibly none (then
+        ``no_spot`` says why). Each carries its facts for a photographer but
+        the sun, which depends on a date (:func:`~snapassist.spots.add_sun`).
+
+    Raises
+    ------
+    NotEnoughPhotosError
+        If fewer than ``config.MIN_PHOTOS_TO_CLUSTER`` photos matched, or none
+        of them has more views than ``views_threshold``.
+    """
+    photos = photos.reset_index(drop=True)
+    n = len(photos)
+    views = photos["views"].to_numpy(dtype=np.float64)
+    _check_enough(query, n, views, views_threshold)
+
+    lat = photos["latitude"].to_numpy(dtype=np.float64)
+    lon = photos["longitude"].to_numpy(dtype=np.float64)
+    owner = pd.factorize(photos["owner"])[0]
+    # Density of photographers, not of photos: each photographer counts once
+    # per few metres, so one person's burst of 150 photos at one spot weighs
+    # as one visit, not as a crowd (P-DBSCAN's idea). Spots are chosen among
+    # these visits and then hold every photo of them.
+    visit, first = _visits(lat, lon, owner, config.SPOT_VISIT_M)
+    vlat, vlon, vowner = lat[first], lon[first], owner[first]
+    n_visits = len(first)
+    min_samples = max(config.MIN_SAMPLES_FLOOR,
+                      min(config.MIN_SAMPLES_CAP, math.ceil(config.MIN_SAMPLES_FRACTION * n_visits)))
+    candidates, n_dropped = [], 0
+    if n_visits >= min_samples:
+        # max_eps = pi (half the globe, farther than any two photos) is the
+        # same as no limit, except that it dodges a scikit-learn quirk our
+        # OPTICS reproduces: with an infinite radius and min_samples >= n/2,
+        # the brute-force haversine search finds no neighbours, so searches
+        # of 15-29 photos could never form a cluster.
+        optics = OPTICS(min_samples=min_samples, max_eps=math.pi, metric="haversine",
+                        cluster_method="xi", xi=config.OPTICS_XI,
+                        min_cluster_size=config.MIN_SPOT_PHOTOS)
+        optics.fit(np.radians(np.column_stack([vlat, vlon])))
+        order = np.asarray(optics.ordering_)
+        reach = np.asarray(optics.reachability_, dtype=np.float64)[order] * EARTH_RADIUS_M
+        chosen = choose_spots(
+            vlat, vlon, vowner, optics.reachability_, optics.ordering_,
+            optics.cluster_hierarchy_, config.MAX_SPOT_SPREAD_M, config.MIN_SPOT_OWNERS,
+            config.TRIM_PERCENTILE, config.SPOT_TAIL_FACTOR, config.SPOT_MIN_CONTRAST,
+            min_size=config.MIN_SPOT_PHOTOS or min_samples, level_step=config.SPOT_LEVEL_STEP,
+            min_separation_m=config.MIN_SPOT_SEPARATION_M)
+    else:
+        # Too few visits to cluster: one or two photographers' series.
+        order = np.arange(0)
+        reach = np.zeros(0)
+        chosen = []
+    for visits, _ in chosen:
+        # Strays are judged by visits too: a burst at the middle of a place
+        # must not make the rest of its photographers look far away.
+        kept, spread = trim_cluster(vlat[visits], vlon[visits])
+        members = np.flatnonzero(np.isin(visit, visits[kept]))
+        if views[members].max() < views_threshold:
+            n_dropped += 1
+            continue
+        score = spot_score(views[members])
+        candidates.append((score, members, spread))
+
+    # Rank by score; ties broken by size so the order never depends on labels.
+    candidates.sort(key=lambda c: (-c[0], -len(c[1])))
+    photo_rank = np.full(n, -1, dtype=np.int64)
+    columns = Columns(photos) if candidates else None
+    spots = []
+    for rank, (score, members, spread) in enumerate(candidates, start=1):
+        photo_rank[members] = rank
+        spots.append(describe_spot(columns, members, rank, score, spread))
+    anchor_rank = None
+    for spot, facts in zip(spots, direction_facts(spots)):
+        for name, value in facts.items():
+            setattr(spot, name, value)
+        if spot.anchor_rank is None:
+            anchor_rank = spot.rank
+
+    return SpotsAnswer(
+        query=query, n_photos=n, spots=spots, latitudes=lat, longitudes=lon,
+        photo_rank=photo_rank, reachability=reach, reachability_rank=photo_rank[first[order]],
+        min_samples=min_samples, views_threshold=float(views_threshold),
+        search_median_views=float(np.median(views)),
+        no_spot=None if spots else explain_no_spot(
+            lat, lon, owner, densest_photo(lat, lon, min_samples), config.MAX_SPOT_SPREAD_M,
+            config.MIN_SPOT_OWNERS, config.ONE_PHOTOGRAPHER_SHARE,
+            config.MIN_SPOT_PHOTOS or min_samples, n_dropped),
+        anchor_rank=anchor_rank,
+    )
+
+
+def _visits(lat, lon, owner, size_m):
+    """Each photo's visit, and each visit's first photo.
+
+    A visit is one photographer's photos within one cell of a grid of
+    ``size_m`` (about a few metres): a burst of shots from one place.
+
+    Returns
+    -------
+    visit : ndarray of int
+        Per photo, its visit (0..n_visits - 1, in order of first photo).
+    first : ndarray of int
+        Per visit, its first photo (sorted).
+    """
+    if len(lat) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    step_lat = size_m / (EARTH_RADIUS_M * math.pi / 180)
+    step_lon = step_lat / max(math.cos(math.radians(float(np.median(lat)))), 1e-6)
+    keys = np.column_stack([owner, np.floor(lat / step_lat), np.floor(lon / step_lon)])
+    _, first, visit = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    # Number the visits by their first photo, so the order follows the table's.
+    order = np.argsort(first, kind="stable")
+    renumber = np.empty_like(order)
+    renumber[order] = np.arange(len(order))
+    return renumber[visit.ravel()], first[order]
+
+
+def _check_enough(query, n, views, views_threshold):
+    what = f"'{query}'" if query else "the search"
+    if n < config.MIN_PHOTOS_TO_CLUSTER:
+        raise NotEnoughPhotosError(
+            f"Only {n} photo{'s' if n != 1 else ''} matched {what}; at least "
+            f"{config.MIN_PHOTOS_TO_CLUSTER} are needed to find photo spots. "
+            f"Try a broader subject.", n_photos=n)
+    if not (views > views_threshold).any():
+        raise NotEnoughPhotosError(
+            f"None of the {n} photos matching {what} is among the most viewed "
+            f"(more than {views_threshold:,.0f} views), so no spot stands out. "
+            f"Try another subject.", n_photos=n)
+
+
+def trim_cluster(lat, lon):
+    """Which members to keep, and the cluster's spread in metres.
+
+    The spread is the ``config.TRIM_PERCENTILE``-th percentile of the
+    great-circle distances from the members' median position; members farther
+    than ``config.TRIM_FACTOR`` times the spread are outliers.
+
+    Returns
+    -------
+    keep : numpy.ndarray of bool
+    spread_m : float
+    """
+    dist = distances_from_middle(lat, lon)
+    spread = float(np.percentile(dist, config.TRIM_PERCENTILE))
+    return dist <= config.TRIM_FACTOR * spread, spread
