@@ -20,6 +20,11 @@ def _table():
     for i in range(5):
         rows.append({"id": f"l{i}", "owner": f"w{i}", "views": 500, "tags": "lane city",
                      "latitude": 43.66, "longitude": -79.39, "month": 7.0})
+    # 70 of parks all over the city.
+    for i in range(70):
+        rows.append({"id": f"p{i}", "owner": f"v{i}", "views": 50, "tags": "park city",
+                     "latitude": 43.6 + rng.random() / 10, "longitude": -79.4 + rng.random() / 10,
+                     "month": 6.0})
     return pd.DataFrame(rows)
 
 
@@ -59,11 +64,12 @@ def test_a_search_over_budget_is_too_broad_with_narrower_searches(tables, monkey
     monkeypatch.setattr(tables, "match_terms", match)
     answer = search.answer(tables, "city", budget=50,
                            cluster=lambda *a: pytest.fail("clustered over budget"))
-    assert isinstance(answer, TooBroad) and answer.n_photos == 65
-    assert ("square", 60) in answer.suggestions
+    assert isinstance(answer, TooBroad) and answer.n_photos == 135
+    # "park" is on more than half the photos: it narrows nothing.
+    assert answer.suggestions == [("square", 60)]
     assert len(match.calls) == 1                     # counted and suggested from one match
     # At the budget it is clustered.
-    assert search.answer(tables, "city", budget=65, cluster=lambda p, t, q: len(p)) == 65
+    assert search.answer(tables, "city", budget=135, cluster=lambda p, t, q: len(p)) == 135
 
 
 def test_a_stored_answer_comes_first_but_never_for_a_filtered_search(tables):
