@@ -12,6 +12,7 @@ from snapassist import config
 from snapassist.search import FlickrPhotosDatabase
 from snapassist.geo import EARTH_RADIUS_M
 from snapassist import spots
+from snapassist.settings import Settings
 from snapassist.web import create_app, views
 from snapassist.web.cache import AnswerCache
 
@@ -162,12 +163,22 @@ def test_too_broad_answers_are_cached(client, database, monkeypatch):
     assert spy.calls == 1
 
 
-def test_a_setting_that_changes_answers_is_part_of_the_key(client, monkeypatch):
+def test_a_setting_that_changes_answers_is_part_of_the_key(app, database, monkeypatch):
     spy = Counting(spots.find_spots)
     monkeypatch.setattr(spots, "find_spots", spy)
-    client.get("/api/search?q=harbour")
-    monkeypatch.setattr(config, "OPTICS_XI", 0.1)
-    client.get("/api/search?q=harbour")
+    other = create_app({"TESTING": True, "SNAPASSIST_DATABASE": database,
+                        "SNAPASSIST_SETTINGS": Settings(optics_xi=0.1),
+                        "SNAPASSIST_LIVE_MAX_PHOTOS": LIVE_MAX})
+    # One cache for both apps: the method's settings keep their answers apart...
+    other.extensions["snapassist_cache"] = app.extensions["snapassist_cache"]
+    app.test_client().get("/api/search?q=harbour")
+    other.test_client().get("/api/search?q=harbour")
+    assert spy.calls == 2
+    # ...but a setting outside the method shares them.
+    same = create_app({"TESTING": True, "SNAPASSIST_DATABASE": database,
+                       "SNAPASSIST_CACHE_MAX_ENTRIES": 99, "SNAPASSIST_LIVE_MAX_PHOTOS": LIVE_MAX})
+    same.extensions["snapassist_cache"] = app.extensions["snapassist_cache"]
+    same.test_client().get("/api/search?q=harbour")
     assert spy.calls == 2
 
 

@@ -53,7 +53,7 @@ def test_the_demo_cache_comes_with_its_broad_subjects_precomputed(tmp_path, monk
     from snapassist.precompute import StoredAnswers
 
     # 3,000 photos: with a budget of 1,000, only the broadest tags are stored.
-    monkeypatch.setattr(config, "LIVE_MAX_PHOTOS", 1000)
+    monkeypatch.setenv("SNAPASSIST_LIVE_MAX_PHOTOS", "1000")
     folder = ensure_demo_tables(tmp_path, n_photos=3000, seed=3)
     db = FlickrPhotosDatabase.from_folder(folder)
     stored = StoredAnswers.open(folder, db)

@@ -1,4 +1,5 @@
 """Filters (months, light), orders (sort) and the sun's date through the web app."""
+import dataclasses
 import datetime as dt
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
@@ -8,6 +9,7 @@ import pytest
 from flask import template_rendered
 
 from snapassist import config, geo
+from snapassist.settings import Settings
 
 SUBJECT = "cn tower"
 
@@ -231,16 +233,31 @@ def test_every_spot_field_is_in_the_api(client):
     assert set(cluster["light"]) == {"all", "admired", "n_known"}
 
 
-@pytest.mark.parametrize("name", ["ADMIRED_SHARE", "EVENT_SHARE", "EVENT_MAX_DAYS", "SEASON_SHARE",
-                                  "SEASON_MAX_MONTHS", "MIN_DATED_PHOTOS",
-                                  "ONE_PHOTOGRAPHER_SHARE", "ADMIRED_PRIOR_PHOTOS"])
-def test_the_spot_settings_key_cached_and_stored_answers(name, monkeypatch, demo_db,
-                                                         demo_folder):
+@pytest.mark.parametrize("name", ["admired_share", "event_share", "event_max_days",
+                                  "season_share", "season_max_months", "min_dated_photos",
+                                  "one_photographer_share", "admired_prior_photos",
+                                  "max_spot_spread_m", "spot_visit_m", "min_spot_separation_m"])
+def test_every_method_setting_keys_cached_and_stored_answers(name, demo_db, demo_folder):
     from snapassist.precompute._files import fingerprint
-    from snapassist.web.cache import config_key
 
-    key, stamp = config_key(), fingerprint(demo_folder, demo_db)
-    monkeypatch.setattr(config, name, getattr(config, name) + 1)
-    assert config_key() != key
-    assert fingerprint(demo_folder, demo_db)["config"][name] == getattr(config, name)
-    assert fingerprint(demo_folder, demo_db) != stamp
+    base = Settings()
+    changed = dataclasses.replace(base, **{name: getattr(base, name) + 1})
+    assert changed.digest() != base.digest()
+    assert fingerprint(demo_folder, demo_db, changed)["config"]["settings"][name] == \
+        getattr(changed, name)
+    assert fingerprint(demo_folder, demo_db, changed) != fingerprint(demo_folder, demo_db, base)
+
+
+@pytest.mark.parametrize("name, value", [("GZIP_LEVEL", 1), ("FLICKR_TIMEOUT_S", 3.0),
+                                         ("CACHE_MAX_ENTRIES", 7), ("N_SUGGESTIONS", 3)])
+def test_a_setting_outside_the_method_keeps_stored_answers(name, value, monkeypatch, demo_db,
+                                                            demo_folder):
+    from snapassist.precompute._files import fingerprint
+
+    stamp = fingerprint(demo_folder, demo_db)
+    monkeypatch.setattr(config, name, value)
+    assert fingerprint(demo_folder, demo_db) == stamp
+    # The live budget decides what is clustered live, never what an answer is.
+    wider = Settings(live_max_photos=Settings().live_max_photos * 2)
+    assert wider.digest() == Settings().digest()
+    assert fingerprint(demo_folder, demo_db, wider) == stamp

@@ -18,6 +18,7 @@ import pytest
 from snapassist import cli, config
 from snapassist.search import FlickrPhotosDatabase
 from snapassist.errors import NotEnoughPhotosError, TableError
+from snapassist.settings import Settings
 from snapassist.schema import USED_COLUMNS
 from snapassist.spots import SpotsAnswer, find_spots
 from snapassist.precompute import (StoredAnswers, Subject, compute_answer, list_subjects, load_answer,
@@ -245,9 +246,9 @@ def test_only_snapassist_classes_are_rebuilt():
 def test_stale_answers_are_never_served_and_said_so_once(stored, tables, db, monkeypatch,
                                                          caplog):
     assert len(StoredAnswers.open(tables, db)) == len(stored) > 0
-    monkeypatch.setattr(config, "TRIM_FACTOR", config.TRIM_FACTOR + 0.5)
+    other = Settings(trim_factor=Settings().trim_factor + 0.5)
     with caplog.at_level(logging.WARNING, logger="snapassist"):
-        changed = StoredAnswers.open(tables, db)
+        changed = StoredAnswers.open(tables, db, settings=other)
         assert [changed.get(p) for p in stored.phrases] == [None] * len(stored)
     assert not changed.fresh and len(changed) == 0
     assert len(caplog.records) == 1

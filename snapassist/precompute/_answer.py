@@ -114,7 +114,7 @@ class StoredAnswer:
 
 
 def compute_answer(photos, views_threshold, query, background_sample=None, plot_bars=None,
-                   seed=None):
+                   seed=None, settings=None):
     """What a live search for ``query`` returns, as a :class:`StoredAnswer`.
 
     Parameters
@@ -126,6 +126,8 @@ def compute_answer(photos, views_threshold, query, background_sample=None, plot_
     background_sample, plot_bars, seed : int, optional
         Default to ``config.PRECOMPUTE_BACKGROUND_SAMPLE``,
         ``config.PRECOMPUTE_PLOT_BARS`` and ``config.PRECOMPUTE_SAMPLE_SEED``.
+    settings : snapassist.settings.Settings, optional
+        The method's settings (default: ``Settings()``).
     """
     background_sample = (config.PRECOMPUTE_BACKGROUND_SAMPLE if background_sample is None
                          else background_sample)
@@ -133,7 +135,7 @@ def compute_answer(photos, views_threshold, query, background_sample=None, plot_
     seed = config.PRECOMPUTE_SAMPLE_SEED if seed is None else seed
     empty = pd.DataFrame()
     try:
-        result = find_spots(photos, views_threshold, query=QUERY_MARK)
+        result = find_spots(photos, views_threshold, query=QUERY_MARK, settings=settings)
     except NotEnoughPhotosError as exc:
         return StoredAnswer(phrase=query, n_photos=int(exc.n_photos), error=str(exc),
                             fields={}, points=empty, reach=empty)

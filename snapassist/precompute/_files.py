@@ -34,6 +34,7 @@ from .. import config, io
 from ._answer import StoredAnswer, dumps, loads
 from ..search import parse_query
 from ..errors import QueryError, TableError
+from ..settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +46,20 @@ _KEYS = ("points", "reach", "text")
 ANSWER_CODE = ("spots", "search", "clustering", "precompute", "geo.py", "schema.py")
 
 
-def fingerprint(folder, database):
+def fingerprint(folder, database, settings=None):
     """What the stored answers depend on, as JSON-ready data.
 
     ``tables``: size and modification time of each table file, the number
     of photos, the views threshold, and the search file's hash of the table
-    files (or, for tables without one, a hash of the photo ids). ``config``: every upper-case constant
-    of :mod:`snapassist.config`, so settings added later are covered
-    without a change here. ``code``: a hash of the modules that compute an
-    answer, so answers of an older method are never served.
+    files (or, for tables without one, a hash of the photo ids).
+    ``config``: the method's settings (:meth:`Settings.method`: every field
+    but the live budget), the phrasing rules of a search and how an answer
+    is stored; nothing else of :mod:`snapassist.config`, so that a setting
+    of the web app or the scrapers never makes stored answers stale.
+    ``code``: a hash of the code that computes an answer
+    (:data:`ANSWER_CODE`), so answers of an older method are never served.
     """
+    settings = Settings() if settings is None else settings
     folder = Path(folder)
     files = []
     for name in (config.MASTER_TABLE_PROCESSED, config.POPULAR_TABLE_PROCESSED):
@@ -63,7 +68,7 @@ def fingerprint(folder, database):
             stat = path.stat()
             files.append([name, stat.st_size, stat.st_mtime_ns])
     tables = {"files": files, "n_photos": int(database.n_photos),
-              "views_threshold": repr(float(database.views_percentile))}
+              "views_threshold": repr(database.views_threshold(settings.views_percentile))}
     if database.fingerprint is not None:
         # Tables loaded through their search file: its hash of the table files'
         # bytes already covers every id, and reading the ids would read the
@@ -72,16 +77,20 @@ def fingerprint(folder, database):
     else:
         ids = "\n".join(database.photos["id"].astype(str).tolist()).encode("utf-8")
         tables["ids_blake2b"] = hashlib.blake2b(ids, digest_size=16).hexdigest()
-    settings = {name: getattr(config, name) for name in dir(config)
-                if name.isupper() and isinstance(getattr(config, name),
-                                                 (str, int, float, bool, tuple, type(None)))}
+    method = {"settings": settings.method(),
+              "phrasing": {"max_chars": config.MAX_QUERY_CHARS,
+                           "max_terms": config.MAX_QUERY_TERMS,
+                           "stopwords": sorted(config.STOPWORDS)},
+              "stored": {"background_sample": config.PRECOMPUTE_BACKGROUND_SAMPLE,
+                         "sample_seed": config.PRECOMPUTE_SAMPLE_SEED,
+                         "plot_bars": config.PRECOMPUTE_PLOT_BARS}}
     code = hashlib.blake2b(digest_size=16)
     for path in answer_code_files():
         code.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0")
         code.update(path.read_bytes())
     # Through JSON, so that it compares equal to what a file gives back.
     return json.loads(json.dumps({"format": FORMAT_VERSION, "tables": tables,
-                                  "config": settings, "code": code.hexdigest()}))
+                                  "config": method, "code": code.hexdigest()}))
 
 
 _PACKAGE = Path(__file__).resolve().parents[1]
@@ -268,19 +277,20 @@ class StoredAnswers:
             row["phrase"]: row for row in index.to_dict("records")}
 
     @classmethod
-    def open(cls, folder, database, path=None):
+    def open(cls, folder, database, path=None, settings=None):
         """Open ``folder``'s answers file (or ``path``) for ``database``'s tables.
 
-        Answers computed for other tables, another configuration or another
-        version of the method are never served: this logs one warning
-        saying so and what changed. A missing file is not an error.
+        Answers computed for other tables, other method settings
+        (``settings``, default ``Settings()``) or another version of the
+        method are never served: this logs one warning saying so and what
+        changed. A missing file is not an error.
         """
         path = Path(folder) / config.PRECOMPUTED_ANSWERS if path is None else Path(path)
         if not path.is_file():
             log.info("no precomputed answers at %s", path)
             return cls(path)
         index, attrs = read_index(path)
-        expected = fingerprint(folder, database)
+        expected = fingerprint(folder, database, settings)
         stored = attrs.get("fingerprint", {})
         changed = [part for part in ("format", "tables", "config", "code")
                    if stored.get(part) != expected[part]]

@@ -21,6 +21,7 @@ search.
 This is the only module (with its private helpers) that imports dask.
 """
 import collections
+import functools
 import logging
 import os
 import resource
@@ -30,6 +31,7 @@ from pathlib import Path
 
 from .. import config, search
 from ..errors import ConfigError, QueryError, TableError, ValidationError
+from ..settings import Settings
 from ..search import FlickrPhotosDatabase, parse_query, singular
 from ._answer import compute_answer
 from ._files import Parts, fingerprint, write_answers
@@ -37,15 +39,15 @@ from ._files import Parts, fingerprint, write_answers
 log = logging.getLogger(__name__)
 
 
-def live_budget():
-    """Most photos a live search clusters (``config.LIVE_MAX_PHOTOS``)."""
-    return config.LIVE_MAX_PHOTOS
+def live_budget(settings=None):
+    """Most photos a live search clusters (``Settings.live_max_photos``)."""
+    return (Settings() if settings is None else settings).live_max_photos
 
 
-def default_min_photos():
+def default_min_photos(settings=None):
     """``config.PRECOMPUTE_MIN_PHOTOS``, or the live budget when it is ``None``."""
     value = config.PRECOMPUTE_MIN_PHOTOS
-    return live_budget() if value is None else value
+    return live_budget(settings) if value is None else value
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,7 @@ class PrecomputeReport:
 
 
 def precompute_folder(folder, min_photos=None, workers=None, scheduler=None, output=None,
-                      progress=False, database=None, answer_fn=None):
+                      progress=False, database=None, answer_fn=None, settings=None):
     """Compute and store the answer of every common subject of a tables folder.
 
     Parameters
@@ -154,6 +156,10 @@ def precompute_folder(folder, min_photos=None, workers=None, scheduler=None, out
         The tables already loaded from ``folder``.
     answer_fn : callable, optional
         Used instead of :func:`compute_answer` (tests make subjects fail).
+    settings : snapassist.settings.Settings, optional
+        The method's settings the answers are computed with and
+        fingerprinted by (default: :meth:`Settings.from_environ`, as the
+        web app takes them).
 
     Returns
     -------
@@ -168,7 +174,8 @@ def precompute_folder(folder, min_photos=None, workers=None, scheduler=None, out
     folder = Path(folder)
     if not folder.is_dir():
         raise TableError(f"the tables folder {str(folder)!r} does not exist", path=str(folder))
-    min_photos = default_min_photos() if min_photos is None else min_photos
+    settings = Settings.from_environ() if settings is None else settings
+    min_photos = default_min_photos(settings) if min_photos is None else min_photos
     if isinstance(min_photos, bool) or not isinstance(min_photos, int) or min_photos < 0:
         raise ValidationError(f"min_photos must be a whole number >= 0, got {min_photos!r}")
     if scheduler is None:
@@ -180,15 +187,16 @@ def precompute_folder(folder, min_photos=None, workers=None, scheduler=None, out
         if scheduler is not None:
             dask.get()      # an unreachable scheduler fails before minutes of loading
         return _precompute(folder, database, min_photos, output, progress, dask,
-                           answer_fn or compute_answer)
+                           answer_fn or functools.partial(compute_answer, settings=settings),
+                           settings)
     finally:
         dask.close()
 
 
-def _precompute(folder, database, min_photos, output, progress, dask, answer_fn):
+def _precompute(folder, database, min_photos, output, progress, dask, answer_fn, settings):
     database = FlickrPhotosDatabase.from_folder(folder) if database is None else database
     output = folder / config.PRECOMPUTED_ANSWERS if output is None else Path(output)
-    stamp = fingerprint(folder, database)
+    stamp = fingerprint(folder, database, settings)
     subjects = list_subjects(database, min_photos)
     parts = Parts(output, stamp)
     done = parts.open()
@@ -199,7 +207,8 @@ def _precompute(folder, database, min_photos, output, progress, dask, answer_fn)
              len(subjects), min_photos, len(report.reused), len(todo))
     if todo:
         client = dask.get()
-        _run(client, database, todo, parts, report, progress, len(subjects), answer_fn)
+        _run(client, database, todo, parts, report, progress, len(subjects), answer_fn,
+             settings)
         report.worker_peak_bytes = client.run(_peak_rss_bytes)
     stored = [s.phrase for s in subjects if s.phrase in parts.done]
     write_answers(output, parts.load(stored), {"fingerprint": stamp, "min_photos": min_photos})
@@ -259,7 +268,7 @@ def _peak_rss_bytes():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def _run(client, database, todo, parts, report, progress, total, answer_fn):
+def _run(client, database, todo, parts, report, progress, total, answer_fn, settings):
     """Submit the subjects largest first, a few per worker at a time; store each as it ends."""
     from dask.distributed import as_completed
     from tqdm import tqdm
@@ -283,7 +292,8 @@ def _run(client, database, todo, parts, report, progress, total, answer_fn):
                                        key=f"precompute-{subject.phrase}")
 
         # The search every caller makes, with its clustering sent to Dask.
-        data, future = search.answer(database, subject.phrase, cluster=on_a_worker)
+        data, future = search.answer(database, subject.phrase, settings=settings,
+                                     cluster=on_a_worker)
         running[future.key] = (subject, data)
         finished.add(future)
 

@@ -9,10 +9,12 @@ once, on the tag index.
 """
 import dataclasses
 import datetime as dt
+import functools
 
 from .. import config
 from ..errors import NotEnoughPhotosError
 from ..schema import used_columns
+from ..settings import Settings
 from ._tagindex import parse_query
 
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
@@ -74,7 +76,7 @@ class TooBroad:
     filters: str = ""
 
 
-def answer(tables, phrase, options=None, budget=None, stored=None, cluster=None):
+def answer(tables, phrase, options=None, settings=None, budget=None, stored=None, cluster=None):
     """The answer of a search for ``phrase``.
 
     Parameters
@@ -84,6 +86,10 @@ def answer(tables, phrase, options=None, budget=None, stored=None, cluster=None)
         What the photographer typed.
     options : SearchOptions, optional
         Its filters (``months``, ``light``) choose the photos clustered.
+    settings : snapassist.settings.Settings, optional
+        The method's settings (default: ``Settings()``): passed to the
+        default ``cluster``, and its ``views_percentile`` sets the views
+        threshold. The budget is given apart, as ``budget``.
     budget : int, optional
         Most photos clustered: a search matching more answers
         :class:`TooBroad` (``None``: no limit, as offline).
@@ -93,8 +99,9 @@ def answer(tables, phrase, options=None, budget=None, stored=None, cluster=None)
         (a stored answer clusters every photo of its subject).
     cluster : callable, optional
         ``cluster(photos, views_threshold, query)``: the spots of the
-        search's photos (default :func:`snapassist.spots.find_spots`). The
-        precompute passes one that sends them to a Dask worker.
+        search's photos (default :func:`snapassist.spots.find_spots` with
+        ``settings``). The precompute passes one that sends them to a Dask
+        worker.
 
     Returns
     -------
@@ -109,6 +116,7 @@ def answer(tables, phrase, options=None, budget=None, stored=None, cluster=None)
         If too few photos matched (the message names the filters).
     """
     options = SearchOptions() if options is None else options
+    settings = Settings() if settings is None else settings
     query = phrase.strip()
     terms = parse_query(phrase)
     if stored is not None and not options.filtered:
@@ -123,9 +131,10 @@ def answer(tables, phrase, options=None, budget=None, stored=None, cluster=None)
     # columns finding spots reads (optional ones may be absent in old tables).
     photos = tables.photos_at(rows, used_columns(tables.columns))
     if cluster is None:
-        from ..spots import find_spots as cluster
+        from ..spots import find_spots
+        cluster = functools.partial(find_spots, settings=settings)
     try:
-        return cluster(photos, tables.views_percentile, query)
+        return cluster(photos, tables.views_threshold(settings.views_percentile), query)
     except NotEnoughPhotosError as exc:
         if not options.filtered:
             raise

@@ -17,6 +17,7 @@ from ..errors import TableError
 from ..schema import USED_COLUMNS
 from ..io import read_table, read_table_attrs
 from ._build import SearchFileBuilder
+from ._columns import join_exif, normalize_columns, normalize_columns_exif
 from ._store import (LightColumn, PackedText, StoreError, fingerprint_files, read_store,
                           unpack_column)
 from ..geo import light_codes
@@ -27,32 +28,6 @@ log = logging.getLogger(__name__)
 
 #: The stored search file, beside the master table.
 SEARCH_FILE = "master_table_processed.search"
-
-
-def _normalize_columns(frame, columns, source):
-    """Give the required and known columns usable dtypes, cheaply.
-
-    Old tables may store ids as integers or views as floats; pandas 3 may
-    read strings back as its ``str`` dtype. Columns already right are left
-    alone, so loading a table we wrote costs nothing here.
-    """
-    schema.check_required(frame, source)
-    frame = frame.reset_index(drop=True)
-    for name, kind in columns.items():
-        if name not in frame.columns:
-            continue
-        col = frame[name]
-        if kind == "str":
-            if not schema.is_text_dtype(col.dtype) or (
-                    name in schema.REQUIRED_COLUMNS and col.isna().any()):
-                frame[name] = schema.coerce_column(col, "str", name)[0]
-        elif str(col.dtype) != schema.DTYPES[kind]:
-            frame[name] = schema.coerce_column(col, kind, name)[0]
-    bad = frame["latitude"].isna() | frame["longitude"].isna()
-    if bad.any():
-        log.warning("%s: ignoring %d photo(s) without a position", source, int(bad.sum()))
-        frame = frame[~bad].reset_index(drop=True)
-    return frame
 
 
 class FlickrPhotosDatabase:
@@ -79,7 +54,8 @@ class FlickrPhotosDatabase:
     has_exif : bool
         Whether camera settings are available.
     views_percentile : float
-        The master table's ``config.VIEWS_PERCENTILE``-th percentile of views.
+        The master table's ``config.VIEWS_PERCENTILE``-th percentile of views
+        (see :meth:`views_threshold` for another percentile).
     fingerprint : str or None
         Identifies the tables loaded (their files' hash) when loaded from a
         folder with a stored search file; ``None`` otherwise.
@@ -98,7 +74,7 @@ class FlickrPhotosDatabase:
             if is_demo is None:
                 is_demo = (Path(main_table).parent / config.DEMO_MARKER).is_file()
         self.is_demo = bool(is_demo)
-        master = _normalize_columns(master, schema.PROCESSED_MASTER, source)
+        master = normalize_columns(master, schema.PROCESSED_MASTER, source)
         if master["id"].duplicated().any():
             n_dup = int(master["id"].duplicated().sum())
             log.warning("%s: ignoring %d duplicated photo id(s)", source, n_dup)
@@ -111,7 +87,9 @@ class FlickrPhotosDatabase:
         self._sources = None
         self._lock = threading.Lock()
         self.fingerprint = None
-        self.views_percentile = _percentile(master["views"].to_numpy())
+        self._views = master["views"].to_numpy()
+        self._thresholds = {}
+        self.views_percentile = self.views_threshold(config.VIEWS_PERCENTILE)
         self._index = TagIndex(master["tags"])
 
     @classmethod
@@ -159,7 +137,9 @@ class FlickrPhotosDatabase:
             np.asarray(tags.take(np.arange(len(tags))), dtype=object),
             arrays["index:offsets"], arrays["index:rows"], arrays["index:machine"],
             meta["n_rows"])
-        self.views_percentile = _percentile(self._stored["views"])
+        self._views = self._stored["views"]
+        self._thresholds = {}
+        self.views_percentile = self.views_threshold(config.VIEWS_PERCENTILE)
         return self
 
     @staticmethod
@@ -175,8 +155,19 @@ class FlickrPhotosDatabase:
             raise TableError(f"{source} has no 'id' column to join camera settings on",
                              path=None if source.startswith("<") else source)
         cols = [c for c in schema.EXIF if c in popular.columns]
-        popular = _normalize_columns_exif(popular, cols)
+        popular = normalize_columns_exif(popular, cols)
         return popular.drop_duplicates("id", keep="last").set_index("id")[cols]
+
+    def views_threshold(self, percentile):
+        """The ``percentile``-th percentile of every photo's views (0 without photos).
+
+        A spot needs a photo above it (``Settings.views_percentile``).
+        """
+        if percentile not in self._thresholds:
+            views = self._views
+            self._thresholds[percentile] = (float(np.percentile(views, percentile))
+                                            if len(views) else 0.0)
+        return self._thresholds[percentile]
 
     @property
     def n_photos(self):
@@ -357,36 +348,10 @@ def write_search_file(folder, master=None, popular=None):
     return database.write_search_file(folder)
 
 
-def join_exif(master, exif=None):
-    """``master`` with every EXIF column (``schema.EXIF``) joined on ``id``, in place.
-
-    ``exif``: the camera settings indexed by id; without it (or for a photo
-    it lacks) the values are missing.
-    """
-    # One lookup of the ids for every EXIF column (reindexing each column
-    # looked them all up again: seconds at a million photos).
-    where = exif.index.get_indexer(master["id"]) if exif is not None else None
-    for name, kind in schema.EXIF.items():
-        if exif is not None and name in exif.columns:
-            master[name] = _take_or_nan(exif[name], where)
-        else:
-            master[name] = pd.Series(np.nan, index=master.index,
-                                     dtype="str" if kind == "str" else "float64")
-    return master
-
-
 def searched_columns(columns):
     """The columns of ``columns`` the search file stores: those a search reads."""
     return [name for name in dict.fromkeys(schema.REQUIRED_COLUMNS + USED_COLUMNS)
             if name in columns]
-
-
-def _take_or_nan(column, where):
-    """``column`` at positions ``where``, NaN where ``where`` is -1 (as reindex gives)."""
-    if not len(column):
-        return column.reindex(range(len(where))).to_numpy()
-    found = where >= 0
-    return column.take(np.where(found, where, 0)).where(found).to_numpy()
 
 
 def _recorded_timezone(master_path):
@@ -395,19 +360,3 @@ def _recorded_timezone(master_path):
 
 def _existing(path):
     return path if path.exists() else None
-
-
-def _percentile(views):
-    return float(np.percentile(views, config.VIEWS_PERCENTILE)) if len(views) else 0.0
-
-
-def _normalize_columns_exif(popular, cols):
-    popular = popular.reset_index(drop=True)
-    popular["id"] = schema.coerce_column(popular["id"], "str", "id")[0]
-    for name in cols:
-        kind = schema.EXIF[name]
-        if kind == "str" and not schema.is_text_dtype(popular[name].dtype):
-            popular[name] = popular[name].astype("str")
-        elif kind != "str" and str(popular[name].dtype) != schema.DTYPES[kind]:
-            popular[name] = schema.coerce_column(popular[name], kind, name)[0]
-    return popular

@@ -4,7 +4,6 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from .. import config
 from ..schema import EXIF_NUMERIC, EXIF_TEXT, SUMMARY_TEXT
 from ._facts import SpotColumns, spot_facts
 from ._model import Spot
@@ -75,12 +74,12 @@ def _counts(bins, size):
     return np.bincount(bins[bins >= 0], minlength=size).tolist()
 
 
-def describe_spot(cols, members, rank, score, spread):
+def describe_spot(cols, members, rank, score, spread, settings):
     views, lat, lon = cols.views[members], cols.lat[members], cols.lon[members]
     # Weight by views so the centre leans to where the admired photos were
     # taken; fall back to a plain mean when nobody viewed anything.
     weights = views if views.sum() > 0 else None
-    best = members[np.argsort(-views, kind="stable")[:config.N_BEST_PHOTOS]]
+    best = members[np.argsort(-views, kind="stable")[:settings.n_best_photos]]
     return Spot(
         rank=rank, score=float(score), n_photos=len(members),
         n_owners=int(len(np.unique(cols.owner[members]))),
@@ -94,5 +93,5 @@ def describe_spot(cols, members, rank, score, spread):
         hours=_counts(cols.hour[members], 24),
         months=_counts(cols.month[members], 12),
         # The directions are set for all spots at once, once all are known.
-        **spot_facts(cols.facts, members, cols.owner[members], views),
+        **spot_facts(cols.facts, members, cols.owner[members], views, settings),
     )

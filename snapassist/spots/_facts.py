@@ -7,7 +7,6 @@ from the measures of :mod:`._measures` and :mod:`._when`.
 import numpy as np
 import pandas as pd
 
-from .. import config
 from . import _measures
 from ._when import when
 
@@ -42,7 +41,7 @@ class SpotColumns:
             else np.full(n, np.nan))
 
 
-def spot_facts(columns, members, owners, views):
+def spot_facts(columns, members, owners, views, settings):
     """The date-independent facts of one spot (fields of :class:`~snapassist.spots.Spot`).
 
     Parameters
@@ -52,14 +51,16 @@ def spot_facts(columns, members, owners, views):
         The spot's photos (rows of the search).
     owners, views : numpy.ndarray
         The spot's photos' owner codes and views, aligned with ``members``.
+    settings : snapassist.settings.Settings
     """
     share = _measures.one_photographer_share(owners)
-    return {"light": _measures.light_shares(columns.light[members], views),
+    return {"light": _measures.light_shares(columns.light[members], views,
+                                            settings.admired_share),
             "focal_range_mm": _measures.focal_range_mm(columns.focal_35mm[members]),
-            "when": when(columns.taken[members], columns.hour[members],
-                               columns.light[members]),
+            "when": when(columns.taken[members], columns.hour[members], columns.light[members],
+                         settings),
             "one_photographer_share": share,
-            "one_photographer": bool(share > config.ONE_PHOTOGRAPHER_SHARE)}
+            "one_photographer": bool(share > settings.one_photographer_share)}
 
 
 def direction_facts(spots):

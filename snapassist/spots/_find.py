@@ -17,7 +17,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .. import config
+from ..settings import Settings
 from ..clustering import OPTICS
 from ..errors import NotEnoughPhotosError
 from ..geo import EARTH_RADIUS_M
@@ -26,7 +26,7 @@ from ._facts import direction_facts
 from ._model import SpotsAnswer, spot_score
 from ._selection import choose_spots, densest_photo, distances_from_middle, explain_no_spot
 
-def find_spots(photos, views_threshold, query=""):
+def find_spots(photos, views_threshold, query="", settings=None):
     """Cluster the photos of one search and rank the resulting spots.
 
     Parameters
@@ -37,9 +37,11 @@ def find_spots(photos, views_threshold, query=""):
         the EXIF columns are used when present (a photo's day taken counts
         only where its ``month`` is known, i.e. its date is exact).
     views_threshold : float
-        The master table's ``config.VIEWS_PERCENTILE``-th percentile of views.
+        The city's ``settings.views_percentile``-th percentile of views.
     query : str
         The search phrase, carried into the result for display.
+    settings : snapassist.settings.Settings, optional
+        The method's settings (default: ``Settings()``, the defaults).
 
     Returns
     -------
@@ -51,13 +53,14 @@ def find_spots(photos, views_threshold, query=""):
     Raises
     ------
     NotEnoughPhotosError
-        If fewer than ``config.MIN_PHOTOS_TO_CLUSTER`` photos matched, or none
-        of them has more views than ``views_threshold``.
+        If fewer than ``settings.min_photos_to_cluster`` photos matched, or
+        none of them has more views than ``views_threshold``.
     """
+    s = Settings() if settings is None else settings
     photos = photos.reset_index(drop=True)
     n = len(photos)
     views = photos["views"].to_numpy(dtype=np.float64)
-    _check_enough(query, n, views, views_threshold)
+    _check_enough(query, n, views, views_threshold, s.min_photos_to_cluster)
 
     lat = photos["latitude"].to_numpy(dtype=np.float64)
     lon = photos["longitude"].to_numpy(dtype=np.float64)
@@ -66,11 +69,12 @@ def find_spots(photos, views_threshold, query=""):
     # per few metres, so one person's burst of 150 photos at one spot weighs
     # as one visit, not as a crowd (P-DBSCAN's idea). Spots are chosen among
     # these visits and then hold every photo of them.
-    visit, first = _visits(lat, lon, owner, config.SPOT_VISIT_M)
+    visit, first = _visits(lat, lon, owner, s.spot_visit_m)
     vlat, vlon, vowner = lat[first], lon[first], owner[first]
     n_visits = len(first)
-    min_samples = max(config.MIN_SAMPLES_FLOOR,
-                      min(config.MIN_SAMPLES_CAP, math.ceil(config.MIN_SAMPLES_FRACTION * n_visits)))
+    min_samples = max(s.min_samples_floor,
+                      min(s.min_samples_cap, math.ceil(s.min_samples_fraction * n_visits)))
+    min_size = s.min_spot_photos or min_samples
     candidates, n_dropped = [], 0
     if n_visits >= min_samples:
         # max_eps = pi (half the globe, farther than any two photos) is the
@@ -79,17 +83,17 @@ def find_spots(photos, views_threshold, query=""):
         # the brute-force haversine search finds no neighbours, so searches
         # of 15-29 photos could never form a cluster.
         optics = OPTICS(min_samples=min_samples, max_eps=math.pi, metric="haversine",
-                        cluster_method="xi", xi=config.OPTICS_XI,
-                        min_cluster_size=config.MIN_SPOT_PHOTOS)
+                        cluster_method="xi", xi=s.optics_xi,
+                        min_cluster_size=s.min_spot_photos)
         optics.fit(np.radians(np.column_stack([vlat, vlon])))
         order = np.asarray(optics.ordering_)
         reach = np.asarray(optics.reachability_, dtype=np.float64)[order] * EARTH_RADIUS_M
         chosen = choose_spots(
             vlat, vlon, vowner, optics.reachability_, optics.ordering_,
-            optics.cluster_hierarchy_, config.MAX_SPOT_SPREAD_M, config.MIN_SPOT_OWNERS,
-            config.TRIM_PERCENTILE, config.SPOT_TAIL_FACTOR, config.SPOT_MIN_CONTRAST,
-            min_size=config.MIN_SPOT_PHOTOS or min_samples, level_step=config.SPOT_LEVEL_STEP,
-            min_separation_m=config.MIN_SPOT_SEPARATION_M)
+            optics.cluster_hierarchy_, s.max_spot_spread_m, s.min_spot_owners,
+            s.trim_percentile, s.spot_tail_factor, s.spot_min_contrast,
+            min_size=min_size, level_step=s.spot_level_step,
+            min_separation_m=s.min_spot_separation_m)
     else:
         # Too few visits to cluster: one or two photographers' series.
         order = np.arange(0)
@@ -98,7 +102,7 @@ def find_spots(photos, views_threshold, query=""):
     for visits, _ in chosen:
         # Strays are judged by visits too: a burst at the middle of a place
         # must not make the rest of its photographers look far away.
-        kept, spread = trim_cluster(vlat[visits], vlon[visits])
+        kept, spread = trim_cluster(vlat[visits], vlon[visits], s)
         members = np.flatnonzero(np.isin(visit, visits[kept]))
         if views[members].max() < views_threshold:
             n_dropped += 1
@@ -113,7 +117,7 @@ def find_spots(photos, views_threshold, query=""):
     spots = []
     for rank, (score, members, spread) in enumerate(candidates, start=1):
         photo_rank[members] = rank
-        spots.append(describe_spot(columns, members, rank, score, spread))
+        spots.append(describe_spot(columns, members, rank, score, spread, s))
     anchor_rank = None
     for spot, facts in zip(spots, direction_facts(spots)):
         for name, value in facts.items():
@@ -127,9 +131,8 @@ def find_spots(photos, views_threshold, query=""):
         min_samples=min_samples, views_threshold=float(views_threshold),
         search_median_views=float(np.median(views)),
         no_spot=None if spots else explain_no_spot(
-            lat, lon, owner, densest_photo(lat, lon, min_samples), config.MAX_SPOT_SPREAD_M,
-            config.MIN_SPOT_OWNERS, config.ONE_PHOTOGRAPHER_SHARE,
-            config.MIN_SPOT_PHOTOS or min_samples, n_dropped),
+            lat, lon, owner, densest_photo(lat, lon, min_samples), s.max_spot_spread_m,
+            s.min_spot_owners, s.one_photographer_share, min_size, n_dropped),
         anchor_rank=anchor_rank,
     )
 
@@ -160,12 +163,12 @@ def _visits(lat, lon, owner, size_m):
     return renumber[visit.ravel()], first[order]
 
 
-def _check_enough(query, n, views, views_threshold):
+def _check_enough(query, n, views, views_threshold, min_photos):
     what = f"'{query}'" if query else "the search"
-    if n < config.MIN_PHOTOS_TO_CLUSTER:
+    if n < min_photos:
         raise NotEnoughPhotosError(
             f"Only {n} photo{'s' if n != 1 else ''} matched {what}; at least "
-            f"{config.MIN_PHOTOS_TO_CLUSTER} are needed to find photo spots. "
+            f"{min_photos} are needed to find photo spots. "
             f"Try a broader subject.", n_photos=n)
     if not (views > views_threshold).any():
         raise NotEnoughPhotosError(
@@ -174,18 +177,19 @@ def _check_enough(query, n, views, views_threshold):
             f"Try another subject.", n_photos=n)
 
 
-def trim_cluster(lat, lon):
+def trim_cluster(lat, lon, settings=None):
     """Which members to keep, and the cluster's spread in metres.
 
-    The spread is the ``config.TRIM_PERCENTILE``-th percentile of the
+    The spread is the ``settings.trim_percentile``-th percentile of the
     great-circle distances from the members' median position; members farther
-    than ``config.TRIM_FACTOR`` times the spread are outliers.
+    than ``settings.trim_factor`` times the spread are outliers.
 
     Returns
     -------
     keep : numpy.ndarray of bool
     spread_m : float
     """
+    s = Settings() if settings is None else settings
     dist = distances_from_middle(lat, lon)
-    spread = float(np.percentile(dist, config.TRIM_PERCENTILE))
-    return dist <= config.TRIM_FACTOR * spread, spread
+    spread = float(np.percentile(dist, s.trim_percentile))
+    return dist <= s.trim_factor * spread, spread

@@ -8,13 +8,14 @@ sun's times are :mod:`snapassist.geo`'s.
 """
 import numpy as np
 
-from .. import config, geo
+from .. import geo
+from ..settings import Settings
 
 _COMPASS = ("north", "north-east", "east", "south-east",
             "south", "south-west", "west", "north-west")
 
 
-def light_shares(lights, views):
+def light_shares(lights, views, admired_share=None):
     """Share of photos in each light, over all photos and over the most viewed quarter.
 
     Parameters
@@ -22,6 +23,8 @@ def light_shares(lights, views):
     lights : array of str
         Each photo's light (``geo.LIGHTS``), ``""`` where unknown.
     views : array of float
+    admired_share : float, optional
+        The most viewed share that counts as admired (``Settings.admired_share``).
 
     Returns
     -------
@@ -34,7 +37,8 @@ def light_shares(lights, views):
     known = lights != ""
     order = np.argsort(-views, kind="stable")
     admired = np.zeros(len(lights), dtype=bool)
-    admired[order[:max(1, int(np.ceil(config.ADMIRED_SHARE * len(lights))))]] = True
+    share = Settings().admired_share if admired_share is None else admired_share
+    admired[order[:max(1, int(np.ceil(share * len(lights))))]] = True
     return {"all": _shares(lights[known]), "admired": _shares(lights[known & admired]),
             "n_known": int(known.sum())}
 

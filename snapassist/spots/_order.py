@@ -9,6 +9,7 @@ import dataclasses
 import numpy as np
 
 from .. import config, geo
+from ..settings import Settings
 
 
 def add_sun(answer, date, timezone):
@@ -31,15 +32,15 @@ def admired_score(spot, search_median_views, prior=None):
     """Mean views shrunk towards the search's median views (``sort=admired``).
 
     ``(n * mean + k * median) / (n + k)`` with ``k`` photos of prior
-    (``config.ADMIRED_PRIOR_PHOTOS``): a small spot must show many admired
+    (``Settings.admired_prior_photos``): a small spot must show many admired
     photos, not one lucky one, to come first.
     """
-    k = config.ADMIRED_PRIOR_PHOTOS if prior is None else prior
+    k = Settings().admired_prior_photos if prior is None else prior
     n = spot.n_photos
     return (n * spot.mean_views + k * search_median_views) / (n + k)
 
 
-def sort_answer(answer, by):
+def sort_answer(answer, by, settings=None):
     """A copy of ``answer`` with its spots in order ``by`` (one of ``config.SORTS``).
 
     ``"score"`` is the ranking of :func:`~snapassist.spots.find_spots`;
@@ -47,6 +48,7 @@ def sort_answer(answer, by):
     distinct photographers, both highest first, ties kept in score order.
     Ranks are numbered again from 1 and every rank the answer holds
     (``photo_rank``, ``reachability_rank``, ``anchor_rank``) follows.
+    ``settings`` gives the admired order's prior (default: ``Settings()``).
 
     Raises
     ------
@@ -58,7 +60,8 @@ def sort_answer(answer, by):
     spots = sorted(answer.spots, key=lambda h: h.rank)
     if by == "admired":
         median = answer.search_median_views
-        spots.sort(key=lambda h: -admired_score(h, median))
+        prior = (Settings() if settings is None else settings).admired_prior_photos
+        spots.sort(key=lambda h: -admired_score(h, median, prior))
     elif by == "photographers":
         spots.sort(key=lambda h: -h.n_owners)
     new_rank = np.arange(len(answer.spots) + 2, dtype=np.int64)

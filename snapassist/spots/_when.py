@@ -8,10 +8,10 @@ import calendar
 
 import numpy as np
 
-from .. import config
+from ..settings import Settings
 
 
-def when(taken, hours=None, lights=None):
+def when(taken, hours=None, lights=None, settings=None):
     """Event, season or all year, from the days the photos were taken.
 
     Parameters
@@ -22,12 +22,14 @@ def when(taken, hours=None, lights=None):
         The hour each was taken, NaN where unknown (a day without a time).
     lights : array of str, optional
         The light each was taken in (``geo.LIGHTS``), ``""`` where unknown.
+    settings : snapassist.settings.Settings, optional
+        The rules' thresholds (``event_*``, ``season_*``, ``min_dated_photos``).
 
     Returns
     -------
     dict or None
         An **event** when, in each year, most of that year's photos fall on
-        a few days (see :func:`_event` and ``config.EVENT_*``):
+        a few days (see :func:`_event` and the ``event_*`` settings):
         ``{"kind": "event", "share", "days", "fixed", "once", "years",
         "occasions", "period", "length", "unit", "night_share", "text"}``.
         ``share``: of the dated photos, those on the event's days; ``days``:
@@ -46,43 +48,44 @@ def when(taken, hours=None, lights=None):
         "months": ["Apr", "May"], "share"}``; else ``{"kind": "year-round"}``.
         ``None`` with fewer than ``MIN_DATED_PHOTOS`` dated photos.
     """
+    s = Settings() if settings is None else settings
     taken = np.asarray(taken, dtype="datetime64[D]")
     n = len(taken)
     hours = np.full(n, np.nan) if hours is None else np.asarray(hours, dtype=np.float64)
     lights = np.full(n, "", dtype=object) if lights is None else np.asarray(lights, dtype=object)
     dated = ~np.isnat(taken)
-    if dated.sum() < config.MIN_DATED_PHOTOS:
+    if dated.sum() < s.min_dated_photos:
         return None
     taken, hours, lights = taken[dated], hours[dated], lights[dated]
-    event = _event(taken, hours, lights)
+    event = _event(taken, hours, lights, s)
     if event is not None:
         return event
     months = taken.astype("datetime64[M]").astype(np.int64) % 12
-    start, share = _best_window(np.bincount(months, minlength=12), config.SEASON_MAX_MONTHS)
-    if share > config.SEASON_SHARE:
+    start, share = _best_window(np.bincount(months, minlength=12), s.season_max_months)
+    if share > s.season_share:
         per_month = np.bincount(months, minlength=12)
-        window = [(start + k) % 12 for k in range(config.SEASON_MAX_MONTHS)]
+        window = [(start + k) % 12 for k in range(s.season_max_months)]
         return {"kind": "seasonal", "share": share,
                 "months": [calendar.month_abbr[m + 1] for m in window if per_month[m] > 0]}
     return {"kind": "year-round"}
 
 
-def _event(taken, hours, lights):
+def _event(taken, hours, lights, s):
     """The event the photos show (see :func:`when`), or ``None``.
 
     Two tests; either makes an event. Moving: each year with at least
-    ``EVENT_MIN_YEAR_PHOTOS`` photos has its own best ``EVENT_MAX_DAYS``
-    consecutive days; together they must hold ``EVENT_SHARE`` of all dated
+    ``event_min_year_photos`` photos has its own best ``event_max_days``
+    consecutive days; together they must hold ``event_share`` of all dated
     photos, each such year's count less the one photo its best days are
-    sure to hold. Fixed: the same ``EVENT_MAX_DAYS`` calendar days in every
-    year hold ``EVENT_SHARE``, so a date kept every year counts even in
+    sure to hold. Fixed: the same ``event_max_days`` calendar days in every
+    year hold ``event_share``, so a date kept every year counts even in
     thin years. A "year" runs from the quietest month of the spot's
     calendar, so that New Year's Eve and the morning after are one year's.
     """
-    width = config.EVENT_MAX_DAYS
+    width = s.event_max_days
     day = taken.astype(np.int64)
     # A festival night's small hours belong to its evening.
-    day = day - (hours < config.EVENT_NIGHT_ENDS_HOUR)
+    day = day - (hours < s.event_night_ends_hour)
     doy = _day_of_year(day)
     per_doy = np.bincount(doy, minlength=366)
     year = _years(day, doy, per_doy)
@@ -93,7 +96,7 @@ def _event(taken, hours, lights):
     judged, held = 0, 0
     for y in np.unique(year):
         mine = np.flatnonzero(year == y)
-        if len(mine) < config.EVENT_MIN_YEAR_PHOTOS:
+        if len(mine) < s.event_min_year_photos:
             continue
         days = np.sort(day[mine])
         counts = np.searchsorted(days, days + width) - np.arange(len(days))
@@ -101,13 +104,13 @@ def _event(taken, hours, lights):
         on_moving[mine] = (day[mine] >= first) & (day[mine] < first + width)
         judged, held = judged + 1, held + int(counts.max())
     moving_share = (held - judged) / (n - judged) if judged < n else 0.0
-    if max(moving_share, fixed_share) < config.EVENT_SHARE:
+    if max(moving_share, fixed_share) < s.event_share:
         return None
-    fixed = bool(fixed_share >= config.EVENT_SHARE
-                 and fixed_share >= config.EVENT_FIXED_SHARE * on_moving.mean())
+    fixed = bool(fixed_share >= s.event_share
+                 and fixed_share >= s.event_fixed_share * on_moving.mean())
     members = on_fixed if fixed else on_moving
     years, counts = np.unique(year[members], return_counts=True)
-    once = bool(counts.max() >= config.EVENT_ONE_YEAR_SHARE * counts.sum())
+    once = bool(counts.max() >= s.event_one_year_share * counts.sum())
     if once:
         members &= year == years[int(np.argmax(counts))]
     occasions, lengths = [], []
@@ -118,7 +121,7 @@ def _event(taken, hours, lights):
         if len(days) > 1 or len(years) == 1:
             lengths.append(int(days.max() - days.min()) + 1)
     calendar_days = _calendar_order(np.unique(doy[members]))
-    night = _night(hours[members], lights[members])
+    night = _night(hours[members], lights[members], s)
     answer = {"kind": "event", "share": float(members.mean()),
               "days": [_day_name(d) for d in calendar_days], "fixed": fixed and not once,
               "once": once, "years": len(occasions), "occasions": occasions,
@@ -157,15 +160,15 @@ def _calendar_order(doys):
     return np.roll(doys, -start)
 
 
-def _night(hours, lights):
+def _night(hours, lights, s):
     """Share of the photos of known time taken at night (``None`` when too few are known)."""
     known_light = lights != ""
     known_hour = ~known_light & np.isfinite(hours)
     at_night = np.where(known_light, lights == "night",
-                        (hours >= config.EVENT_NIGHT_STARTS_HOUR)
-                        | (hours < config.EVENT_NIGHT_ENDS_HOUR))
+                        (hours >= s.event_night_starts_hour)
+                        | (hours < s.event_night_ends_hour))
     known = known_light | known_hour
-    if known.sum() < config.EVENT_MIN_TIMED_PHOTOS:
+    if known.sum() < s.event_min_timed_photos:
         return None
     return float(at_night[known].mean())
 

@@ -14,6 +14,7 @@ several cities (see :mod:`.cities`) ``create_app(load_tables=True)`` checks
 each city's table and loads each on its first search; a preloading gunicorn
 loads them all in the master.
 """
+import dataclasses
 import logging
 import os
 import sys
@@ -23,6 +24,7 @@ from flask import Flask
 
 from .. import config
 from ..errors import ConfigError
+from ..settings import Settings
 from .cache import AnswerCache
 from .cities import is_cities_folder
 from .tables import TablesHolder
@@ -39,11 +41,14 @@ def create_app(test_config=None, load_tables=False):
     ----------
     test_config : dict, optional
         Flask settings overriding the defaults. ``SNAPASSIST_DATABASE`` may be
-        a ready :class:`~snapassist.database.FlickrPhotosDatabase`;
+        a ready :class:`~snapassist.search.FlickrPhotosDatabase`;
         ``SNAPASSIST_TABLES_FOLDER`` a folder of processed tables;
-        ``SNAPASSIST_LIVE_MAX_PHOTOS``, ``SNAPASSIST_CACHE_MAX_ENTRIES`` and
-        ``SNAPASSIST_CACHE_MAX_BYTES`` the search budget and cache bounds
-        (defaults from :mod:`snapassist.config`). Without
+        ``SNAPASSIST_SETTINGS`` the method's
+        :class:`~snapassist.settings.Settings` (default: built from
+        :mod:`snapassist.config` and the environment at start), and
+        ``SNAPASSIST_LIVE_MAX_PHOTOS`` its search budget alone;
+        ``SNAPASSIST_CACHE_MAX_ENTRIES`` and ``SNAPASSIST_CACHE_MAX_BYTES``
+        the cache bounds (defaults from :mod:`snapassist.config`). Without
         either, the tables come from :func:`snapassist.demo.resolve_tables`
         (``FLICKR_TABLES_FOLDER``, the current folder, or the demo tables).
         A folder without tables at its root but with one sub-folder of tables
@@ -61,11 +66,17 @@ def create_app(test_config=None, load_tables=False):
     """
     app = Flask(__name__)
     app.config.from_mapping(SNAPASSIST_DATABASE=None, SNAPASSIST_TABLES_FOLDER=None,
-                            SNAPASSIST_LIVE_MAX_PHOTOS=config.LIVE_MAX_PHOTOS,
+                            SNAPASSIST_SETTINGS=None,
                             SNAPASSIST_CACHE_MAX_ENTRIES=config.CACHE_MAX_ENTRIES,
                             SNAPASSIST_CACHE_MAX_BYTES=config.CACHE_MAX_BYTES)
     if test_config:
         app.config.update(test_config)
+    # The method's settings: built once, at start, and passed to every search.
+    settings = app.config["SNAPASSIST_SETTINGS"] or Settings.from_environ()
+    if app.config.get("SNAPASSIST_LIVE_MAX_PHOTOS") is not None:
+        settings = dataclasses.replace(settings,
+                                       live_max_photos=app.config["SNAPASSIST_LIVE_MAX_PHOTOS"])
+    app.config["SNAPASSIST_SETTINGS"] = settings
     database = app.config["SNAPASSIST_DATABASE"]
     folder = app.config["SNAPASSIST_TABLES_FOLDER"]
     several = database is None and is_cities_folder(_configured(folder))
@@ -84,9 +95,10 @@ def create_app(test_config=None, load_tables=False):
         # One sub-folder of tables per city: each city under /<city>/.
         from .cities import setup
 
-        cities = setup(app, _configured(folder), views.bp)
+        cities = setup(app, _configured(folder), views.bp, settings)
     else:
-        app.extensions["snapassist_tables"] = TablesHolder(database=database, folder=folder)
+        app.extensions["snapassist_tables"] = TablesHolder(database=database, folder=folder,
+                                                           settings=settings)
         app.register_blueprint(views.bp)
     views.register_error_handlers(app)
     if load_tables and several:

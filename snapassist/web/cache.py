@@ -10,7 +10,6 @@ from collections import OrderedDict
 
 import numpy as np
 
-from .. import config
 
 
 class AnswerCache:
@@ -98,28 +97,6 @@ class AnswerCache:
         with self._lock:
             self._entries.clear()
             self.nbytes = 0
-
-
-def config_key():
-    """Every setting of :mod:`snapassist.config`, as part of a cache key.
-
-    Any setting may change an answer (clustering, trimming, the budget...):
-    taking them all means a new setting can never be forgotten here.
-    """
-    return tuple(sorted((name, value) for name, value in vars(config).items()
-                        if name.isupper() and _is_setting(value)))
-
-
-def _is_setting(value):
-    if isinstance(value, (bool, int, float, str)):
-        return True
-    if isinstance(value, (tuple, frozenset)):
-        try:
-            hash(value)
-        except TypeError:
-            return False
-        return True
-    return False
 
 
 def estimate_bytes(answer):

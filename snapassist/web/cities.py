@@ -100,13 +100,13 @@ class Cities:
         If ``folder`` holds no city that can be served.
     """
 
-    def __init__(self, folder):
+    def __init__(self, folder, settings=None):
         from ..errors import ConfigError
 
         self.folder = Path(folder)
         self._cities = {}
         for slug, path in city_folders(self.folder):
-            holder = TablesHolder(folder=path)
+            holder = TablesHolder(folder=path, settings=settings)
             master = path / config.MASTER_TABLE_PROCESSED
             self._cities[slug] = City(slug, holder.city or slug, _count_rows(master), holder)
         if not self._cities:
@@ -203,9 +203,9 @@ def unknown_city(exc):
     return render_template("cities.html", cities=cities, message=exc.description), 404
 
 
-def setup(app, folder, views_bp):
+def setup(app, folder, views_bp, settings=None):
     """Serve the cities of ``folder`` from ``app``; returns the :class:`Cities`."""
-    cities = Cities(folder)
+    cities = Cities(folder, settings)
     app.extensions["snapassist_cities"] = cities
     # For what loads "the tables" of an app (gunicorn's preload): every city's.
     app.extensions["snapassist_tables"] = cities

@@ -17,9 +17,10 @@ class TablesHolder:
     Thread-safe: concurrent first requests wait for one load.
     """
 
-    def __init__(self, database=None, folder=None):
+    def __init__(self, database=None, folder=None, settings=None):
         self._database = database
         self._folder = folder
+        self._settings = settings
         self._stored = None
         self._loaded_from = None
         self._place = None
@@ -136,7 +137,7 @@ class TablesHolder:
         from ..precompute import StoredAnswers
 
         # Opened with the tables, so a stale file is reported once, at start.
-        self._stored = StoredAnswers.open(folder, database)
+        self._stored = StoredAnswers.open(folder, database, settings=self._settings)
         if len(self._stored):
             log.info("%d precomputed answers from %s", len(self._stored), self._stored.path)
         return database

@@ -9,7 +9,7 @@ from .. import config, search as searching
 from ..errors import NotEnoughPhotosError, QueryError, SnapAssistError
 from ..search import SearchOptions, TooBroad, parse_query
 from ..spots import SCORE_TEXT, SpotsAnswer, add_sun, sort_answer
-from .cache import config_key, estimate_bytes
+from .cache import estimate_bytes
 from .cities import current_holder, give_city, take_city
 from .format import (format_hours, format_months, placeholder_image, rank_colour,
                      settings_lines, spot_lines)
@@ -53,17 +53,16 @@ def _search(phrase):
         raise QueryError(f"Type what you want to photograph, for example '{example}'.")
     database = _tables()
     options = parse_options(request.args, city_zone(database.timezone))
-    live_max = current_app.config["SNAPASSIST_LIVE_MAX_PHOTOS"]
+    settings = current_app.config["SNAPASSIST_SETTINGS"]
     # Everything that changes an answer: what was asked (normalised, so
     # "CN Tower" and "cn  tower" share one), the city, the filters, the
-    # tables, every setting.
+    # tables, the method's settings and the budget.
     key = (g.get("city"), tuple(parse_query(phrase)), options.filters,
-           database.fingerprint or id(database),
-           live_max, config_key())
+           database.fingerprint or id(database), settings.digest(), settings.live_max_photos)
     cache = current_app.extensions["snapassist_cache"]
     answer = cache.get_or_compute(key, lambda: searching.answer(
-        database, phrase, options, budget=live_max, stored=current_holder().stored_answer),
-        estimate_bytes)
+        database, phrase, options, settings, budget=settings.live_max_photos,
+        stored=current_holder().stored_answer), estimate_bytes)
     # The answer is shared; only the phrase as typed this time differs.
     answer = dataclasses.replace(answer, query=phrase.strip())
     return database, answer, (key, options.sort, options.date), options
@@ -73,8 +72,8 @@ def _arranged(database, answer, options):
     """``answer`` in the order asked, with the sun on the date asked (a copy)."""
     if not isinstance(answer, SpotsAnswer):
         return answer
-    return add_sun(sort_answer(answer, options.sort), options.date,
-                   city_zone(database.timezone))
+    return add_sun(sort_answer(answer, options.sort, current_app.config["SNAPASSIST_SETTINGS"]),
+                   options.date, city_zone(database.timezone))
 
 
 def _page(key, kind, answer, render):
@@ -94,7 +93,7 @@ def _suggestions(answer, options):
     Those that would be answered live come first (commonest first), then
     those still too broad, which lead to another page of suggestions.
     """
-    live_max = current_app.config["SNAPASSIST_LIVE_MAX_PHOTOS"]
+    live_max = current_app.config["SNAPASSIST_SETTINGS"].live_max_photos
     # A narrower search keeps the filters and order it was asked with.
     options_params = {name: ",".join(map(str, values)) for name, values in
                       (("months", options.months), ("light", options.light)) if values}
@@ -115,7 +114,8 @@ def _suggestions(answer, options):
 def _too_broad_message(answer):
     filters = f" ({answer.filters})" if answer.filters else ""
     return (f"{answer.n_photos:,} photos matched '{answer.query}'{filters}: too many to find "
-            f"spots while you wait (at most {current_app.config['SNAPASSIST_LIVE_MAX_PHOTOS']:,}"
+            f"spots while you wait (at most "
+            f"{current_app.config['SNAPASSIST_SETTINGS'].live_max_photos:,}"
             f"). Narrow it down with one more word.")
 
 
