@@ -14,6 +14,7 @@ LAYERS = {
     # The 2018 name of the tables, kept for scripts: a thin re-export of search.
     "database": 3,
     "clustering": 4, "geo": 4, "io": 4, "schema": 4, "config": 4, "settings": 4, "errors": 4,
+    "words": 4,
     "__init__": 4,
 }
 #: Third-party packages only one place may import.

@@ -19,6 +19,7 @@ from snapassist import cli, config
 from snapassist.search import FlickrPhotosDatabase
 from snapassist.errors import NotEnoughPhotosError, TableError
 from snapassist.settings import Settings
+from snapassist.precompute._atlas import ATLAS_KEY
 from snapassist.schema import USED_COLUMNS
 from snapassist.spots import SpotsAnswer, find_spots
 from snapassist.precompute import (StoredAnswers, Subject, compute_answer, list_subjects, load_answer,
@@ -333,7 +334,8 @@ def test_a_killed_run_resumes_and_gives_the_same_file(tables, cluster, tmp_path)
         out, err = run.communicate()
     assert run.returncode == -signal.SIGKILL, err.decode()
     n_done = _manifest_count(parts)
-    n_subjects = len(list_subjects(FlickrPhotosDatabase.from_folder(killed), MIN_PHOTOS_MANY))
+    # Every subject, and the city's atlas.
+    n_subjects = len(list_subjects(FlickrPhotosDatabase.from_folder(killed), MIN_PHOTOS_MANY)) + 1
     assert 5 <= n_done < n_subjects
     assert not (killed / config.PRECOMPUTED_ANSWERS).exists()
 
@@ -432,7 +434,9 @@ def test_listing_and_computing_subjects_never_reads_the_photo_table(tables, clus
     assert all(database.count_search_results(s.phrase) == s.n_photos for s in subjects)
     report = precompute_folder(tables, min_photos=MIN_PHOTOS, scheduler=cluster,
                                output=tmp_path / "answers.hdf5", database=database)
-    assert report.ok and len(report.computed) == len(subjects)
+    # Every subject, and the atlas of every photo, from the search file alone.
+    assert report.ok and sorted(report.computed) == sorted([s.phrase for s in subjects]
+                                                           + [ATLAS_KEY])
 
 
 def test_the_code_fingerprint_covers_every_module_an_answer_depends_on():

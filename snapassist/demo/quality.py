@@ -257,3 +257,73 @@ def pool(rows):
         out["spreads"] += r["spreads"]
         out["purity"] += r["purity"]
     return out
+
+
+def evaluate_atlas(folder, settings=None, top=5):
+    """Score the city's atlas of the demo tables in ``folder`` against the truth.
+
+    The atlas clusters every photo (:func:`snapassist.precompute._atlas.compute_atlas`);
+    for every true viewpoint (at least ``MIN_TRUE_PHOTOS`` photos generated
+    there, of any subject), its nearest atlas spot within ``RADIUS_M`` should
+    list the viewpoint's subject among its ``top`` subjects.
+
+    Returns
+    -------
+    dict
+        ``n_true``, ``n_found`` (a spot within ``RADIUS_M``), ``n_named``
+        (and its subjects name the subject), ``named_share`` (over every
+        true viewpoint), ``n_spots``, ``n_with_subjects``, ``misses`` (the
+        labels of the viewpoints not named) and ``atlas`` (the answer).
+    """
+    from ..precompute._atlas import ATLAS_COLUMNS, compute_atlas, place_names
+    from ..io import read_table_attrs
+    from ..schema import used_columns
+
+    n, seed = demo_parameters(folder)
+    truth, viewpoints = generate_demo_truth(n, seed)
+    db = FlickrPhotosDatabase.from_folder(folder)
+    photos = db.photos_at(np.arange(db.n_photos),
+                          used_columns(db.columns) + list(ATLAS_COLUMNS))
+    place = read_table_attrs(Path(folder) / config.MASTER_TABLE_PROCESSED)
+    atlas = compute_atlas(photos, db.views_percentile, settings=settings,
+                          leave_out=place_names(place)).to_result("")
+    source = truth["viewpoint"].to_numpy()
+    ids, counts = np.unique(source[source >= 0], return_counts=True)
+    true = ids[counts >= MIN_TRUE_PHOTOS]
+    slat = np.array([s.latitude for s in atlas.spots])
+    slon = np.array([s.longitude for s in atlas.spots])
+    by_key = {s.key: s for s in places.LANDMARKS}
+    n_found = n_named = 0
+    misses = []
+    for vp in true.tolist():
+        row = viewpoints.iloc[vp]
+        dist = haversine_m(row["latitude"], row["longitude"], slat, slon)
+        if not len(dist) or dist.min() > RADIUS_M:
+            misses.append(f"{row['name']}: {row['label']} (no spot)")
+            continue
+        n_found += 1
+        spot = atlas.spots[int(np.argmin(dist))]
+        if names_subject(spot.subjects[:top], by_key[row["subject"]]):
+            n_named += 1
+        else:
+            misses.append(f"{row['name']}: {row['label']} "
+                          f"({', '.join(s['label'] for s in spot.subjects[:top]) or 'none'})")
+    return {"n_true": len(true), "n_found": n_found, "n_named": n_named,
+            "named_share": _ratio(n_named, len(true)), "n_spots": len(atlas.spots),
+            "n_with_subjects": sum(bool(s.subjects) for s in atlas.spots),
+            "misses": misses, "atlas": atlas}
+
+
+def names_subject(subjects, subject):
+    """Whether atlas ``subjects`` (dicts with ``tag`` and ``label``) name a demo subject.
+
+    A subject is named by one of its joined tags (``cntower``), or by its
+    name typed as words ("CN Tower"), plurals and spacing aside.
+    """
+    from ..search import singular
+
+    def key(text):
+        return singular(normalize_text(text).replace(" ", ""))
+
+    wanted = {key(tag) for tag in subject.joined} | {key(subject.name)}
+    return any(key(s["tag"]) in wanted or key(s["label"]) in wanted for s in subjects)

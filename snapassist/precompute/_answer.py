@@ -129,16 +129,25 @@ def compute_answer(photos, views_threshold, query, background_sample=None, plot_
     settings : snapassist.settings.Settings, optional
         The method's settings (default: ``Settings()``).
     """
+    try:
+        result = find_spots(photos, views_threshold, query=QUERY_MARK, settings=settings)
+    except NotEnoughPhotosError as exc:
+        empty = pd.DataFrame()
+        return StoredAnswer(phrase=query, n_photos=int(exc.n_photos), error=str(exc),
+                            fields={}, points=empty, reach=empty)
+    return store_answer(result, query, background_sample, plot_bars, seed)
+
+
+def store_answer(result, query, background_sample=None, plot_bars=None, seed=None):
+    """A :class:`~snapassist.spots.SpotsAnswer` made storable, for ``query``.
+
+    See :func:`compute_answer` for the parameters; the answer's own query is
+    not kept (:meth:`StoredAnswer.to_result` gives it back).
+    """
     background_sample = (config.PRECOMPUTE_BACKGROUND_SAMPLE if background_sample is None
                          else background_sample)
     plot_bars = config.PRECOMPUTE_PLOT_BARS if plot_bars is None else plot_bars
     seed = config.PRECOMPUTE_SAMPLE_SEED if seed is None else seed
-    empty = pd.DataFrame()
-    try:
-        result = find_spots(photos, views_threshold, query=QUERY_MARK, settings=settings)
-    except NotEnoughPhotosError as exc:
-        return StoredAnswer(phrase=query, n_photos=int(exc.n_photos), error=str(exc),
-                            fields={}, points=empty, reach=empty)
     n = result.n_photos
     fields, per_photo, reach = {}, {}, {}
     for field in dataclasses.fields(result):

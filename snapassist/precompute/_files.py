@@ -32,6 +32,7 @@ import pandas as pd
 
 from .. import config, io
 from ._answer import StoredAnswer, dumps, loads
+from ._atlas import ATLAS_KEY
 from ..search import parse_query
 from ..errors import QueryError, TableError
 from ..settings import Settings
@@ -43,7 +44,8 @@ FORMAT_VERSION = 1
 _KEYS = ("points", "reach", "text")
 #: The code that decides an answer: whole packages (every module in them,
 #: added later or not) and the foundations they stand on.
-ANSWER_CODE = ("spots", "search", "clustering", "precompute", "geo.py", "schema.py")
+ANSWER_CODE = ("spots", "search", "clustering", "precompute", "geo.py", "schema.py",
+               "words.py")
 
 
 def fingerprint(folder, database, settings=None):
@@ -302,15 +304,27 @@ class StoredAnswers:
         return cls(path, index, fresh=True)
 
     def __len__(self):
-        return len(self._rows)
+        return len(self.phrases)
 
     def __contains__(self, phrase):
         return self._key(phrase) in self._rows
 
     @property
     def phrases(self):
-        """The phrases served, sorted."""
-        return sorted(self._rows)
+        """The phrases served, sorted (the atlas is not one)."""
+        return sorted(phrase for phrase in self._rows if phrase != ATLAS_KEY)
+
+    def atlas(self):
+        """The city's atlas (:mod:`._atlas`) as a :class:`~snapassist.spots.SpotsAnswer`, or ``None``.
+
+        Its spots carry their ``subjects``; ``None`` when the answers are
+        stale or were computed without it.
+        """
+        row = self._rows.get(ATLAS_KEY)
+        if row is None:
+            return None
+        with pd.HDFStore(self.path, mode="r") as store:
+            return read_answer(store, row).to_result("")
 
     def _key(self, phrase):
         try:

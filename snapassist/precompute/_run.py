@@ -29,11 +29,16 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from .. import config, search
 from ..errors import ConfigError, QueryError, TableError, ValidationError
 from ..settings import Settings
 from ..search import FlickrPhotosDatabase, parse_query, singular
+from ..io import read_table_attrs
+from ..schema import used_columns
 from ._answer import compute_answer
+from ._atlas import ATLAS_COLUMNS, ATLAS_KEY, compute_atlas, place_names
 from ._files import Parts, fingerprint, write_answers
 
 log = logging.getLogger(__name__)
@@ -133,7 +138,8 @@ class PrecomputeReport:
 
 
 def precompute_folder(folder, min_photos=None, workers=None, scheduler=None, output=None,
-                      progress=False, database=None, answer_fn=None, settings=None):
+                      progress=False, database=None, answer_fn=None, settings=None,
+                      atlas=True):
     """Compute and store the answer of every common subject of a tables folder.
 
     Parameters
@@ -160,6 +166,10 @@ def precompute_folder(folder, min_photos=None, workers=None, scheduler=None, out
         The method's settings the answers are computed with and
         fingerprinted by (default: :meth:`Settings.from_environ`, as the
         web app takes them).
+    atlas : bool
+        Also build the city's atlas (:mod:`._atlas`): every photo
+        clustered, first, as the broadest subject of all (listed in the
+        report as ``ATLAS_KEY``).
 
     Returns
     -------
@@ -188,16 +198,24 @@ def precompute_folder(folder, min_photos=None, workers=None, scheduler=None, out
             dask.get()      # an unreachable scheduler fails before minutes of loading
         return _precompute(folder, database, min_photos, output, progress, dask,
                            answer_fn or functools.partial(compute_answer, settings=settings),
-                           settings)
+                           settings, atlas)
     finally:
         dask.close()
 
 
-def _precompute(folder, database, min_photos, output, progress, dask, answer_fn, settings):
+def _precompute(folder, database, min_photos, output, progress, dask, answer_fn, settings,
+                atlas):
     database = FlickrPhotosDatabase.from_folder(folder) if database is None else database
     output = folder / config.PRECOMPUTED_ANSWERS if output is None else Path(output)
     stamp = fingerprint(folder, database, settings)
     subjects = list_subjects(database, min_photos)
+    if atlas:
+        subjects.insert(0, Subject(ATLAS_KEY, database.n_photos))
+        place = read_table_attrs(folder / config.MASTER_TABLE_PROCESSED)
+        atlas_fn = functools.partial(compute_atlas, settings=settings,
+                                     leave_out=place_names(place))
+    else:
+        atlas_fn = None
     parts = Parts(output, stamp)
     done = parts.open()
     report = PrecomputeReport(path=output, subjects=[s.phrase for s in subjects])
@@ -208,7 +226,7 @@ def _precompute(folder, database, min_photos, output, progress, dask, answer_fn,
     if todo:
         client = dask.get()
         _run(client, database, todo, parts, report, progress, len(subjects), answer_fn,
-             settings)
+             settings, atlas_fn)
         report.worker_peak_bytes = client.run(_peak_rss_bytes)
     stored = [s.phrase for s in subjects if s.phrase in parts.done]
     write_answers(output, parts.load(stored), {"fingerprint": stamp, "min_photos": min_photos})
@@ -268,7 +286,8 @@ def _peak_rss_bytes():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def _run(client, database, todo, parts, report, progress, total, answer_fn, settings):
+def _run(client, database, todo, parts, report, progress, total, answer_fn, settings,
+         atlas_fn=None):
     """Submit the subjects largest first, a few per worker at a time; store each as it ends."""
     from dask.distributed import as_completed
     from tqdm import tqdm
@@ -291,9 +310,19 @@ def _run(client, database, todo, parts, report, progress, total, answer_fn, sett
                                        pure=False, priority=subject.n_photos,
                                        key=f"precompute-{subject.phrase}")
 
-        # The search every caller makes, with its clustering sent to Dask.
-        data, future = search.answer(database, subject.phrase, settings=settings,
-                                     cluster=on_a_worker)
+        if subject.phrase == ATLAS_KEY:
+            # Every photo, with its tags for the spots' subjects.
+            photos = database.photos_at(np.arange(database.n_photos),
+                                        used_columns(database.columns) + list(ATLAS_COLUMNS))
+            data = client.scatter(photos, hash=False)
+            future = client.submit(_answer_task, data,
+                                   database.views_threshold(settings.views_percentile),
+                                   ATLAS_KEY, atlas_fn, pure=False, priority=subject.n_photos,
+                                   key="precompute-atlas")
+        else:
+            # The search every caller makes, with its clustering sent to Dask.
+            data, future = search.answer(database, subject.phrase, settings=settings,
+                                         cluster=on_a_worker)
         running[future.key] = (subject, data)
         finished.add(future)
 

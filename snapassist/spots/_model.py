@@ -54,6 +54,9 @@ class Spot:
     #: The sun on the date asked (``add_sun``); None until then.
     sun: object = None
     sun_behind_at_sunset: object = None
+    #: What people photograph here, for a spot of a city's atlas (every photo
+    #: clustered): ``_subjects.spot_subjects``; None for a search's spots.
+    subjects: object = None
 
     def to_dict(self):
         """Plain JSON-ready dict (one spot of ``/api/search``)."""

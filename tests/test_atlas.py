@@ -1,0 +1,129 @@
+"""A city's atlas: what people photograph at each spot, and the spots around a point."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from snapassist.errors import QueryError
+from snapassist.precompute._atlas import ATLAS_KEY, compute_atlas, place_names
+from snapassist.spots import SpotsAnswer, Spot, near, spot_subjects
+from snapassist.spots._subjects import is_camera_tag
+
+
+def _photos(groups):
+    """``(spot, n, owners, tags)`` groups of photos (``spot`` -1: in none), each group's own owners."""
+    rows = []
+    for g, (spot, n, owners, tags) in enumerate(groups):
+        for i in range(n):
+            rows.append({"spot": spot, "owner": f"{g}-{i % owners}", "tags": tags})
+    return pd.DataFrame(rows)
+
+
+def test_subjects_are_the_tags_over_represented_there_by_photographers():
+    frame = _photos([
+        # A tower seen by 20 photographers, who also tag the city.
+        (1, 40, 20, "cntower cn tower toronto skyline"),
+        # A market, and one photographer's 100 photos of a cat there.
+        (2, 30, 15, "market food toronto"),
+        (2, 100, 1, "cat market"),
+        # The rest of the city: the city's name, skylines and cats everywhere.
+        (-1, 400, 200, "toronto skyline street"),
+        (-1, 200, 100, "toronto cat"),
+    ])
+    subjects = spot_subjects(frame["tags"], frame["owner"], frame["spot"], 2,
+                             leave_out=["Toronto"])
+    tower = [s["label"] for s in subjects[0]]
+    market = [s["label"] for s in subjects[1]]
+    # The joined tag is shown as typed; its words are not repeated after it.
+    assert tower[0] == "cn tower" and "cn" not in tower and "tower" not in tower
+    assert "toronto" not in tower + market          # the city is no subject
+    assert market[0] == "market" and "cat" not in market   # one person's cat is no subject
+    first = subjects[0][0]
+    assert first["n_photographers"] == 20 and first["share"] == 1.0 and first["lift"] > 5
+
+
+def test_a_tag_everybody_uses_is_no_subject_and_small_tags_are_left_out():
+    frame = _photos([(1, 30, 10, "bridge river 2014 canon 50mm at ab"),
+                     (-1, 300, 100, "river street")])
+    labels = [s["label"] for s in spot_subjects(frame["tags"], frame["owner"],
+                                                frame["spot"], 1)[0]]
+    # "river" is everywhere: not over-represented; numbers, cameras, common
+    # and two-letter words never are subjects.
+    assert labels == ["bridge"]
+    assert is_camera_tag("canon") and is_camera_tag("50mm") and is_camera_tag("iphone12")
+    assert not is_camera_tag("bridge")
+
+
+def test_place_names_include_the_country_of_the_time_zone():
+    names = place_names({"city": "Dresden", "timezone": "Europe/Berlin"})
+    assert names == ["Dresden", "Germany"]
+    assert place_names({}) == []
+    assert place_names({"city": "X", "timezone": "Not/AZone"}) == ["X"]
+
+
+def _spot(rank, lat, lon, months=None, admired=None):
+    return Spot(rank=rank, score=1.0, n_photos=30, n_owners=10, mean_views=1.0,
+                median_views=1.0, latitude=lat, longitude=lon, spread_m=50.0, photo_ids=[],
+                best_photos=[], settings={}, hours=[0] * 24,
+                months=months or [3] * 12, light={"admired": admired or {}, "all": {}})
+
+
+def _atlas(spots):
+    lat = np.array([s.latitude for s in spots])
+    lon = np.array([s.longitude for s in spots])
+    return SpotsAnswer(query="", n_photos=len(spots), spots=spots, latitudes=lat,
+                       longitudes=lon, photo_rank=np.arange(1, len(spots) + 1),
+                       reachability=np.zeros(0), reachability_rank=np.zeros(0, dtype=int))
+
+
+def test_near_gives_the_spots_within_the_radius_in_order_with_their_bearing():
+    # 0.009 degrees of latitude is about 1 km.
+    atlas = _atlas([_spot(1, 43.659, -79.38), _spot(2, 43.65, -79.38), _spot(3, 43.70, -79.38)])
+    found = near(atlas, 43.65, -79.38, radius_m=1500)
+    assert [n.spot.rank for n in found] == [1, 2]
+    assert found[0].direction == "north" and abs(found[0].distance_m - 1000) < 10
+    assert found[1].distance_m < 1
+    assert [n.spot.rank for n in near(atlas, 43.65, -79.38, radius_m=500)] == [2]
+
+
+def test_near_keeps_spots_by_month_light_and_twilight():
+    night = {"night": 0.8, "golden": 0.2}
+    golden = {"golden": 0.5, "blue": 0.1, "day": 0.4}
+    october = [0] * 9 + [10, 0, 0]
+    atlas = _atlas([_spot(1, 43.65, -79.38, months=october, admired=night),
+                    _spot(2, 43.651, -79.38, admired=golden)])
+    assert [n.spot.rank for n in near(atlas, 43.65, -79.38, months=[10])] == [1, 2]
+    assert [n.spot.rank for n in near(atlas, 43.65, -79.38, months=[7])] == [2]
+    assert [n.spot.rank for n in near(atlas, 43.65, -79.38, lights=["night"])] == [1]
+    assert [n.spot.rank for n in near(atlas, 43.65, -79.38, tonight=True)] == [2]
+
+
+@pytest.mark.parametrize("args, message", [
+    (("x", -79.38, 1000), "lat must be a number, got 'x'"),
+    ((91, -79.38, 1000), "lat must be a latitude from -90 to 90, got 91"),
+    ((43.65, -200, 1000), "lon must be a longitude"),
+    ((43.65, -79.38, 10), "radius_m must be from 50 to 20,000 metres, got 10"),
+    ((43.65, -79.38, "nan"), "radius_m must be a finite number"),
+    ((48.85, 2.35, 1000), r"outside the city: its nearest photo is 6,\d+ km away"),
+])
+def test_bad_points_and_radii_are_refused_by_name(args, message):
+    atlas = _atlas([_spot(1, 43.65, -79.38)])
+    with pytest.raises(QueryError, match=message):
+        near(atlas, *args)
+
+
+def test_the_atlas_is_every_photo_clustered_with_its_subjects(demo_db):
+    from snapassist.schema import used_columns
+
+    photos = demo_db.photos_at(np.arange(demo_db.n_photos),
+                               used_columns(demo_db.columns) + ["tags"])
+    stored = compute_atlas(photos, demo_db.views_percentile, leave_out=["Toronto"])
+    assert stored.phrase == ATLAS_KEY
+    atlas = stored.to_result("")
+    assert atlas.n_photos == demo_db.n_photos and atlas.spots
+    labelled = [s for s in atlas.spots if s.subjects]
+    assert len(labelled) >= 0.8 * len(atlas.spots)
+    assert all("toronto" not in [x["tag"] for x in s.subjects] for s in atlas.spots)
+    # The CN Tower's base: its nearest spot says what it is.
+    base = min(atlas.spots, key=lambda s: (s.latitude - 43.6426) ** 2
+               + (s.longitude + 79.3871) ** 2)
+    assert "cn tower" in [x["label"] for x in base.subjects[:5]]
