@@ -24,6 +24,8 @@ extensions = [
 exclude_patterns = ["_build", "drafts"]
 templates_path = []
 html_static_path = ["_static"]
+# Most literal blocks are shell commands and outputs: no colours guessed.
+highlight_language = "none"
 html_theme = "alabaster"
 html_theme_options = {"description": "Where to stand to photograph it",
                       "fixed_sidebar": False, "page_width": "1100px"}
