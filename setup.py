@@ -38,6 +38,9 @@ def _requirements():
 
 
 TEST_REQUIRES = ["pytest>=8", "playwright>=1.40"]
+# The documentation (docs/, built by CI with warnings as errors); the
+# default theme, so nothing beyond Sphinx itself.
+DOCS_REQUIRES = ["sphinx==9.0.4"]
 
 setup(
     name="snapassist",
@@ -52,7 +55,7 @@ setup(
     include_package_data=True,
     ext_modules=_extensions(),
     install_requires=_requirements(),
-    extras_require={"test": TEST_REQUIRES},
+    extras_require={"test": TEST_REQUIRES, "docs": DOCS_REQUIRES},
     entry_points={
         "console_scripts": [
             "snapassist=snapassist.cli:main",

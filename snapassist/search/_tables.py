@@ -35,7 +35,7 @@ class FlickrPhotosDatabase:
 
     Built from two tables (paths or DataFrames), everything is held in
     memory. :meth:`from_folder` instead maps the stored search file beside
-    the tables when there is a valid one (see :mod:`snapassist.searchstore`):
+    the tables when there is a valid one (see ``snapassist/search/_store.py``):
     only the columns a search reads, compact, shared between processes; the
     rest of the table is read from the HDF5 file on first use.
 
@@ -297,8 +297,8 @@ class FlickrPhotosDatabase:
         """The commonest useful tags among the photos of ``phrase``.
 
         Counted on the index alone (no photo is copied), over the photos the
-        filters keep (as :meth:`match`); see
-        :func:`snapassist.tagindex.narrower_tags` for the tags left out.
+        filters keep (as :meth:`match`); ``narrower_tags`` in
+        ``snapassist/search/_tagindex.py`` says which tags are left out.
 
         Returns
         -------
