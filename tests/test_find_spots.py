@@ -313,3 +313,42 @@ def test_used_columns_are_all_a_search_needs(demo_db):
     assert a.spots, "the demo's graffiti search should give spots"
     assert [h.to_dict() for h in a.spots] == [h.to_dict() for h in b.spots]
     np.testing.assert_array_equal(a.photo_rank, b.photo_rank)
+
+
+# --- photos without view counts (YFCC100M has none) -------------------------------
+
+def test_without_views_spots_are_ranked_by_photographers_and_say_nothing_of_views():
+    from snapassist.spots import sort_answer
+
+    # Two places, neither with a single view: the busier one first.
+    rows = (make_group(0, 40, 0, 0, 40, 0, owners=[f"a{i}" for i in range(8)], seed=20)
+            + make_group(1, 60, 3000, 0, 40, 0, owners=[f"b{i}" for i in range(25)], seed=21))
+    frame = pd.DataFrame(rows).drop(columns="label")
+    with pytest.raises(NotEnoughPhotosError, match="None of the 100 photos"):
+        find_spots(frame, 0.0)
+    answer = find_spots(frame, 0.0, views=False)
+    assert not answer.has_views and answer.search_median_views is None
+    assert [s.n_owners for s in answer.spots] == [25, 8]
+    assert [s.score for s in answer.spots] == [25.0, 8.0]
+    for spot in answer.spots:
+        assert spot.mean_views is None and spot.median_views is None
+        assert spot.light["admired"] == {}
+        owners = [p["owner"] for p in spot.best_photos]
+        assert len(owners) == len(set(owners)) == config.N_BEST_PHOTOS
+    with pytest.raises(ValueError, match="sort=admired needs view counts"):
+        sort_answer(answer, "admired")
+    assert sort_answer(answer, "photographers").spots[0].n_owners == 25
+
+
+def test_tables_know_whether_they_have_views(tmp_path):
+    from snapassist.io import write_table
+    from snapassist.search import FlickrPhotosDatabase
+
+    rows = pd.DataFrame(make_group(0, 20, 0, 0, 40, 0, seed=22)).drop(columns="label")
+    rows["tags"] = "x"
+    assert not FlickrPhotosDatabase(rows, None).has_views          # every photo at 0
+    rows.loc[3, "views"] = 5
+    assert FlickrPhotosDatabase(rows, None).has_views
+    # Recorded with the tables, as an import of a data set without views does.
+    write_table(rows, tmp_path / config.MASTER_TABLE_PROCESSED, attrs={"views": False})
+    assert not FlickrPhotosDatabase.from_folder(tmp_path).has_views

@@ -114,7 +114,7 @@ class StoredAnswer:
 
 
 def compute_answer(photos, views_threshold, query, background_sample=None, plot_bars=None,
-                   seed=None, settings=None):
+                   seed=None, settings=None, views=True):
     """What a live search for ``query`` returns, as a :class:`StoredAnswer`.
 
     Parameters
@@ -128,9 +128,12 @@ def compute_answer(photos, views_threshold, query, background_sample=None, plot_
         ``config.PRECOMPUTE_PLOT_BARS`` and ``config.PRECOMPUTE_SAMPLE_SEED``.
     settings : snapassist.settings.Settings, optional
         The method's settings (default: ``Settings()``).
+    views : bool
+        Whether the photos have view counts (see :func:`~snapassist.spots.find_spots`).
     """
     try:
-        result = find_spots(photos, views_threshold, query=QUERY_MARK, settings=settings)
+        result = find_spots(photos, views_threshold, query=QUERY_MARK, settings=settings,
+                            views=views)
     except NotEnoughPhotosError as exc:
         empty = pd.DataFrame()
         return StoredAnswer(phrase=query, n_photos=int(exc.n_photos), error=str(exc),

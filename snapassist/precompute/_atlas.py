@@ -21,7 +21,8 @@ ATLAS_KEY = "~atlas"
 ATLAS_COLUMNS = ("tags",)
 
 
-def compute_atlas(photos, views_threshold, query=ATLAS_KEY, settings=None, leave_out=()):
+def compute_atlas(photos, views_threshold, query=ATLAS_KEY, settings=None, leave_out=(),
+                  views=True):
     """The atlas of a city's ``photos`` (every one), as a :class:`StoredAnswer`.
 
     Parameters
@@ -36,8 +37,11 @@ def compute_atlas(photos, views_threshold, query=ATLAS_KEY, settings=None, leave
     leave_out : iterable of str
         Names that are never subjects (the city's, the country's: see
         :func:`place_names`).
+    views : bool
+        Whether the photos have view counts.
     """
-    result = find_spots(photos, views_threshold, query=QUERY_MARK, settings=settings)
+    result = find_spots(photos, views_threshold, query=QUERY_MARK, settings=settings,
+                        views=views)
     subjects = spot_subjects(photos["tags"].to_numpy(), photos["owner"].to_numpy(),
                              result.photo_rank, len(result.spots), leave_out=leave_out)
     for spot, found in zip(result.spots, subjects):

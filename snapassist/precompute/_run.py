@@ -196,8 +196,7 @@ def precompute_folder(folder, min_photos=None, workers=None, scheduler=None, out
     try:
         if scheduler is not None:
             dask.get()      # an unreachable scheduler fails before minutes of loading
-        return _precompute(folder, database, min_photos, output, progress, dask,
-                           answer_fn or functools.partial(compute_answer, settings=settings),
+        return _precompute(folder, database, min_photos, output, progress, dask, answer_fn,
                            settings, atlas)
     finally:
         dask.close()
@@ -208,12 +207,14 @@ def _precompute(folder, database, min_photos, output, progress, dask, answer_fn,
     database = FlickrPhotosDatabase.from_folder(folder) if database is None else database
     output = folder / config.PRECOMPUTED_ANSWERS if output is None else Path(output)
     stamp = fingerprint(folder, database, settings)
+    answer_fn = answer_fn or functools.partial(compute_answer, settings=settings,
+                                               views=database.has_views)
     subjects = list_subjects(database, min_photos)
     if atlas:
         subjects.insert(0, Subject(ATLAS_KEY, database.n_photos))
         place = read_table_attrs(folder / config.MASTER_TABLE_PROCESSED)
         atlas_fn = functools.partial(compute_atlas, settings=settings,
-                                     leave_out=place_names(place))
+                                     leave_out=place_names(place), views=database.has_views)
     else:
         atlas_fn = None
     parts = Parts(output, stamp)

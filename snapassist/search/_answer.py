@@ -132,7 +132,7 @@ def answer(tables, phrase, options=None, settings=None, budget=None, stored=None
     photos = tables.photos_at(rows, used_columns(tables.columns))
     if cluster is None:
         from ..spots import find_spots
-        cluster = functools.partial(find_spots, settings=settings)
+        cluster = functools.partial(find_spots, settings=settings, views=tables.has_views)
     try:
         return cluster(photos, tables.views_threshold(settings.views_percentile), query)
     except NotEnoughPhotosError as exc:

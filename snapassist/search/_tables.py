@@ -67,12 +67,13 @@ class FlickrPhotosDatabase:
     def __init__(self, main_table, popular_table=None, is_demo=None):
         if isinstance(main_table, pd.DataFrame):
             master, source = main_table, "<master DataFrame>"
-            self.timezone = config.DEFAULT_TIMEZONE
+            self._place = {}
         else:
             master, source = read_table(main_table, "master table"), str(main_table)
-            self.timezone = _recorded_timezone(main_table)
+            self._place = read_table_attrs(main_table)
             if is_demo is None:
                 is_demo = (Path(main_table).parent / config.DEMO_MARKER).is_file()
+        self.timezone = self._place.get("timezone") or config.DEFAULT_TIMEZONE
         self.is_demo = bool(is_demo)
         master = normalize_columns(master, schema.PROCESSED_MASTER, source)
         if master["id"].duplicated().any():
@@ -88,7 +89,7 @@ class FlickrPhotosDatabase:
         self._lock = threading.Lock()
         self.fingerprint = None
         self._views = master["views"].to_numpy()
-        self._thresholds = {}
+        self._thresholds, self._has_views = {}, None
         self.views_percentile = self.views_threshold(config.VIEWS_PERCENTILE)
         self._index = TagIndex(master["tags"])
 
@@ -124,7 +125,8 @@ class FlickrPhotosDatabase:
         self.is_demo = (Path(master).parent / config.DEMO_MARKER).is_file()
         self.has_exif = bool(meta["has_exif"])
         self.fingerprint = meta["fingerprint"]
-        self.timezone = _recorded_timezone(master)
+        self._place = read_table_attrs(master)
+        self.timezone = self._place.get("timezone") or config.DEFAULT_TIMEZONE
         self._photos = None
         self._columns = list(meta["columns"])
         self._sources = (master, popular)
@@ -138,7 +140,7 @@ class FlickrPhotosDatabase:
             arrays["index:offsets"], arrays["index:rows"], arrays["index:machine"],
             meta["n_rows"])
         self._views = self._stored["views"]
-        self._thresholds = {}
+        self._thresholds, self._has_views = {}, None
         self.views_percentile = self.views_threshold(config.VIEWS_PERCENTILE)
         return self
 
@@ -157,6 +159,20 @@ class FlickrPhotosDatabase:
         cols = [c for c in schema.EXIF if c in popular.columns]
         popular = normalize_columns_exif(popular, cols)
         return popular.drop_duplicates("id", keep="last").set_index("id")[cols]
+
+    @property
+    def has_views(self):
+        """Whether the photos have view counts.
+
+        Tables of a data set without them (YFCC100M) record ``"views": false``
+        with their place (``snapassist import``); older tables whose every
+        photo has 0 views have none either.
+        """
+        if self._has_views is None:
+            recorded = self._place.get("views")
+            self._has_views = (bool(recorded) if recorded is not None
+                               else bool(len(self._views) and np.any(self._views > 0)))
+        return self._has_views
 
     def views_threshold(self, percentile):
         """The ``percentile``-th percentile of every photo's views (0 without photos).
@@ -352,10 +368,6 @@ def searched_columns(columns):
     """The columns of ``columns`` the search file stores: those a search reads."""
     return [name for name in dict.fromkeys(schema.REQUIRED_COLUMNS + USED_COLUMNS)
             if name in columns]
-
-
-def _recorded_timezone(master_path):
-    return read_table_attrs(master_path).get("timezone") or config.DEFAULT_TIMEZONE
 
 
 def _existing(path):

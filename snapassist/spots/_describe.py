@@ -74,16 +74,25 @@ def _counts(bins, size):
     return np.bincount(bins[bins >= 0], minlength=size).tolist()
 
 
-def describe_spot(cols, members, rank, score, spread, settings):
+def describe_spot(cols, members, rank, score, spread, settings, has_views=True):
     views, lat, lon = cols.views[members], cols.lat[members], cols.lon[members]
     # Weight by views so the centre leans to where the admired photos were
     # taken; fall back to a plain mean when nobody viewed anything.
-    weights = views if views.sum() > 0 else None
-    best = members[np.argsort(-views, kind="stable")[:settings.n_best_photos]]
+    weights = views if has_views and views.sum() > 0 else None
+    if has_views:
+        best = members[np.argsort(-views, kind="stable")[:settings.n_best_photos]]
+    else:
+        # No views to tell the best: one photo of each of the first photographers.
+        _, first = np.unique(cols.owner[members], return_index=True)
+        best = members[np.sort(first)[:settings.n_best_photos]]
+    facts = spot_facts(cols.facts, members, cols.owner[members], views, settings)
+    if not has_views:
+        facts["light"] = dict(facts["light"], admired={})
     return Spot(
         rank=rank, score=float(score), n_photos=len(members),
         n_owners=int(len(np.unique(cols.owner[members]))),
-        mean_views=float(views.mean()), median_views=float(np.median(views)),
+        mean_views=float(views.mean()) if has_views else None,
+        median_views=float(np.median(views)) if has_views else None,
         latitude=float(np.average(lat, weights=weights)),
         longitude=float(np.average(lon, weights=weights)),
         spread_m=spread,
@@ -93,5 +102,5 @@ def describe_spot(cols, members, rank, score, spread, settings):
         hours=_counts(cols.hour[members], 24),
         months=_counts(cols.month[members], 12),
         # The directions are set for all spots at once, once all are known.
-        **spot_facts(cols.facts, members, cols.owner[members], views, settings),
+        **facts,
     )

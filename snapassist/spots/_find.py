@@ -26,7 +26,7 @@ from ._facts import direction_facts
 from ._model import SpotsAnswer, spot_score
 from ._selection import choose_spots, densest_photo, distances_from_middle, explain_no_spot
 
-def find_spots(photos, views_threshold, query="", settings=None):
+def find_spots(photos, views_threshold, query="", settings=None, views=True):
     """Cluster the photos of one search and rank the resulting spots.
 
     Parameters
@@ -42,6 +42,11 @@ def find_spots(photos, views_threshold, query="", settings=None):
         The search phrase, carried into the result for display.
     settings : snapassist.settings.Settings, optional
         The method's settings (default: ``Settings()``, the defaults).
+    views : bool
+        Whether the photos have view counts. Without them (a data set such
+        as YFCC100M has none) nothing is gated or ranked by views: spots are
+        ranked by their number of photographers, their ``score`` is that
+        number, and their views and admired light are ``None``/left out.
 
     Returns
     -------
@@ -57,10 +62,12 @@ def find_spots(photos, views_threshold, query="", settings=None):
         none of them has more views than ``views_threshold``.
     """
     s = Settings() if settings is None else settings
+    has_views = bool(views)
     photos = photos.reset_index(drop=True)
     n = len(photos)
     views = photos["views"].to_numpy(dtype=np.float64)
-    _check_enough(query, n, views, views_threshold, s.min_photos_to_cluster)
+    _check_enough(query, n, views, views_threshold if has_views else None,
+                  s.min_photos_to_cluster)
 
     lat = photos["latitude"].to_numpy(dtype=np.float64)
     lon = photos["longitude"].to_numpy(dtype=np.float64)
@@ -104,10 +111,11 @@ def find_spots(photos, views_threshold, query="", settings=None):
         # must not make the rest of its photographers look far away.
         kept, spread = trim_cluster(vlat[visits], vlon[visits], s)
         members = np.flatnonzero(np.isin(visit, visits[kept]))
-        if views[members].max() < views_threshold:
+        if has_views and views[members].max() < views_threshold:
             n_dropped += 1
             continue
-        score = spot_score(views[members])
+        score = (spot_score(views[members]) if has_views
+                 else float(len(np.unique(owner[members]))))
         candidates.append((score, members, spread))
 
     # Rank by score; ties broken by size so the order never depends on labels.
@@ -117,7 +125,7 @@ def find_spots(photos, views_threshold, query="", settings=None):
     spots = []
     for rank, (score, members, spread) in enumerate(candidates, start=1):
         photo_rank[members] = rank
-        spots.append(describe_spot(columns, members, rank, score, spread, s))
+        spots.append(describe_spot(columns, members, rank, score, spread, s, has_views))
     anchor_rank = None
     for spot, facts in zip(spots, direction_facts(spots)):
         for name, value in facts.items():
@@ -129,7 +137,8 @@ def find_spots(photos, views_threshold, query="", settings=None):
         query=query, n_photos=n, spots=spots, latitudes=lat, longitudes=lon,
         photo_rank=photo_rank, reachability=reach, reachability_rank=photo_rank[first[order]],
         min_samples=min_samples, views_threshold=float(views_threshold),
-        search_median_views=float(np.median(views)),
+        search_median_views=float(np.median(views)) if has_views else None,
+        has_views=has_views,
         no_spot=None if spots else explain_no_spot(
             lat, lon, owner, densest_photo(lat, lon, min_samples), s.max_spot_spread_m,
             s.min_spot_owners, s.one_photographer_share, min_size, n_dropped),
@@ -164,13 +173,14 @@ def _visits(lat, lon, owner, size_m):
 
 
 def _check_enough(query, n, views, views_threshold, min_photos):
+    """Refuse a search of too few photos, or (``views_threshold`` given) of no admired one."""
     what = f"'{query}'" if query else "the search"
     if n < min_photos:
         raise NotEnoughPhotosError(
             f"Only {n} photo{'s' if n != 1 else ''} matched {what}; at least "
             f"{min_photos} are needed to find photo spots. "
             f"Try a broader subject.", n_photos=n)
-    if not (views > views_threshold).any():
+    if views_threshold is not None and not (views > views_threshold).any():
         raise NotEnoughPhotosError(
             f"None of the {n} photos matching {what} is among the most viewed "
             f"(more than {views_threshold:,.0f} views), so no spot stands out. "

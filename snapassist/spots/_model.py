@@ -91,6 +91,9 @@ class SpotsAnswer:
     #: Why there is no spot, and where the photos are densest (not a spot):
     #: see ``_selection.explain_no_spot``; ``None`` when there are spots.
     no_spot: object = None
+    #: Whether the photos have view counts (see ``find_spots``): without, the
+    #: spots are ranked by photographers and say nothing of views.
+    has_views: bool = True
     #: The rank of the search's anchor: the spot with the most photographers
     #: (for a landmark, usually the landmark itself), which every other
     #: spot's direction is given from; ``None`` without spots.

@@ -57,6 +57,8 @@ def sort_answer(answer, by, settings=None):
     """
     if by not in config.SORTS:
         raise ValueError(f"sort must be one of {', '.join(config.SORTS)}, got {by!r}")
+    if by == "admired" and not answer.has_views:
+        raise ValueError("sort=admired needs view counts, and these photos have none")
     spots = sorted(answer.spots, key=lambda h: h.rank)
     if by == "admired":
         median = answer.search_median_views
