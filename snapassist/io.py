@@ -4,6 +4,12 @@ Every file we write goes to a unique temporary name beside its target and is
 renamed into place, so a crash or a kill -9 leaves the old file or the new
 one, never half of one, and two processes writing the same target never
 share a temporary file. Every read failure names the file.
+
+Every file we write gets one permission rule, :func:`file_mode`: what a
+file opened the usual way gets (read and write for everyone, less the
+process's umask; with the usual umask 022, readable by the group and
+others, writable by its owner), so that a web server running as another
+user of the group can read the tables whichever command wrote them.
 """
 import json
 import os
@@ -35,6 +41,8 @@ def write_atomically(path, write):
     tmp = Path(tmp)
     try:
         write(tmp)
+        # mkstemp made it private (0600); the file gets the one rule instead.
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except OSError as exc:
         raise TableError(f"cannot write {str(path)!r}: {exc}", path=str(path)) from exc
@@ -42,6 +50,26 @@ def write_atomically(path, write):
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+def file_mode():
+    """The permissions of every file we write: ``0o666`` less the process's umask."""
+    return 0o666 & ~_umask()
+
+
+def _umask():
+    # Linux says it without changing it; elsewhere it can only be read by
+    # setting it (and at once back), which a thread opening a file in
+    # between would see.
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
 
 
 def write_text_atomic(path, text):

@@ -1,4 +1,6 @@
 """The one table reader and the one atomic writer."""
+import os
+
 import pandas as pd
 import pytest
 
@@ -63,3 +65,20 @@ def test_a_parts_folder_records_its_pieces_and_knows_its_job(tmp_path):
     assert parts.read_manifest() is None
     parts.remove()
     assert not parts.dir.exists()
+
+
+def test_every_file_written_gets_the_one_permission_rule(tmp_path):
+    import stat
+
+    from snapassist.io import file_mode
+
+    old = os.umask(0o027)
+    try:
+        assert file_mode() == 0o640
+        path = write_text_atomic(tmp_path / "a.txt", "x")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640
+        write_table(pd.DataFrame({"a": [1]}), tmp_path / "t.hdf5")
+        assert stat.S_IMODE((tmp_path / "t.hdf5").stat().st_mode) == 0o640
+    finally:
+        os.umask(old)
+    assert file_mode() == 0o666 & ~old
