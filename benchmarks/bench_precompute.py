@@ -68,6 +68,10 @@ def main(argv=None):
     parser.add_argument("--workers", default="1,2", help="worker counts to try (default 1,2)")
     parser.add_argument("--min-photos", type=int, default=None,
                         help="subjects above this many photos (default: the live budget)")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--atlas-only", action="store_true",
+                       help="compute only the city's atlas (every photo clustered)")
+    which.add_argument("--no-atlas", action="store_true", help="compute no atlas")
     args = parser.parse_args(argv)
     n_photos = 100_000 if args.quick else 1_000_000
     min_photos = args.min_photos
@@ -82,6 +86,8 @@ def main(argv=None):
 
     start = time.perf_counter()
     database = FlickrPhotosDatabase.from_folder(tables)
+    if args.atlas_only:
+        min_photos = database.n_photos          # no subject has more photos than all
     print(f"{tables}: {database.n_photos:,} photos loaded in "
           f"{time.perf_counter() - start:.1f} s; subjects above {min_photos:,} photos")
     print(f"{'workers':>7} {'subjects':>8} {'time s':>7} {'worker peak MB':>22} "
@@ -92,7 +98,7 @@ def main(argv=None):
         path.unlink(missing_ok=True)
         start = time.perf_counter()
         report = precompute_folder(tables, min_photos, workers=workers, output=path,
-                                   database=database)
+                                   database=database, atlas=not args.no_atlas)
         seconds = time.perf_counter() - start
         peaks = ", ".join(f"{_mb(b):,.0f}" for b in sorted(report.worker_peak_bytes.values()))
         driver = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -100,7 +106,13 @@ def main(argv=None):
               f"{driver:>14,.0f} {_mb(path.stat().st_size):>7.1f}")
         if report.failed:
             print(f"        failed: {report.failed}")
-    served = serve_broadest(tables, database, path) if path else None
+    if path and not args.no_atlas:
+        start = time.perf_counter()
+        atlas = StoredAnswers.open(tables, database, path=path).atlas()
+        print(f"the atlas: {len(atlas.spots)} spots over {atlas.n_photos:,} photos, "
+              f"{sum(bool(s.subjects) for s in atlas.spots)} with subjects; read back in "
+              f"{(time.perf_counter() - start) * 1000:.0f} ms")
+    served = serve_broadest(tables, database, path) if path and not args.atlas_only else None
     if served:
         phrase, n, ms, map_mb, drawn = served
         print(f"broadest stored subject {phrase!r} ({n:,} photos): loaded in {ms:.0f} ms, "
