@@ -12,6 +12,12 @@ knowledge (``benchmarks/quality/dresden_viewpoints.json``; see
 ``snapassist/demo/labelled.py``). One line per subject, then the totals;
 ``--json`` writes them all to compare versions.
 
+``--atlas`` also scores the city's atlas (every photo clustered, each spot
+with its subjects): on the demo, the share of true viewpoints whose nearest
+atlas spot (within 150 m) names the viewpoint's subject among its top 5, and
+the share of atlas spots with a subject; on the real city, the top subjects
+of the atlas spots nearest a few known places (``ATLAS_PLACES``).
+
 ``--peer tagmaps`` also runs the peer tool TagMaps (in its own virtual
 environment, see ``peer_tagmaps.py``) on the same Dresden photos, at its
 default cut and at 250 m, and scores its clusters of each tag with the same
@@ -38,12 +44,21 @@ from snapassist import config
 from snapassist.search import FlickrPhotosDatabase
 from snapassist.demo import build_demo_tables
 from snapassist.demo.labelled import evaluate_city
-from snapassist.demo.quality import TARGETS, evaluate, meets, summary
+from snapassist.demo.quality import TARGETS, evaluate, evaluate_atlas, meets, summary
+from snapassist.geo import haversine_m
+from snapassist.precompute._atlas import atlas_of_folder
 from snapassist.spots import trim_cluster
 
 HERE = Path(__file__).resolve().parent
 LABELS = HERE / "quality" / "dresden_viewpoints.json"
 DRESDEN = HERE.parent.parent / "shared" / "data" / "dresden" / "flickr_dresden_cc-by-licenses.csv"
+#: Known places of the real city whose nearest atlas spots ``--atlas`` shows.
+ATLAS_PLACES = (("the Frauenkirche, Neumarkt", 51.0518, 13.7414),
+                ("the Zwinger", 51.0530, 13.7340),
+                ("the Neustadt bank, Königsufer", 51.0570, 13.7440),
+                ("the Neustadt bank, Canaletto view", 51.0600, 13.7340))
+#: How far from a known place its nearest atlas spot may be.
+ATLAS_PLACE_RADIUS_M = 300.0
 PEER_CUTS = ((None, "TagMaps, default cut"), (250.0, "TagMaps, 250 m cut"))
 
 
@@ -144,6 +159,51 @@ def photographers_line(name, owners):
     return f
 
 
+def atlas_demo(folder):
+    """Print and return the demo atlas's scores (``evaluate_atlas``)."""
+    t0 = time.perf_counter()
+    scores = evaluate_atlas(folder)
+    seconds = time.perf_counter() - t0
+    scores.pop("atlas")
+    print(f"\n== atlas of the demo ({seconds:.0f} s)")
+    print(f"   true viewpoints named by their nearest atlas spot: {scores['n_named']} of "
+          f"{scores['n_true']} = {_fmt(scores['named_share'])} (target 0.80); a spot within "
+          f"150 m for {scores['n_found']}")
+    print(f"   atlas spots with a subject: {scores['n_with_subjects']} of {scores['n_spots']} = "
+          f"{_fmt(scores['n_with_subjects'] / max(1, scores['n_spots']))}")
+    for miss in scores["misses"]:
+        print(f"   missed  {miss}")
+    return scores
+
+
+def atlas_real(folder, city):
+    """Print and return the top subjects of the atlas spots nearest ``ATLAS_PLACES``."""
+    t0 = time.perf_counter()
+    atlas = atlas_of_folder(folder).to_result("")
+    seconds = time.perf_counter() - t0
+    lat = np.array([s.latitude for s in atlas.spots])
+    lon = np.array([s.longitude for s in atlas.spots])
+    n_with = sum(bool(s.subjects) for s in atlas.spots)
+    print(f"\n== atlas of {city} ({seconds:.0f} s): {len(atlas.spots)} spots, "
+          f"{n_with} with a subject")
+    out = {"n_spots": len(atlas.spots), "n_with_subjects": n_with, "places": []}
+    for name, plat, plon in ATLAS_PLACES:
+        dist = haversine_m(plat, plon, lat, lon) if len(lat) else np.array([np.inf])
+        i = int(np.argmin(dist))
+        if dist[i] > ATLAS_PLACE_RADIUS_M:
+            print(f"   {name}: no atlas spot within {ATLAS_PLACE_RADIUS_M:.0f} m")
+            out["places"].append({"place": name, "spot": None})
+            continue
+        spot = atlas.spots[i]
+        labels = [s["label"] for s in spot.subjects[:5]]
+        print(f"   {name}: spot #{spot.rank}, {dist[i]:.0f} m away, {spot.n_photos} photos by "
+              f"{spot.n_owners} photographers; subjects: {', '.join(labels) or 'none'}")
+        out["places"].append({"place": name, "spot": spot.rank, "distance_m": float(dist[i]),
+                              "n_photos": spot.n_photos, "n_owners": spot.n_owners,
+                              "subjects": labels})
+    return out
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a 20,000-photo smoke run")
@@ -160,6 +220,9 @@ def main(argv=None):
     parser.add_argument("--no-real", action="store_true", help="score no real city")
     parser.add_argument("--peer", choices=["tagmaps"],
                         help="also score a peer tool's clusters on the real city")
+    parser.add_argument("--atlas", action="store_true",
+                        help="also score the city's atlas: on the demo against its truth, "
+                             "on the real city at a few known places")
     parser.add_argument("--json", help="also write the rows and totals to this JSON file")
     args = parser.parse_args(argv)
     out = {}
@@ -175,6 +238,8 @@ def main(argv=None):
                                                 seed=config.DEMO_SEED)
                 out["demo"] = score_demo(demo_folder, f"demo, {n:,} photos, "
                                                       f"seed {config.DEMO_SEED}")
+            if args.atlas:
+                out["demo_atlas"] = atlas_demo(demo_folder)
         real_folder = None
         if not args.no_real:
             if args.real_folder:
@@ -186,6 +251,8 @@ def main(argv=None):
         if real_folder:
             out["real"] = score_real(real_folder, args.labels,
                                      f"{args.city}, real photos, SnapAssist")
+            if args.atlas:
+                out["real_atlas"] = atlas_real(real_folder, args.city)
             if args.peer == "tagmaps":
                 sys.path.insert(0, str(HERE))
                 from peer_tagmaps import peer_clusters

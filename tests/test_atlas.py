@@ -127,3 +127,44 @@ def test_the_atlas_is_every_photo_clustered_with_its_subjects(demo_db):
     base = min(atlas.spots, key=lambda s: (s.latitude - 43.6426) ** 2
                + (s.longitude + 79.3871) ** 2)
     assert "cn tower" in [x["label"] for x in base.subjects[:5]]
+
+
+def _disc(rng, n, lat, lon, radius_m, prefix, tags, views=100):
+    """``n`` photos by ``n`` photographers on a disc of ``radius_m`` around a point."""
+    r = radius_m * np.sqrt(rng.random(n)) / 111_195.0
+    t = rng.random(n) * 2 * np.pi
+    return pd.DataFrame({
+        "id": [f"{prefix}{i}" for i in range(n)], "owner": [f"{prefix}o{i}" for i in range(n)],
+        "latitude": lat + r * np.sin(t), "longitude": lon + r * np.cos(t) / np.cos(np.radians(lat)),
+        "views": np.full(n, views), "tags": [tags] * n})
+
+
+def test_the_atlas_keeps_a_place_smaller_than_a_whole_city_search_would():
+    from snapassist.geo import haversine_m
+    from snapassist.precompute._atlas import atlas_settings
+    from snapassist.settings import Settings
+    from snapassist.spots import find_spots
+
+    rng = np.random.default_rng(7)
+    photos = pd.concat([
+        _disc(rng, 4000, 43.640, -79.390, 40, "a", "tower skyline"),
+        _disc(rng, 4000, 43.660, -79.390, 40, "b", "market food"),
+        _disc(rng, 4000, 43.650, -79.360, 40, "c", "harbour boats"),
+        # A small lookout: 25 photographers, far from the others.
+        _disc(rng, 25, 43.670, -79.340, 10, "d", "lookout bridge", views=900),
+    ], ignore_index=True)
+    search = Settings()
+    assert atlas_settings(search).min_samples_cap == search.min_samples_floor == 15
+    assert atlas_settings(search).optics_xi == search.optics_xi
+
+    def spots_near_lookout(answer):
+        return [s for s in answer.spots
+                if haversine_m(43.670, -79.340, s.latitude, s.longitude) < 100]
+
+    # Clustered as one search of 12,025 photos, min_samples is 50: the
+    # lookout's 25 photos make no spot. The atlas's floor of 15 keeps it.
+    assert not spots_near_lookout(find_spots(photos, 100.0, settings=search))
+    atlas = compute_atlas(photos, 100.0, settings=search).to_result("")
+    [lookout] = spots_near_lookout(atlas)
+    assert lookout.n_owners == 25
+    assert {s["label"] for s in lookout.subjects[:2]} == {"lookout", "bridge"}

@@ -275,18 +275,11 @@ def evaluate_atlas(folder, settings=None, top=5):
         true viewpoint), ``n_spots``, ``n_with_subjects``, ``misses`` (the
         labels of the viewpoints not named) and ``atlas`` (the answer).
     """
-    from ..precompute._atlas import ATLAS_COLUMNS, compute_atlas, place_names
-    from ..io import read_table_attrs
-    from ..schema import used_columns
+    from ..precompute._atlas import atlas_of_folder
 
     n, seed = demo_parameters(folder)
     truth, viewpoints = generate_demo_truth(n, seed)
-    db = FlickrPhotosDatabase.from_folder(folder)
-    photos = db.photos_at(np.arange(db.n_photos),
-                          used_columns(db.columns) + list(ATLAS_COLUMNS))
-    place = read_table_attrs(Path(folder) / config.MASTER_TABLE_PROCESSED)
-    atlas = compute_atlas(photos, db.views_percentile, settings=settings,
-                          leave_out=place_names(place)).to_result("")
+    atlas = atlas_of_folder(folder, settings=settings).to_result("")
     source = truth["viewpoint"].to_numpy()
     ids, counts = np.unique(source[source >= 0], return_counts=True)
     true = ids[counts >= MIN_TRUE_PHOTOS]

@@ -3,12 +3,21 @@
 ``snapassist precompute`` builds it beside the subjects' answers, through
 the same Dask path and into the same answers file (under :data:`ATLAS_KEY`,
 a key no search phrase can have): the same spot selection and the same
-:class:`~snapassist.settings.Settings` as a search, over every photo of the
-city, and each spot's subjects (:mod:`snapassist.spots._subjects`).
+:class:`~snapassist.settings.Settings` as a search (``min_samples`` at its
+floor: :func:`atlas_settings`), over every photo of the city, and each
+spot's subjects (:mod:`snapassist.spots._subjects`).
 """
+import dataclasses
 import importlib.resources
 import logging
+from pathlib import Path
 
+import numpy as np
+
+from .. import config
+from ..io import read_table_attrs
+from ..schema import used_columns
+from ..settings import Settings
 from ..spots import find_spots
 from ..spots._subjects import spot_subjects
 from ._answer import QUERY_MARK, store_answer
@@ -19,6 +28,23 @@ log = logging.getLogger(__name__)
 ATLAS_KEY = "~atlas"
 #: The columns the atlas reads besides those a search does: the tags.
 ATLAS_COLUMNS = ("tags",)
+
+
+def atlas_settings(settings=None):
+    """The settings the atlas clusters a whole city with: a search's, min_samples at its floor.
+
+    A search's OPTICS ``min_samples`` grows with its visits
+    (``min_samples_fraction``, up to ``min_samples_cap``) so that one
+    subject's few hundred photos are not cut into crumbs. A city's every
+    photo is not one subject: with ``min_samples`` at the cap (50 visits)
+    the atlas kept only the busiest places and lost the smaller viewpoints
+    a search of their subject finds (on the 60,000-photo demo, 20 of 74
+    true viewpoints had no atlas spot within 150 m). So an atlas spot needs
+    as many visits as the spot of the smallest search does:
+    ``min_samples_floor``. Every other setting is the search's.
+    """
+    settings = Settings() if settings is None else settings
+    return dataclasses.replace(settings, min_samples_cap=settings.min_samples_floor)
 
 
 def compute_atlas(photos, views_threshold, query=ATLAS_KEY, settings=None, leave_out=(),
@@ -34,19 +60,44 @@ def compute_atlas(photos, views_threshold, query=ATLAS_KEY, settings=None, leave
     query : str
         The key it is stored under (:data:`ATLAS_KEY`).
     settings : snapassist.settings.Settings, optional
+        The search's settings; the atlas clusters with :func:`atlas_settings`.
     leave_out : iterable of str
         Names that are never subjects (the city's, the country's: see
         :func:`place_names`).
     views : bool
         Whether the photos have view counts.
     """
-    result = find_spots(photos, views_threshold, query=QUERY_MARK, settings=settings,
-                        views=views)
+    result = find_spots(photos, views_threshold, query=QUERY_MARK,
+                        settings=atlas_settings(settings), views=views)
     subjects = spot_subjects(photos["tags"].to_numpy(), photos["owner"].to_numpy(),
                              result.photo_rank, len(result.spots), leave_out=leave_out)
     for spot, found in zip(result.spots, subjects):
         spot.subjects = found
     return store_answer(result, query)
+
+
+def atlas_photos(database):
+    """Every photo of ``database``, with the columns the atlas reads."""
+    return database.photos_at(np.arange(database.n_photos),
+                              used_columns(database.columns) + list(ATLAS_COLUMNS))
+
+
+def atlas_of_folder(folder, database=None, settings=None):
+    """The atlas of the city tables in ``folder``, computed here, as precompute would.
+
+    For measuring and checking it (``bench_quality.py --atlas``) without a
+    Dask cluster or an answers file; ``database`` is the folder's
+    :class:`~snapassist.search.FlickrPhotosDatabase` when already loaded.
+    """
+    from ..search import FlickrPhotosDatabase
+
+    settings = settings or Settings()
+    database = database or FlickrPhotosDatabase.from_folder(folder)
+    place = read_table_attrs(Path(folder) / config.MASTER_TABLE_PROCESSED)
+    return compute_atlas(atlas_photos(database),
+                         database.views_threshold(settings.views_percentile),
+                         settings=settings, leave_out=place_names(place),
+                         views=database.has_views)
 
 
 def place_names(place):

@@ -29,16 +29,14 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 
 from .. import config, search
 from ..errors import ConfigError, QueryError, TableError, ValidationError
 from ..settings import Settings
 from ..search import FlickrPhotosDatabase, parse_query, singular
 from ..io import read_table_attrs
-from ..schema import used_columns
 from ._answer import compute_answer
-from ._atlas import ATLAS_COLUMNS, ATLAS_KEY, compute_atlas, place_names
+from ._atlas import ATLAS_KEY, atlas_photos, compute_atlas, place_names
 from ._files import Parts, fingerprint, write_answers
 
 log = logging.getLogger(__name__)
@@ -313,8 +311,7 @@ def _run(client, database, todo, parts, report, progress, total, answer_fn, sett
 
         if subject.phrase == ATLAS_KEY:
             # Every photo, with its tags for the spots' subjects.
-            photos = database.photos_at(np.arange(database.n_photos),
-                                        used_columns(database.columns) + list(ATLAS_COLUMNS))
+            photos = atlas_photos(database)
             data = client.scatter(photos, hash=False)
             future = client.submit(_answer_task, data,
                                    database.views_threshold(settings.views_percentile),
