@@ -55,9 +55,27 @@ def test_a_tag_everybody_uses_is_no_subject_and_small_tags_are_left_out():
 
 def test_place_names_include_the_country_of_the_time_zone():
     names = place_names({"city": "Dresden", "timezone": "Europe/Berlin"})
-    assert names == ["Dresden", "Germany"]
+    assert names[:2] == ["Dresden", "Germany"]
+    # ... and in the country's other languages, as photographers tag it.
+    assert {"Deutschland", "Allemagne", "Federal Republic of Germany"} <= set(names)
+    assert "France" not in names
+    # A country recorded in the tables counts too, and one zone's country once.
+    canada = place_names({"city": "Toronto", "country": "Canada",
+                          "timezone": "America/Toronto"})
+    assert canada[:2] == ["Toronto", "Canada"] and "Kanada" in canada
+    assert len(canada) == len(set(canada))
     assert place_names({}) == []
     assert place_names({"city": "X", "timezone": "Not/AZone"}) == ["X"]
+    assert place_names({"city": "X", "country": "Atlantis"}) == ["X", "Atlantis"]
+
+
+def test_a_country_named_in_another_language_is_no_subject():
+    frame = _photos([(1, 30, 10, "frauenkirche deutschland germaniia"),
+                     (-1, 300, 100, "street")])
+    leave_out = place_names({"city": "Dresden", "timezone": "Europe/Berlin"})
+    subjects = spot_subjects(frame["tags"], frame["owner"], frame["spot"], 1,
+                             leave_out=leave_out)
+    assert [s["label"] for s in subjects[0]] == ["frauenkirche"]
 
 
 def _spot(rank, lat, lon, months=None, admired=None):

@@ -8,11 +8,15 @@ floor: :func:`atlas_settings`), over every photo of the city, and each
 spot's subjects (:mod:`snapassist.spots._subjects`).
 """
 import dataclasses
+import functools
+import gettext
 import importlib.resources
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
+import pycountry
 
 from .. import config
 from ..io import read_table_attrs
@@ -104,27 +108,52 @@ def place_names(place):
     """Names a city's atlas never offers as subjects: the city's and its country's.
 
     ``place`` is what the master table records (``city``, ``country``,
-    ``timezone``). The country's English name is also found from the time
-    zone (the tz database's own tables), so that tables recording none still
-    leave "germany" out of Dresden's subjects.
+    ``timezone``). The country is also found from the time zone (the tz
+    database's own tables), so that tables recording none still leave it
+    out, and it is named in every language ISO 3166's translations have
+    (``pycountry``): photographers tag Dresden "germany", "deutschland",
+    "allemagne" and "germaniia" alike.
     """
-    names = [place.get("city"), place.get("country")]
-    names += _countries_of_zone(place.get("timezone"))
-    return [name for name in names if name]
+    codes = _countries_of_zone(place.get("timezone"))
+    country = place.get("country")
+    if country:
+        try:
+            codes.append(pycountry.countries.lookup(country).alpha_2)
+        except LookupError:
+            pass
+    names = [place.get("city"), country]
+    for code in dict.fromkeys(codes):
+        names += country_names(code)
+    return [name for name in dict.fromkeys(names) if name]
+
+
+@functools.lru_cache(maxsize=64)
+def country_names(code):
+    """A country's names (ISO 3166 alpha-2 ``code``): in English, then in every translation."""
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return ()
+    english = [getattr(country, field, None) for field in ("name", "common_name", "official_name")]
+    english = [name for name in english if name]
+    names = dict.fromkeys(english)
+    for language in sorted(os.listdir(pycountry.LOCALES_DIR)):
+        try:
+            translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR,
+                                              languages=[language])
+        except OSError:
+            continue
+        names.update(dict.fromkeys(translation.gettext(name).strip() for name in english))
+    return tuple(name for name in names if name)
 
 
 def _countries_of_zone(zone):
+    """The alpha-2 codes of the countries a tz ``zone`` belongs to (zone.tab)."""
     if not zone:
         return []
     try:
-        folder = importlib.resources.files("tzdata") / "zoneinfo"
-        zones = (folder / "zone.tab").read_text(encoding="utf-8")
-        countries = (folder / "iso3166.tab").read_text(encoding="utf-8")
+        zones = (importlib.resources.files("tzdata") / "zoneinfo" / "zone.tab"
+                 ).read_text(encoding="utf-8")
     except (ModuleNotFoundError, OSError):
         return []
-    # zone.tab gives each zone the one country it belongs to.
-    codes = [fields[0] for line in zones.splitlines() if not line.startswith("#")
-             for fields in [line.split("\t")] if len(fields) > 2 and fields[2] == zone]
-    name_of = dict(line.split("\t")[:2] for line in countries.splitlines()
-                   if line and not line.startswith("#"))
-    return [name_of[code] for code in codes if code in name_of]
+    return [fields[0] for line in zones.splitlines() if not line.startswith("#")
+            for fields in [line.split("\t")] if len(fields) > 2 and fields[2] == zone]
