@@ -13,7 +13,7 @@ from snapassist.search import FlickrPhotosDatabase
 from snapassist.geo import EARTH_RADIUS_M
 from snapassist import spots
 from snapassist.settings import Settings
-from snapassist.web import create_app, views
+from snapassist.web import create_app, pages
 from snapassist.web.cache import AnswerCache
 
 LIVE_MAX = 100
@@ -142,8 +142,8 @@ def test_repeated_search_is_not_recomputed(client, monkeypatch):
 
 
 def test_a_repeated_page_is_not_drawn_again(client, monkeypatch):
-    spy = Counting(views.render_map)
-    monkeypatch.setattr(views, "render_map", spy)
+    spy = Counting(pages.render_map)
+    monkeypatch.setattr(pages, "render_map", spy)
     first = client.get("/search?q=harbour").get_data(as_text=True)
     assert client.get("/search?q=harbour").get_data(as_text=True) == first
     assert spy.calls == 1

@@ -149,7 +149,7 @@ def test_an_unknown_city_is_a_404_naming_the_known_ones(client):
     assert api.status_code == 404
     assert api.get_json() == {"error": "There is no city 'paris' here. The cities are: "
                                        "dresden, toronto.",
-                              "city": "paris", "cities": ["dresden", "toronto"]}
+                              "status": 404, "city": "paris", "cities": ["dresden", "toronto"]}
 
 
 def test_bad_searches_stay_in_their_city(client):

@@ -140,8 +140,9 @@ def test_api_search(client, database):
 
 
 BAD_QUERIES = [
-    ("", "is empty"),
-    ("   ", "is empty"),
+    # Empty is absent, for the phrase as for every parameter.
+    ("", "Type what you want to photograph"),
+    ("   ", "Type what you want to photograph"),
     ("?!.,", "no letters or digits"),
     ("x" * (config.MAX_QUERY_CHARS + 1), "characters long"),
     ("nosuchsubject", "Only 0 photos"),

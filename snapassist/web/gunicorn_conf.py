@@ -15,9 +15,15 @@ What it sets, and why:
 - ``threads``: enough that every open connection of a busy worker has a
   thread at once. Gthread hands connections to its pool in arrival order,
   so with too few threads ``/healthz`` waits behind every queued search.
-- at most ``SEARCH_SLOTS`` searches compute at once in a worker (see
-  :class:`SearchSlots`); the other threads wait without holding the GIL,
-  so ``/healthz``, the home page and static files stay fast under load.
+- at most ``SNAPASSIST_SEARCH_SLOTS`` searches compute at once in a worker
+  (:func:`snapassist.web.slots.limit_searches`: the views that search, for
+  every city, pages and API alike); the other threads wait without holding
+  the GIL, so ``/healthz``, the home page and static files stay fast under
+  load.
+- ``limit_request_line = 8190`` (gunicorn's largest; its default is 4094),
+  so that an over-long query string reaches the app, which refuses it
+  itself beyond ``SNAPASSIST_MAX_QUERY_BYTES`` with its own 414 (JSON from
+  the API) rather than gunicorn's bare one.
 - ``preload_app = True``: the master loads the photo tables once, before
   forking, and the workers share them copy-on-write (see :func:`on_starting`).
 
@@ -31,7 +37,6 @@ They live here rather than in :mod:`snapassist.config` because only this
 deployment reads them.
 """
 import os
-import threading
 
 from ..errors import ConfigError
 
@@ -44,8 +49,9 @@ DEFAULT_SEARCH_SLOTS = 2
 #: Seconds without a heartbeat from a worker's main thread before the master
 #: kills it. Searches run in other threads, so this is a hang detector.
 DEFAULT_TIMEOUT_S = 60
-#: The paths that run a search; every other request skips the slots.
-SEARCH_PATHS = frozenset({"/search", "/output", "/api/search"})
+#: The longest request line gunicorn accepts (its maximum): more than the
+#: app's own limit on query strings, so the app answers over-long ones.
+LIMIT_REQUEST_LINE = 8190
 
 
 def _usable_cores():
@@ -91,8 +97,8 @@ def build_settings(environ=None):
     -------
     dict
         ``worker_class``, ``workers``, ``threads``, ``timeout``,
-        ``graceful_timeout``, ``keepalive``, ``preload_app`` and
-        ``search_slots``.
+        ``graceful_timeout``, ``keepalive``, ``limit_request_line``,
+        ``preload_app`` and ``search_slots``.
 
     Raises
     ------
@@ -110,35 +116,10 @@ def build_settings(environ=None):
         "graceful_timeout": 30,
         # Browsers reuse a connection for the page's static files within seconds.
         "keepalive": 5,
+        "limit_request_line": LIMIT_REQUEST_LINE,
         "preload_app": _flag(environ, "SNAPASSIST_PRELOAD", True),
         "search_slots": _positive_int(environ, "SNAPASSIST_SEARCH_SLOTS", DEFAULT_SEARCH_SLOTS),
     }
-
-
-class SearchSlots:
-    """WSGI middleware: at most ``n`` searches run at once in this process.
-
-    A search is CPU work; more of them at once than there are cores only
-    share the cores and the GIL, which also starves the cheap requests of the
-    same process. Threads over the limit wait on a semaphore (without the
-    GIL) in arrival order; requests outside ``paths`` pass straight through.
-    Flask builds the whole response inside the call, so holding the slot for
-    the call covers the work.
-    """
-
-    def __init__(self, app, n, paths=SEARCH_PATHS):
-        if n < 1:
-            raise ConfigError(f"search slots must be at least 1, got {n!r}")
-        self.app = app
-        self.n = n
-        self.paths = frozenset(paths)
-        self._slots = threading.BoundedSemaphore(n)
-
-    def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO", "") not in self.paths:
-            return self.app(environ, start_response)
-        with self._slots:
-            return self.app(environ, start_response)
 
 
 def on_starting(server):
@@ -158,8 +139,10 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    """Put this worker's app behind its search slots."""
-    worker.wsgi = SearchSlots(worker.wsgi, search_slots)
+    """Give this worker's app its own search slots (after the fork: one set per worker)."""
+    from .slots import limit_searches
+
+    limit_searches(worker.wsgi, search_slots)
 
 
 _settings = build_settings()
@@ -169,5 +152,6 @@ threads = _settings["threads"]
 timeout = _settings["timeout"]
 graceful_timeout = _settings["graceful_timeout"]
 keepalive = _settings["keepalive"]
+limit_request_line = _settings["limit_request_line"]
 preload_app = _settings["preload_app"]
 search_slots = _settings["search_slots"]

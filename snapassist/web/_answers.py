@@ -1,0 +1,158 @@
+"""The search of one request, shared by the pages and the API.
+
+A request's phrase and options become an answer through the answer cache
+(or a stored answer, or a live search); the body drawn from it is kept in
+the page cache, gzipped once for the clients that accept it.
+"""
+import dataclasses
+import gzip
+
+from flask import current_app, g, request
+
+from .. import config, search as searching
+from ..errors import QueryError
+from ..search import parse_query
+from ..spots import SpotsAnswer, add_sun, sort_answer
+from .cache import estimate_bytes
+from .cities import current_holder
+from .options import city_zone, parse_options, query_phrase
+from .security import page_policy
+
+
+def settings():
+    """The method's :class:`~snapassist.settings.Settings` of this app."""
+    return current_app.config["SNAPASSIST_SETTINGS"]
+
+
+def is_demo():
+    """Whether this request's tables are the synthetic demo (loads nothing)."""
+    holder = current_holder()
+    return holder is not None and holder.is_demo
+
+
+def examples():
+    """Subjects to offer: the tables' own, else ones that suit any city."""
+    holder = current_holder()
+    return list(config.DEFAULT_EXAMPLES) if holder is None else holder.examples
+
+
+def find_answer():
+    """This request's search: ``(database, answer, key, options)``.
+
+    ``answer`` is a :class:`~snapassist.spots.SpotsAnswer` or a
+    :class:`~snapassist.search.TooBroad`, shared with every request of the
+    same search, with the phrase as typed this time. ``key`` is the page
+    cache's: the answer's key with the order and the date, which
+    :func:`arranged` applies to the cached answer when a page is drawn
+    (no clustering again).
+
+    Raises
+    ------
+    QueryError, NotEnoughPhotosError
+        If the phrase or an option is unusable, or too few photos match.
+    """
+    phrase = query_phrase(request.args)
+    if phrase is None:
+        raise QueryError(f"Type what you want to photograph, for example '{examples()[0]}'.")
+    holder = current_holder()
+    database = holder.get()
+    options = parse_options(request.args, city_zone(database.timezone))
+    method = settings()
+    # Everything that changes an answer: what was asked (normalised, so
+    # "CN Tower" and "cn  tower" share one), the city, the filters, the
+    # tables, the method's settings and the budget.
+    key = (g.get("city"), tuple(parse_query(phrase)), options.filters,
+           database.fingerprint or id(database), method.digest(), method.live_max_photos)
+    cache = current_app.extensions["snapassist_cache"]
+    answer = cache.get_or_compute(key, lambda: searching.answer(
+        database, phrase, options, method, budget=method.live_max_photos,
+        stored=holder.stored_answer), estimate_bytes)
+    answer = dataclasses.replace(answer, query=phrase)
+    return database, answer, (key, options.sort, options.date), options
+
+
+def arranged(database, answer, options):
+    """``answer`` in the order asked, with the sun on the date asked (a copy)."""
+    if not isinstance(answer, SpotsAnswer):
+        return answer
+    return add_sun(sort_answer(answer, options.sort, settings()), options.date,
+                   city_zone(database.timezone))
+
+
+def cached_body(key, kind, answer, render):
+    """The rendered body of ``answer`` for ``kind`` (page or API), from the page cache.
+
+    Drawing the map of every photo is most of what a cached answer still
+    costs (about 0.1 s for 20,000 photos), so the bodies of recent answers
+    are kept too, keyed by the answer, the kind and the phrase as typed.
+    """
+    pages = current_app.extensions["snapassist_pages"]
+    return pages.get_or_compute((key, kind, answer.query), render, len)
+
+
+def respond(page_key, body, status, mimetype):
+    """The response of a cached body, gzipped when the client accepts it.
+
+    A broad answer's page is 1-2 MB, mostly the map's packed dots and the
+    popups; gzipped it is a third of that, and under load the workers spend
+    their time sending bytes. The compressed body is kept in the page cache
+    beside the plain one, so each body is compressed once; so is a page's
+    Content-Security-Policy, whose script hashes come from the plain body.
+    """
+    response = current_app.response_class(body, status=status, mimetype=mimetype)
+    response.vary.add("Accept-Encoding")
+    pages = current_app.extensions["snapassist_pages"]
+    if mimetype == "text/html":
+        tiles = current_app.extensions["snapassist_tiles"]
+        response.headers["Content-Security-Policy"] = pages.get_or_compute(
+            (*page_key, "csp"), lambda: page_policy(body, tiles), len)
+    if len(body) < config.GZIP_MIN_BYTES or "gzip" not in request.accept_encodings:
+        return response
+    packed = pages.get_or_compute((*page_key, "gzip"), lambda: gzip.compress(
+        body.encode("utf-8"), compresslevel=config.GZIP_LEVEL), len)
+    response.set_data(packed)
+    response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+def suggestions(answer, options):
+    """Each narrower search as ``{"tag", "n_photos", "query", "params"}``; only valid phrases.
+
+    Those that would be answered live come first (commonest first), then
+    those still too broad, which lead to another page of suggestions.
+    ``params`` keep the filters and order the search was asked with.
+    """
+    live_max = settings().live_max_photos
+    options_params = {name: ",".join(map(str, values)) for name, values in
+                      (("months", options.months), ("light", options.light)) if values}
+    if options.sort != config.SORTS[0]:
+        options_params["sort"] = options.sort
+    out = []
+    for tag, n_photos in sorted(answer.suggestions, key=lambda s: s[1] > live_max):
+        query = f"{answer.query} {tag}"
+        try:
+            parse_query(query)
+        except QueryError:
+            continue   # the phrase is already as long as a phrase may be
+        out.append({"tag": tag, "n_photos": n_photos, "query": query,
+                    "params": {"q": query, **options_params}})
+    return out
+
+
+def too_broad_message(answer):
+    """Why a :class:`TooBroad` answer has no spots, and what to do."""
+    filters = f" ({answer.filters})" if answer.filters else ""
+    return (f"{answer.n_photos:,} photos matched '{answer.query}'{filters}: too many to find "
+            f"spots while you wait (at most {settings().live_max_photos:,}"
+            f"). Narrow it down with one more word.")
+
+
+def request_options():
+    """The request's options as a dict, to show again with an error; ``None`` if bad."""
+    holder = current_holder()
+    zone = holder.get().timezone if holder is not None and holder.loaded else None
+    try:
+        return parse_options(request.args, city_zone(zone)).to_dict()
+    except QueryError:
+        return None
+

@@ -1,0 +1,115 @@
+"""Search slots chosen by endpoint: every view that searches, in every city, and nothing else."""
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from snapassist.errors import ConfigError
+from snapassist.web import _answers, create_app
+from snapassist.web.slots import SearchSlots, limit_searches, search_slots
+
+
+def test_the_views_that_search_are_the_ones_marked(app):
+    marked = {endpoint for endpoint, view in app.view_functions.items()
+              if getattr(view, "runs_search", False)}
+    assert marked == {"pages.search", "pages.output", "api.search"}
+
+
+def wait_for(condition, seconds=30):
+    """Poll ``condition`` until true; fail after ``seconds`` (a bound, not a timing)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never came true"
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def gated(monkeypatch):
+    """Searches that stop inside their slot until ``release`` is set; ``inside`` counts them."""
+    release, lock, state = threading.Event(), threading.Lock(), {"inside": 0, "most": 0}
+    real = _answers.find_answer
+
+    def held():
+        with lock:
+            state["inside"] += 1
+            state["most"] = max(state["most"], state["inside"])
+        try:
+            assert release.wait(60)
+            return real()
+        finally:
+            with lock:
+                state["inside"] -= 1
+
+    monkeypatch.setattr(_answers, "find_answer", held)
+    yield release, state
+    release.set()
+
+
+@pytest.mark.parametrize("urls", [
+    ["/search?q=cn+tower", "/api/search?q=cn+tower", "/output?search_keywords=cn+tower",
+     "/api/search?q=graffiti"]])
+def test_searches_beyond_the_slots_wait_and_the_rest_passes(database, gated, urls):
+    release, state = gated
+    app = create_app({"TESTING": True, "SNAPASSIST_DATABASE": database})
+    limit_searches(app, 2)
+    slots = search_slots(app)
+    with ThreadPoolExecutor(len(urls)) as pool:
+        futures = [pool.submit(app.test_client().get, url) for url in urls]
+        wait_for(lambda: slots.to_dict() == {"slots": 2, "busy": 2, "waiting": len(urls) - 2})
+        # Not searches: answered while every slot is taken, and they say so.
+        client = app.test_client()
+        assert client.get("/healthz").get_json()["searches"] == {
+            "slots": 2, "busy": 2, "waiting": len(urls) - 2}
+        assert client.get("/").status_code == 200 and client.get("/about").status_code == 200
+        assert client.get("/api/x").status_code == 404
+        assert not any(f.done() for f in futures)
+        release.set()
+        assert [f.result(60).status_code for f in futures] == [200, 200, 200, 200]
+    assert state["most"] == 2
+    assert slots.to_dict() == {"slots": 2, "busy": 0, "waiting": 0}
+
+
+def test_a_failed_search_gives_its_slot_back(database, monkeypatch):
+    app = create_app({"TESTING": True, "SNAPASSIST_DATABASE": database})
+    limit_searches(app, 1)
+    client = app.test_client()
+    for _ in range(3):           # a slot kept by a failure would block the second
+        assert client.get("/api/search?q=").status_code == 400
+        assert client.get("/api/search?q=cn+tower&months=13").status_code == 400
+    assert search_slots(app).to_dict() == {"slots": 1, "busy": 0, "waiting": 0}
+
+
+def test_every_city_searches_through_the_same_slots(tmp_path, demo_folder, gated):
+    release, state = gated
+    for city in ("toronto", "copy"):
+        (tmp_path / city).symlink_to(demo_folder, target_is_directory=True)
+    app = create_app({"TESTING": True, "SNAPASSIST_TABLES_FOLDER": tmp_path})
+    limit_searches(app, 1)
+    urls = ["/toronto/search?q=cn+tower", "/api/copy/search?q=cn+tower",
+            "/copy/output?search_keywords=graffiti", "/api/toronto/search?q=graffiti"]
+    with ThreadPoolExecutor(len(urls)) as pool:
+        futures = [pool.submit(app.test_client().get, url) for url in urls]
+        wait_for(lambda: search_slots(app).to_dict()["waiting"] == len(urls) - 1)
+        assert state["inside"] == 1
+        release.set()
+        assert [f.result(60).status_code for f in futures] == [200] * len(urls)
+    assert state["most"] == 1
+
+
+def test_without_a_limit_nothing_waits(client):
+    assert "searches" not in client.get("/healthz").get_json()
+    assert client.get("/api/search?q=cn+tower").status_code == 200
+
+
+@pytest.mark.parametrize("n", [0, -1, 1.5, True, "2"])
+def test_slots_are_a_whole_number_of_at_least_one(n):
+    with pytest.raises(ConfigError, match=f"search slots must be a whole number of at least 1, "
+                                          f"got {n!r}"):
+        SearchSlots(n)
+
+
+def test_only_our_app_takes_slots():
+    with pytest.raises(ConfigError, match="search slots need the app of "
+                                          "snapassist.web.create_app, got function"):
+        limit_searches(lambda environ, start_response: [], 2)
