@@ -1,4 +1,4 @@
-"""Search slots chosen by endpoint: every view that searches, in every city, and nothing else."""
+"""Search slots: held by the work of searching, whatever the address; nothing else waits."""
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -6,14 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from snapassist.errors import ConfigError
-from snapassist.web import _answers, create_app
+from snapassist import search as searching
+from snapassist.web import create_app
 from snapassist.web.slots import SearchSlots, limit_searches, search_slots
-
-
-def test_the_views_that_search_are_the_ones_marked(app):
-    marked = {endpoint for endpoint, view in app.view_functions.items()
-              if getattr(view, "runs_search", False)}
-    assert marked == {"pages.search", "pages.output", "api.search"}
 
 
 def wait_for(condition, seconds=30):
@@ -28,28 +23,31 @@ def wait_for(condition, seconds=30):
 def gated(monkeypatch):
     """Searches that stop inside their slot until ``release`` is set; ``inside`` counts them."""
     release, lock, state = threading.Event(), threading.Lock(), {"inside": 0, "most": 0}
-    real = _answers.find_answer
+    real = searching.answer
 
-    def held():
+    def held(*args, **kwargs):
         with lock:
             state["inside"] += 1
             state["most"] = max(state["most"], state["inside"])
         try:
             assert release.wait(60)
-            return real()
+            return real(*args, **kwargs)
         finally:
             with lock:
                 state["inside"] -= 1
 
-    monkeypatch.setattr(_answers, "find_answer", held)
+    monkeypatch.setattr(searching, "answer", held)
     yield release, state
     release.set()
 
 
-@pytest.mark.parametrize("urls", [
-    ["/search?q=cn+tower", "/api/search?q=cn+tower", "/output?search_keywords=cn+tower",
-     "/api/search?q=graffiti"]])
-def test_searches_beyond_the_slots_wait_and_the_rest_passes(database, gated, urls):
+# Four searches, four answers: the pages, the API and the 2018 address.
+URLS = ["/search?q=cn+tower", "/api/search?q=skyline", "/output?search_keywords=sunset",
+        "/api/search?q=graffiti"]
+
+
+def test_searches_beyond_the_slots_wait_and_the_rest_passes(database, gated):
+    urls = URLS
     release, state = gated
     app = create_app({"TESTING": True, "SNAPASSIST_DATABASE": database})
     limit_searches(app, 2)
@@ -66,11 +64,23 @@ def test_searches_beyond_the_slots_wait_and_the_rest_passes(database, gated, url
         assert not any(f.done() for f in futures)
         release.set()
         assert [f.result(60).status_code for f in futures] == [200, 200, 200, 200]
+    # Asked again, the answers and pages are cached: no slot is taken, even
+    # with every slot busy.
+    release.clear()
+    with ThreadPoolExecutor(2) as pool:
+        busy = [pool.submit(app.test_client().get, url)
+                for url in ("/search?q=night", "/api/search?q=toronto")]
+        wait_for(lambda: slots.to_dict()["busy"] == 2)
+        for url in urls:
+            assert app.test_client().get(url).status_code == 200
+        assert slots.to_dict()["waiting"] == 0
+        release.set()
+        assert [f.result(60).status_code in (200, 400) for f in busy] == [True, True]
     assert state["most"] == 2
     assert slots.to_dict() == {"slots": 2, "busy": 0, "waiting": 0}
 
 
-def test_a_failed_search_gives_its_slot_back(database, monkeypatch):
+def test_a_failed_search_gives_its_slot_back(database):
     app = create_app({"TESTING": True, "SNAPASSIST_DATABASE": database})
     limit_searches(app, 1)
     client = app.test_client()
@@ -87,7 +97,7 @@ def test_every_city_searches_through_the_same_slots(tmp_path, demo_folder, gated
     app = create_app({"TESTING": True, "SNAPASSIST_TABLES_FOLDER": tmp_path})
     limit_searches(app, 1)
     urls = ["/toronto/search?q=cn+tower", "/api/copy/search?q=cn+tower",
-            "/copy/output?search_keywords=graffiti", "/api/toronto/search?q=graffiti"]
+            "/copy/output?search_keywords=graffiti", "/api/toronto/search?q=skyline"]
     with ThreadPoolExecutor(len(urls)) as pool:
         futures = [pool.submit(app.test_client().get, url) for url in urls]
         wait_for(lambda: search_slots(app).to_dict()["waiting"] == len(urls) - 1)

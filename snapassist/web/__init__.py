@@ -90,6 +90,8 @@ def create_app(test_config=None, load_tables=False):
         settings = dataclasses.replace(settings,
                                        live_max_photos=app.config["SNAPASSIST_LIVE_MAX_PHOTOS"])
     app.config["SNAPASSIST_SETTINGS"] = settings
+    # Part of every cache key: hashed once, not per request.
+    app.config["SNAPASSIST_SETTINGS_DIGEST"] = settings.digest()
     app.extensions["snapassist_tiles"] = app.config["SNAPASSIST_TILES"] or TileServer.from_environ()
     database = app.config["SNAPASSIST_DATABASE"]
     folder = app.config["SNAPASSIST_TABLES_FOLDER"]
@@ -102,7 +104,6 @@ def create_app(test_config=None, load_tables=False):
     # And the pages drawn from them (the same bounds, sized by their length).
     app.extensions["snapassist_pages"] = AnswerCache(app.config["SNAPASSIST_CACHE_MAX_ENTRIES"],
                                                      app.config["SNAPASSIST_CACHE_MAX_BYTES"])
-    # Limits first: a refused request never waits for a search slot.
     app.before_request(security.check_request)
     slots.install(app)
     app.after_request(security.add_headers)

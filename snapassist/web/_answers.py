@@ -17,6 +17,7 @@ from .cache import estimate_bytes
 from .cities import current_holder
 from .options import city_zone, parse_options, query_phrase
 from .security import page_policy
+from .slots import search_slot
 
 
 def settings():
@@ -41,7 +42,8 @@ def find_answer():
 
     ``answer`` is a :class:`~snapassist.spots.SpotsAnswer` or a
     :class:`~snapassist.search.TooBroad`, shared with every request of the
-    same search, with the phrase as typed this time. ``key`` is the page
+    same search, with the phrase as typed this time; computing it takes a
+    search slot (:mod:`.slots`), a cached one none. ``key`` is the page
     cache's: the answer's key with the order and the date, which
     :func:`arranged` applies to the cached answer when a page is drawn
     (no clustering again).
@@ -62,11 +64,16 @@ def find_answer():
     # "CN Tower" and "cn  tower" share one), the city, the filters, the
     # tables, the method's settings and the budget.
     key = (g.get("city"), tuple(parse_query(phrase)), options.filters,
-           database.fingerprint or id(database), method.digest(), method.live_max_photos)
+           database.fingerprint or id(database), current_app.config["SNAPASSIST_SETTINGS_DIGEST"],
+           method.live_max_photos)
     cache = current_app.extensions["snapassist_cache"]
-    answer = cache.get_or_compute(key, lambda: searching.answer(
-        database, phrase, options, method, budget=method.live_max_photos,
-        stored=holder.stored_answer), estimate_bytes)
+
+    def compute():
+        with search_slot():
+            return searching.answer(database, phrase, options, method,
+                                    budget=method.live_max_photos, stored=holder.stored_answer)
+
+    answer = cache.get_or_compute(key, compute, estimate_bytes)
     answer = dataclasses.replace(answer, query=phrase)
     return database, answer, (key, options.sort, options.date), options
 
@@ -85,9 +92,15 @@ def cached_body(key, kind, answer, render):
     Drawing the map of every photo is most of what a cached answer still
     costs (about 0.1 s for 20,000 photos), so the bodies of recent answers
     are kept too, keyed by the answer, the kind and the phrase as typed.
+    Drawing takes a search slot, as searching does.
     """
     pages = current_app.extensions["snapassist_pages"]
-    return pages.get_or_compute((key, kind, answer.query), render, len)
+
+    def draw():
+        with search_slot():
+            return render()
+
+    return pages.get_or_compute((key, kind, answer.query), draw, len)
 
 
 def respond(page_key, body, status, mimetype):
@@ -99,19 +112,23 @@ def respond(page_key, body, status, mimetype):
     beside the plain one, so each body is compressed once; so is a page's
     Content-Security-Policy, whose script hashes come from the plain body.
     """
-    response = current_app.response_class(body, status=status, mimetype=mimetype)
-    response.vary.add("Accept-Encoding")
     pages = current_app.extensions["snapassist_pages"]
+    packed = None
+    if len(body) >= config.GZIP_MIN_BYTES and "gzip" in request.accept_encodings:
+        def pack():
+            with search_slot():
+                return gzip.compress(body.encode("utf-8"), compresslevel=config.GZIP_LEVEL)
+
+        packed = pages.get_or_compute((*page_key, "gzip"), pack, len)
+    response = current_app.response_class(body if packed is None else packed, status=status,
+                                          mimetype=mimetype)
+    response.vary.add("Accept-Encoding")
+    if packed is not None:
+        response.headers["Content-Encoding"] = "gzip"
     if mimetype == "text/html":
         tiles = current_app.extensions["snapassist_tiles"]
         response.headers["Content-Security-Policy"] = pages.get_or_compute(
             (*page_key, "csp"), lambda: page_policy(body, tiles), len)
-    if len(body) < config.GZIP_MIN_BYTES or "gzip" not in request.accept_encodings:
-        return response
-    packed = pages.get_or_compute((*page_key, "gzip"), lambda: gzip.compress(
-        body.encode("utf-8"), compresslevel=config.GZIP_LEVEL), len)
-    response.set_data(packed)
-    response.headers["Content-Encoding"] = "gzip"
     return response
 
 

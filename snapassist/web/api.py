@@ -12,7 +12,6 @@ from werkzeug.exceptions import NotFound
 from ..search import TooBroad
 from . import _answers as answers
 from .cities import CityNeeded, give_city, take_city
-from .slots import runs_search
 
 #: The API of the tables: at ``/api``, or at ``/api/<city>`` for each city.
 bp = Blueprint("api", __name__)
@@ -25,7 +24,6 @@ NAMES = frozenset({bp.name, root.name})
 
 
 @bp.route("/search")
-@runs_search
 def search():
     """The spots of a search as JSON; a too-broad search is a 400 with narrower ones."""
     database, result, key, options = answers.find_answer()

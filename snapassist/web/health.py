@@ -1,4 +1,4 @@
-"""``/healthz``: liveness, answered without loading any table and without a search slot."""
+"""``/healthz``: liveness, answered without loading any table or taking a search slot."""
 from flask import Blueprint, current_app, jsonify
 
 from .slots import search_slots
@@ -13,7 +13,8 @@ def healthz():
     ``tables_loaded``: whether every table is in memory. With several
     cities, ``cities`` gives each one's name, photos and whether it is
     loaded. Under gunicorn, ``searches`` says how this worker's search
-    slots are used (``{"slots", "busy", "waiting"}``).
+    slots are used (``{"slots", "busy", "waiting"}``: searches computing,
+    and waiting for a slot).
     """
     body = {"status": "ok"}
     cities = current_app.extensions.get("snapassist_cities")

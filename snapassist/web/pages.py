@@ -11,7 +11,6 @@ from .cities import current_holder, give_city, take_city
 from .format import placeholder_image, rank_colour
 from .map import render_map
 from .plots import build_reachability_plot
-from .slots import runs_search
 
 bp = Blueprint("pages", __name__)
 # Under ``/<city>`` (several cities) the city leaves the URL's values before
@@ -47,14 +46,12 @@ def index():
 
 
 @bp.route("/output")
-@runs_search
 def output():
     """The 2018 results URL (``?search_keywords=``), kept working."""
     return search()
 
 
 @bp.route("/search")
-@runs_search
 def search():
     """Results page: the ranked spots' cards, the map and the reachability plot."""
     database, result, key, options = answers.find_answer()

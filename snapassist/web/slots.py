@@ -1,31 +1,28 @@
-"""At most N searches at once in a web process, chosen by endpoint.
+"""At most N searches computing at once in a web process.
 
 A search is CPU work; more of them at once than there are cores only
 share the cores and the GIL, which also starves the cheap requests of the
-same process (``/healthz``, the home page, static files). The views that
-search are marked with :func:`runs_search`; before such a view runs, its
-request takes one of the process's search slots, waiting (without the GIL)
-in arrival order while all are taken, and gives it back when its response
-is built. Every other request passes straight through. The decision goes
-by the view the URL reached, so a city's pages (``/<city>/search``) and
-API (``/api/<city>/search``) are held back like the others.
+same process (``/healthz``, the home page, static files, and every page
+already in the cache). So the work itself takes a slot: finding a search's
+answer, and drawing its page or JSON, each run inside :func:`search_slot`,
+waiting (without the GIL) in arrival order while all slots are taken. A
+request whose answer and page are cached takes none and passes straight
+through, as does every request that does not search. Whatever the address
+(``/search``, ``/output``, a city's ``/<city>/search`` or its API
+``/api/<city>/search``), a search is held back the same way: the slot is
+taken by the code that searches, never chosen by a path.
 
 Without a limit (:func:`limit_searches` never called, as in tests and the
 development server) every search runs at once.
 """
 import threading
+from contextlib import contextmanager
 
-from flask import current_app, g, request
+from flask import current_app, g
 
 from ..errors import ConfigError
 
 _EXTENSION = "snapassist_search_slots"
-
-
-def runs_search(view):
-    """Mark ``view`` as one that runs a search: its requests take a search slot."""
-    view.runs_search = True
-    return view
 
 
 class SearchSlots:
@@ -66,7 +63,7 @@ class SearchSlots:
 
 
 def limit_searches(app, n):
-    """Let at most ``n`` searches of ``app`` run at once in this process.
+    """Let at most ``n`` searches of ``app`` compute at once in this process.
 
     Call it in each process that serves (gunicorn's ``post_worker_init``):
     the slots are the process's own, never shared across a fork.
@@ -90,23 +87,24 @@ def search_slots(app):
 
 
 def install(app):
-    """Give ``app`` the hooks that hold its search views to its slots (no limit yet)."""
+    """Give ``app`` its place for search slots (no limit until :func:`limit_searches`)."""
     app.extensions[_EXTENSION] = None
-    app.before_request(_take_slot)
-    app.teardown_request(_give_slot_back)
 
 
-def _take_slot():
-    slots = current_app.extensions[_EXTENSION]
-    if slots is None:
+@contextmanager
+def search_slot():
+    """Hold one of this process's search slots for the block (a request's search work).
+
+    Re-entrant within a request: work nested in work holds one slot.
+    """
+    slots = current_app.extensions.get(_EXTENSION)
+    if slots is None or g.get("_search_slot"):
+        yield
         return
-    view = current_app.view_functions.get(request.endpoint)
-    if getattr(view, "runs_search", False):
-        slots.acquire()
-        g._search_slot = slots
-
-
-def _give_slot_back(exc):
-    slots = g.pop("_search_slot", None)
-    if slots is not None:
+    slots.acquire()
+    g._search_slot = True
+    try:
+        yield
+    finally:
+        g._search_slot = False
         slots.release()
