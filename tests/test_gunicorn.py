@@ -128,6 +128,9 @@ def test_settings_follow_the_cores_unless_overridden():
     from snapassist.web.security import MAX_QUERY_BYTES
 
     assert settings["limit_request_line"] == 8190 > MAX_QUERY_BYTES + 100
+    assert settings["switch_interval_ms"] == gunicorn_conf.DEFAULT_SWITCH_INTERVAL_MS == 1
+    assert gunicorn_conf.build_settings(
+        {"SNAPASSIST_SWITCH_INTERVAL_MS": "5"})["switch_interval_ms"] == 5
     assert gunicorn_conf.build_settings({"WEB_CONCURRENCY": "3"})["workers"] == 3
     settings = gunicorn_conf.build_settings({
         "WEB_CONCURRENCY": "3", "SNAPASSIST_WORKERS": "5", "SNAPASSIST_THREADS": "7",
@@ -141,6 +144,7 @@ def test_settings_follow_the_cores_unless_overridden():
     ("SNAPASSIST_WORKERS", "0", "a whole number of at least 1"),
     ("SNAPASSIST_SEARCH_SLOTS", "-2", "a whole number of at least 1"),
     ("SNAPASSIST_TIMEOUT", "1.5", "a whole number of at least 1"),
+    ("SNAPASSIST_SWITCH_INTERVAL_MS", "0", "a whole number of at least 1"),
     ("SNAPASSIST_PRELOAD", "maybe", "1/true/yes/on or 0/false/no/off"),
 ])
 def test_bad_settings_name_the_variable_and_value(name, value, rule):

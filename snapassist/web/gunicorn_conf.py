@@ -24,6 +24,9 @@ What it sets, and why:
   so that an over-long query string reaches the app, which refuses it
   itself beyond ``SNAPASSIST_MAX_QUERY_BYTES`` with its own 414 (JSON from
   the API) rather than gunicorn's bare one.
+- each worker hands the GIL over every millisecond
+  (``SNAPASSIST_SWITCH_INTERVAL_MS``, Python's default is 5): a cheap request
+  waits for the GIL at each read and write, behind threads drawing pages.
 - ``preload_app = True``: the master loads the photo tables once, before
   forking, and the workers share them copy-on-write (see :func:`on_starting`).
 
@@ -31,12 +34,14 @@ Every default can be overridden: gunicorn's own flags (``--workers``,
 ``--threads``, ``--timeout``...) win over this file, and these environment
 variables change the defaults: ``SNAPASSIST_WORKERS`` (else gunicorn's
 ``WEB_CONCURRENCY``, else the cores), ``SNAPASSIST_THREADS``,
-``SNAPASSIST_SEARCH_SLOTS``, ``SNAPASSIST_TIMEOUT`` and
-``SNAPASSIST_PRELOAD`` (``0`` to load the tables in each worker instead).
+``SNAPASSIST_SEARCH_SLOTS``, ``SNAPASSIST_SWITCH_INTERVAL_MS``,
+``SNAPASSIST_TIMEOUT`` and ``SNAPASSIST_PRELOAD`` (``0`` to load the tables
+in each worker instead).
 They live here rather than in :mod:`snapassist.config` because only this
 deployment reads them.
 """
 import os
+import sys
 
 from ..errors import ConfigError
 
@@ -46,6 +51,11 @@ DEFAULT_THREADS = 32
 #: Searches computing at once per worker: two lets a worker use both cores of
 #: a small machine while the OPTICS kernels run without the GIL.
 DEFAULT_SEARCH_SLOTS = 2
+#: How long a worker's thread runs Python before another waiting one may
+#: take the GIL (Python's default is 5 ms): a cheap request (``/healthz``, a
+#: cached page) waits for the GIL at each of its reads and writes, behind
+#: threads drawing pages or searching.
+DEFAULT_SWITCH_INTERVAL_MS = 1
 #: Seconds without a heartbeat from a worker's main thread before the master
 #: kills it. Searches run in other threads, so this is a hang detector.
 DEFAULT_TIMEOUT_S = 60
@@ -98,7 +108,7 @@ def build_settings(environ=None):
     dict
         ``worker_class``, ``workers``, ``threads``, ``timeout``,
         ``graceful_timeout``, ``keepalive``, ``limit_request_line``,
-        ``preload_app`` and ``search_slots``.
+        ``preload_app``, ``search_slots`` and ``switch_interval_ms``.
 
     Raises
     ------
@@ -119,6 +129,8 @@ def build_settings(environ=None):
         "limit_request_line": LIMIT_REQUEST_LINE,
         "preload_app": _flag(environ, "SNAPASSIST_PRELOAD", True),
         "search_slots": _positive_int(environ, "SNAPASSIST_SEARCH_SLOTS", DEFAULT_SEARCH_SLOTS),
+        "switch_interval_ms": _positive_int(environ, "SNAPASSIST_SWITCH_INTERVAL_MS",
+                                            DEFAULT_SWITCH_INTERVAL_MS),
     }
 
 
@@ -143,6 +155,7 @@ def post_worker_init(worker):
     from .slots import limit_searches
 
     limit_searches(worker.wsgi, search_slots)
+    sys.setswitchinterval(switch_interval_ms / 1000)
 
 
 _settings = build_settings()
@@ -155,3 +168,4 @@ keepalive = _settings["keepalive"]
 limit_request_line = _settings["limit_request_line"]
 preload_app = _settings["preload_app"]
 search_slots = _settings["search_slots"]
+switch_interval_ms = _settings["switch_interval_ms"]
