@@ -72,7 +72,7 @@ def test_an_unexpected_failure_is_a_500_that_tells_nothing_inside(database, monk
     def broken(*args, **kwargs):
         raise RuntimeError("secret detail")
 
-    monkeypatch.setattr(_answers, "find_answer", broken)
+    monkeypatch.setattr(_answers, "searched_page", broken)
     client = app.test_client()
     body = json_error(client.get("/api/search?q=cn+tower"), 500)
     assert "secret" not in body["error"]

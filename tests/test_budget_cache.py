@@ -306,3 +306,17 @@ def test_the_protected_answers_have_a_bound_of_their_own():
     cache.put("d", "d", 30)
     assert cache.get("a") is None and [cache.get(k) for k in "bcd"] == ["b", "c", "d"]
     assert cache.nbytes == 90
+
+
+def test_a_cached_page_needs_no_answer(app, client, monkeypatch):
+    # The answer of a broad subject can be too large to keep beside its page:
+    # the page alone answers a repeat, without searching or a stored answer.
+    first = client.get("/search?q=harbour").get_data()
+    app.extensions["snapassist_cache"].clear()
+    from snapassist import search
+
+    spy = Counting(search.answer)
+    monkeypatch.setattr(search, "answer", spy)
+    assert client.get("/search?q=harbour").get_data() == first
+    assert client.get("/api/search?q=harbour").status_code == 200
+    assert spy.calls == 1                         # the API's body was not drawn yet

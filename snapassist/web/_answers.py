@@ -37,16 +37,17 @@ def examples():
     return list(config.DEFAULT_EXAMPLES) if holder is None else holder.examples
 
 
-def find_answer():
-    """This request's search: ``(database, answer, key, options)``.
+def searched_page(kind, render):
+    """This request's search drawn by ``render``: ``(body, status, page_key)``, from the caches.
 
-    ``answer`` is a :class:`~snapassist.spots.SpotsAnswer` or a
-    :class:`~snapassist.search.TooBroad`, shared with every request of the
-    same search, with the phrase as typed this time; computing it takes a
-    search slot (:mod:`.slots`), a cached one none. ``key`` is the page
-    cache's: the answer's key with the order and the date, which
-    :func:`arranged` applies to the cached answer when a page is drawn
-    (no clustering again).
+    A page already drawn (kept with its status in the page cache, keyed by
+    the search, the order, the date, ``kind`` and the phrase as typed) is
+    answered at once: neither the answer nor a search slot is needed.
+    Otherwise the answer comes from the answer cache, else is computed, a
+    stored answer or a live search (:func:`snapassist.search.answer`), in
+    a search slot; ``render(database, answer, options)``, given the answer
+    in the order and with the sun asked and the phrase as typed, returns
+    ``(body, status)`` and draws in a search slot too.
 
     Raises
     ------
@@ -62,20 +63,29 @@ def find_answer():
     method = settings()
     # Everything that changes an answer: what was asked (normalised, so
     # "CN Tower" and "cn  tower" share one), the city, the filters, the
-    # tables, the method's settings and the budget.
+    # tables, the method's settings and the budget. A page adds its order,
+    # its date, its kind and the phrase as typed.
     key = (g.get("city"), tuple(parse_query(phrase)), options.filters,
            database.fingerprint or id(database), current_app.config["SNAPASSIST_SETTINGS_DIGEST"],
            method.live_max_photos)
-    cache = current_app.extensions["snapassist_cache"]
+    page_key = (key, options.sort, options.date, kind, phrase)
 
     def compute():
         with search_slot():
             return searching.answer(database, phrase, options, method,
                                     budget=method.live_max_photos, stored=holder.stored_answer)
 
-    answer = cache.get_or_compute(key, compute, estimate_bytes)
-    answer = dataclasses.replace(answer, query=phrase)
-    return database, answer, (key, options.sort, options.date), options
+    def draw():
+        answer = current_app.extensions["snapassist_cache"].get_or_compute(
+            key, compute, estimate_bytes)
+        # The answer is shared; only the phrase as typed this time differs.
+        answer = dataclasses.replace(answer, query=phrase)
+        with search_slot():
+            return render(database, arranged(database, answer, options), options)
+
+    pages = current_app.extensions["snapassist_pages"]
+    body, status = pages.get_or_compute(page_key, draw, lambda page: len(page[0]))
+    return body, status, page_key
 
 
 def arranged(database, answer, options):
@@ -86,25 +96,8 @@ def arranged(database, answer, options):
                    city_zone(database.timezone))
 
 
-def cached_body(key, kind, answer, render):
-    """The rendered body of ``answer`` for ``kind`` (page or API), from the page cache.
-
-    Drawing the map of every photo is most of what a cached answer still
-    costs (about 0.1 s for 20,000 photos), so the bodies of recent answers
-    are kept too, keyed by the answer, the kind and the phrase as typed.
-    Drawing takes a search slot, as searching does.
-    """
-    pages = current_app.extensions["snapassist_pages"]
-
-    def draw():
-        with search_slot():
-            return render()
-
-    return pages.get_or_compute((key, kind, answer.query), draw, len)
-
-
 def respond(page_key, body, status, mimetype):
-    """The response of a cached body, gzipped when the client accepts it.
+    """The response of a cached body (:func:`searched_page`), gzipped when the client accepts it.
 
     A broad answer's page is 1-2 MB, mostly the map's packed dots and the
     popups; gzipped it is a third of that, and under load the workers spend

@@ -26,14 +26,12 @@ NAMES = frozenset({bp.name, root.name})
 @bp.route("/search")
 def search():
     """The spots of a search as JSON; a too-broad search is a 400 with narrower ones."""
-    database, result, key, options = answers.find_answer()
-    body = answers.cached_body(key, "api", result, lambda: _render(
-        database, answers.arranged(database, result, options), options))
-    status = 400 if isinstance(result, TooBroad) else 200
-    return answers.respond((key, "api", result.query), body, status, "application/json")
+    body, status, page_key = answers.searched_page("api", _render)
+    return answers.respond(page_key, body, status, "application/json")
 
 
 def _render(database, result, options):
+    """``(JSON, status)``: the spots (200), or a too-broad search with narrower ones (400)."""
     if isinstance(result, TooBroad):
         body = {"error": answers.too_broad_message(result), "status": 400, "too_broad": True,
                 "query": result.query, "demo": database.is_demo,
@@ -48,7 +46,7 @@ def _render(database, result, options):
                 # is kept for clients written before it.
                 "spots": spots, "clusters": spots,
                 "no_spot": result.no_spot, "anchor_rank": result.anchor_rank}
-    return current_app.json.dumps(body)
+    return current_app.json.dumps(body), 400 if isinstance(result, TooBroad) else 200
 
 
 # Without a redirect to the address with a slash: with several cities

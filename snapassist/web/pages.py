@@ -54,10 +54,8 @@ def output():
 @bp.route("/search")
 def search():
     """Results page: the ranked spots' cards, the map and the reachability plot."""
-    database, result, key, options = answers.find_answer()
-    body = answers.cached_body(key, "page", result, lambda: _render_results(
-        database, answers.arranged(database, result, options), options))
-    return answers.respond((key, "page", result.query), body, 200, "text/html")
+    body, status, page_key = answers.searched_page("page", _render_results)
+    return answers.respond(page_key, body, status, "text/html")
 
 
 @bp.route("/about")
@@ -67,12 +65,13 @@ def about():
 
 
 def _render_results(database, result, options):
+    """``(page, 200)``: the results, or the search page offering narrower searches."""
     if isinstance(result, TooBroad):
         return render_template("search.html", query=result.query,
                                message=answers.too_broad_message(result),
                                n_photos=result.n_photos,
                                suggestions=answers.suggestions(result, options),
-                               demo=database.is_demo, options=options.to_dict())
+                               demo=database.is_demo, options=options.to_dict()), 200
     demo = database.is_demo
     cards = [spot_card(h, result.anchor_rank, demo) for h in result.spots]
     # A precomputed broad answer draws every spot's photos but only a sample
@@ -86,7 +85,7 @@ def _render_results(database, result, options):
                            styles=[asset_url("leaflet.css", "leaflet"), asset_url("map.css")])
     return render_template("results.html", query=result.query, result=result, spots=cards,
                            map=map_parts, plot=build_reachability_plot(result),
-                           sampled=sampled, demo=demo, options=options.to_dict())
+                           sampled=sampled, demo=demo, options=options.to_dict()), 200
 
 
 def spot_card(h, anchor=None, demo=False):
