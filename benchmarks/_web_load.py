@@ -34,6 +34,22 @@ def free_port():
         return s.getsockname()[1]
 
 
+def start_idle_gunicorn(folder, port, log_path):
+    """The control: the same app on one sync worker, tables not loaded, never asked to search.
+
+    Its ``/healthz``, asked beside the loaded server's, shows how long the
+    machine itself (its cores shared with the load and any other job) makes
+    a request wait.
+    """
+    env = {**os.environ, config.ENV_TABLES_FOLDER: str(folder),
+           "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    with open(log_path, "w") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}",
+             "--no-control-socket", "snapassist.web:app"],
+            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
 def start_gunicorn(folder, port, workers, log_path, preload=True):
     env = {**os.environ, config.ENV_TABLES_FOLDER: str(folder),
            "SNAPASSIST_PRELOAD": "1" if preload else "0",
@@ -216,12 +232,13 @@ def memory_of(pid):
 
 
 def print_memory(when, master_pid):
-    """Each gunicorn process's RSS and PSS, and the PSS total (all it holds)."""
-    pids = [master_pid] + children_of(master_pid)
-    memory = [(pid, *memory_of(pid)) for pid in pids]
-    parts = [f"{'master' if pid == master_pid else 'worker'} {rss:,.0f}/{pss:,.0f}"
-             for pid, rss, pss in memory if rss is not None]
-    total = sum(pss for _, rss, pss in memory if pss is not None)
+    """Each gunicorn process's RSS and PSS (workers' search processes too), and the PSS total."""
+    workers = children_of(master_pid)
+    pids = [(master_pid, "master")] + [(pid, "worker") for pid in workers]
+    pids += [(pid, "search") for worker in workers for pid in children_of(worker)]
+    memory = [(pid, kind, *memory_of(pid)) for pid, kind in pids]
+    parts = [f"{kind} {rss:,.0f}/{pss:,.0f}" for pid, kind, rss, pss in memory if rss is not None]
+    total = sum(pss for _, _, rss, pss in memory if pss is not None)
     print(f"memory {when}, RSS/PSS MB: {', '.join(parts)}; PSS total {total:,.0f} MB")
 
 
@@ -258,10 +275,13 @@ def run_load(folder, plan, workers, n_clients, duration_s, timeout_s, preload=Tr
           f"{n_clients} clients for {duration_s:.0f} s"
           + (f", each waiting {think_s:g} s (mean) between requests" if think_s else ""))
     proc = start_gunicorn(folder, port, workers, log_path, preload)
+    idle_port = free_port()
+    idle = start_idle_gunicorn(folder, idle_port, log_path.with_name("idle.log"))
     failures = []
     try:
         start = time.perf_counter()
         wait_until_up(proc, port, log_path)
+        wait_until_up(idle, idle_port, log_path.with_name("idle.log"))
         if not preload:
             load_in_workers(port, workers, plan.hits[-1][1], timeout_s)
         print(f"up (tables loaded) in {time.perf_counter() - start:.1f} s")
@@ -277,10 +297,11 @@ def run_load(folder, plan, workers, n_clients, duration_s, timeout_s, preload=Tr
                               args=(port, plan, n_clients, duration_s, timeout_s, think_s, send))
         clients.start()
         send.close()
-        health, conn = [], [None]
+        health, conn, control, idle_conn = [], [None], [], [None]
         stop_at = time.monotonic() + duration_s
         while time.monotonic() < stop_at:
             health.append(get(conn, port, "/healthz", timeout_s))
+            control.append(get(idle_conn, idle_port, "/healthz", timeout_s))
             time.sleep(0.25)
         print_memory("at the end of the load", proc.pid)
         results = receive.recv() if receive.poll(timeout_s + 30) else []
@@ -289,9 +310,10 @@ def run_load(folder, plan, workers, n_clients, duration_s, timeout_s, preload=Tr
             clients.kill()
     finally:
         stop_gunicorn(proc)
+        stop_gunicorn(idle)
     log = log_path.read_text()
     print(f"load average after the load: {os.getloadavg()[0]:.1f}")
-    return failures + report(results, health, log, duration_s, p99_target_s)
+    return failures + report(results, health, log, duration_s, p99_target_s, control)
 
 
 def _answered(result):
@@ -300,8 +322,11 @@ def _answered(result):
     return status == 200 or (status == 400 and label.startswith("api "))
 
 
-def report(results, health, log, duration_s, p99_target_s):
-    """Print what the clients saw; return the targets missed."""
+def report(results, health, log, duration_s, p99_target_s, control=()):
+    """Print what the clients saw; return the targets missed.
+
+    ``control``: the idle server's ``/healthz`` answers, printed beside (no target).
+    """
     answered = [r for r in results if _answered(r)]
     errors = [r[2] for r in results if not _answered(r)]
     timeouts = log.count("WORKER TIMEOUT")
@@ -338,5 +363,10 @@ def report(results, health, log, duration_s, p99_target_s):
           f" (target p99 < {HEALTHZ_TARGET_S * 1000:.0f} ms{'' if p99 < HEALTHZ_TARGET_S else ': MISSED'})")
     if len(health_ok) < len(health) or not p99 < HEALTHZ_TARGET_S:
         failures.append("healthz")
+    idle_ok = [s for status, s in control if status == 200]
+    if idle_ok:
+        print(f"  /healthz of an idle server at the same time (the machine's own wait): "
+              f"p50 {percentile(idle_ok, 50) * 1000:.0f} ms, p99 "
+              f"{percentile(idle_ok, 99) * 1000:.0f} ms, max {max(idle_ok) * 1000:.0f} ms")
     return failures
 

@@ -123,3 +123,41 @@ def test_only_our_app_takes_slots():
     with pytest.raises(ConfigError, match="search slots need the app of "
                                           "snapassist.web.create_app, got function"):
         limit_searches(lambda environ, start_response: [], 2)
+
+
+def test_search_processes_answer_as_the_worker_would(database):
+    """Under gunicorn each worker's searches run in processes forked from it."""
+    from snapassist.web.slots import search_in_processes
+
+    threads = create_app({"TESTING": True, "SNAPASSIST_DATABASE": database}).test_client()
+    app = create_app({"TESTING": True, "SNAPASSIST_DATABASE": database})
+    processes = search_in_processes(app, 2)
+    try:
+        client = app.test_client()
+        for url in ("/api/search?q=cn+tower&months=6,7,8&sort=admired",
+                    "/api/search?q=graffiti&date=2026-06-21"):
+            mine, theirs = client.get(url), threads.get(url)
+            assert mine.status_code == theirs.status_code == 200
+            assert mine.get_json() == theirs.get_json()
+        packed = client.get("/search?q=cn+tower", headers={"Accept-Encoding": "gzip"})
+        plain = client.get("/search?q=cn+tower")
+        page = plain.get_data(as_text=True)
+        assert page.count('class="sa-spot"') == len(
+            threads.get("/api/search?q=cn+tower").get_json()["spots"]) > 0
+        # Compressed and given its policy in the process, as the worker would.
+        import gzip
+
+        from snapassist.web.security import page_policy
+
+        assert gzip.decompress(packed.get_data()) == plain.get_data()
+        assert plain.headers["Content-Security-Policy"] == \
+            packed.headers["Content-Security-Policy"] == \
+            page_policy(page, app.extensions["snapassist_tiles"])
+        # A search's own errors come back from the process as they are.
+        body = client.get("/api/search?q=nosuchsubject").get_json()
+        assert body["status"] == 400 and body["n_photos"] == 0
+        assert "Only 0 photos" in client.get("/search?q=nosuchsubject").get_data(as_text=True)
+        assert client.get("/healthz").get_json()["searches"] == {
+            "slots": 2, "busy": 0, "waiting": 0}
+    finally:
+        processes.close()

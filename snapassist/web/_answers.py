@@ -17,7 +17,7 @@ from .cache import estimate_bytes
 from .cities import current_holder
 from .options import city_zone, parse_options, query_phrase
 from .security import page_policy
-from .slots import search_slot
+from .slots import forked_app, search_processes, search_slot
 
 
 def settings():
@@ -43,49 +43,103 @@ def searched_page(kind, render):
     A page already drawn (kept with its status in the page cache, keyed by
     the search, the order, the date, ``kind`` and the phrase as typed) is
     answered at once: neither the answer nor a search slot is needed.
-    Otherwise the answer comes from the answer cache, else is computed, a
-    stored answer or a live search (:func:`snapassist.search.answer`), in
-    a search slot; ``render(database, answer, options)``, given the answer
-    in the order and with the sun asked and the phrase as typed, returns
-    ``(body, status)`` and draws in a search slot too.
+    Otherwise it is drawn (:func:`draw_page`) here, or, under gunicorn, in
+    one of the worker's search processes (:mod:`.slots`), so that the
+    worker's own threads stay free for every other request.
 
     Raises
     ------
     QueryError, NotEnoughPhotosError
         If the phrase or an option is unusable, or too few photos match.
     """
-    phrase = query_phrase(request.args)
-    if phrase is None:
-        raise QueryError(f"Type what you want to photograph, for example '{examples()[0]}'.")
-    holder = current_holder()
-    database = holder.get()
-    options = parse_options(request.args, city_zone(database.timezone))
+    search = _Search(kind)
+    processes = search_processes(current_app)
+
+    pages = current_app.extensions["snapassist_pages"]
+
+    def draw():
+        if processes is None:
+            return draw_page(search, render)
+        # The query string as sent: percent-encoded, so ASCII.
+        body, status, packed, policy = processes.run(
+            draw_in_process, render, kind, request.path, request.query_string.decode("latin-1"),
+            request.url_root, g.get("city"))
+        # Compressed and hashed there too: the worker only keeps and sends.
+        for part, value in (("gzip", packed), ("csp", policy)):
+            if value is not None:
+                pages.put((*search.page_key, part), value, len(value))
+        return body, status
+
+    body, status = pages.get_or_compute(search.page_key, draw, lambda page: len(page[0]))
+    return body, status, search.page_key
+
+
+class _Search:
+    """What a request asks: its tables, phrase, options and cache keys."""
+
+    def __init__(self, kind):
+        self.phrase = query_phrase(request.args)
+        if self.phrase is None:
+            raise QueryError(f"Type what you want to photograph, for example "
+                             f"'{examples()[0]}'.")
+        self.holder = current_holder()
+        self.database = self.holder.get()
+        self.options = parse_options(request.args, city_zone(self.database.timezone))
+        method = settings()
+        # Everything that changes an answer: what was asked (normalised, so
+        # "CN Tower" and "cn  tower" share one), the city, the filters, the
+        # tables, the method's settings and the budget. A page adds its
+        # order, its date, its kind and the phrase as typed.
+        self.key = (g.get("city"), tuple(parse_query(self.phrase)), self.options.filters,
+                    self.database.fingerprint or id(self.database),
+                    current_app.config["SNAPASSIST_SETTINGS_DIGEST"], method.live_max_photos)
+        self.page_key = (self.key, self.options.sort, self.options.date, kind, self.phrase)
+
+
+
+def draw_page(search, render):
+    """``render``'s ``(body, status)`` of ``search``: its answer, cached or computed, drawn.
+
+    The answer comes from the answer cache, else is computed (a stored
+    answer or a live search, :func:`snapassist.search.answer`) in a search
+    slot; ``render(database, answer, options)`` is given it in the order
+    and with the sun asked and the phrase as typed, and draws in a slot too.
+    """
     method = settings()
-    # Everything that changes an answer: what was asked (normalised, so
-    # "CN Tower" and "cn  tower" share one), the city, the filters, the
-    # tables, the method's settings and the budget. A page adds its order,
-    # its date, its kind and the phrase as typed.
-    key = (g.get("city"), tuple(parse_query(phrase)), options.filters,
-           database.fingerprint or id(database), current_app.config["SNAPASSIST_SETTINGS_DIGEST"],
-           method.live_max_photos)
-    page_key = (key, options.sort, options.date, kind, phrase)
 
     def compute():
         with search_slot():
-            return searching.answer(database, phrase, options, method,
-                                    budget=method.live_max_photos, stored=holder.stored_answer)
+            return searching.answer(search.database, search.phrase, search.options, method,
+                                    budget=method.live_max_photos,
+                                    stored=search.holder.stored_answer)
 
-    def draw():
-        answer = current_app.extensions["snapassist_cache"].get_or_compute(
-            key, compute, estimate_bytes)
-        # The answer is shared; only the phrase as typed this time differs.
-        answer = dataclasses.replace(answer, query=phrase)
-        with search_slot():
-            return render(database, arranged(database, answer, options), options)
+    answer = current_app.extensions["snapassist_cache"].get_or_compute(
+        search.key, compute, estimate_bytes)
+    # The answer is shared; only the phrase as typed this time differs.
+    answer = dataclasses.replace(answer, query=search.phrase)
+    with search_slot():
+        return render(search.database, arranged(search.database, answer, search.options),
+                      search.options)
 
-    pages = current_app.extensions["snapassist_pages"]
-    body, status = pages.get_or_compute(page_key, draw, lambda page: len(page[0]))
-    return body, status, page_key
+
+def draw_in_process(render, kind, path, query_string, url_root, city):
+    """In a search process: :func:`draw_page` of the worker's request, rebuilt here.
+
+    The process is a fork of the worker (:class:`.slots.SearchProcesses`):
+    it has the app and its tables; the request is made again from its
+    address, and the city from the one the worker resolved. Returns
+    ``(body, status, gzipped body or None, Content-Security-Policy or None)``,
+    all that :func:`respond` needs, so that the worker does no work of its own.
+    """
+    app = forked_app()
+    with app.test_request_context(path, base_url=url_root, query_string=query_string):
+        if city is not None:
+            g.city = city
+        body, status = draw_page(_Search(kind), render)
+        packed = (gzip.compress(body.encode("utf-8"), compresslevel=config.GZIP_LEVEL)
+                  if len(body) >= config.GZIP_MIN_BYTES else None)
+        policy = page_policy(body, app.extensions["snapassist_tiles"]) if kind == "page" else None
+        return body, status, packed, policy
 
 
 def arranged(database, answer, options):

@@ -15,11 +15,11 @@ What it sets, and why:
 - ``threads``: enough that every open connection of a busy worker has a
   thread at once. Gthread hands connections to its pool in arrival order,
   so with too few threads ``/healthz`` waits behind every queued search.
-- at most ``SNAPASSIST_SEARCH_SLOTS`` searches compute at once in a worker
-  (:func:`snapassist.web.slots.limit_searches`: the views that search, for
-  every city, pages and API alike); the other threads wait without holding
-  the GIL, so ``/healthz``, the home page and static files stay fast under
-  load.
+- each worker forks ``SNAPASSIST_SEARCH_SLOTS`` search processes that find
+  answers and draw their pages (:func:`snapassist.web.slots.search_in_processes`),
+  for every city, pages and API alike; a request waits for one without
+  holding the GIL, and the worker's threads, free of searches, keep
+  ``/healthz``, cached pages, the home page and static files fast under load.
 - ``limit_request_line = 8190`` (gunicorn's largest; its default is 4094),
   so that an over-long query string reaches the app, which refuses it
   itself beyond ``SNAPASSIST_MAX_QUERY_BYTES`` with its own 414 (JSON from
@@ -28,7 +28,8 @@ What it sets, and why:
   (``SNAPASSIST_SWITCH_INTERVAL_MS``, Python's default is 5): a cheap request
   waits for the GIL at each read and write, behind threads drawing pages.
 - ``preload_app = True``: the master loads the photo tables once, before
-  forking, and the workers share them copy-on-write (see :func:`on_starting`).
+  forking, and the workers share them copy-on-write (see :func:`on_starting`,
+  which also puts them out of the garbage collector's sight).
 
 Every default can be overridden: gunicorn's own flags (``--workers``,
 ``--threads``, ``--timeout``...) win over this file, and these environment
@@ -40,6 +41,7 @@ in each worker instead).
 They live here rather than in :mod:`snapassist.config` because only this
 deployment reads them.
 """
+import gc
 import os
 import sys
 
@@ -148,14 +150,25 @@ def on_starting(server):
     holder = getattr(app, "extensions", {}).get("snapassist_tables")
     if holder is not None and not holder.loaded:
         holder.get()
+    # The tables live as long as the processes: out of the collector's sight,
+    # its full passes (which hold the GIL, so stall /healthz too) are shorter,
+    # and the workers do not write to the pages they share with the master.
+    gc.freeze()
 
 
 def post_worker_init(worker):
-    """Give this worker's app its own search slots (after the fork: one set per worker)."""
-    from .slots import limit_searches
+    """Give this worker its own search processes (forked before its threads start)."""
+    from .slots import search_in_processes
 
-    limit_searches(worker.wsgi, search_slots)
+    worker.snapassist_searches = search_in_processes(worker.wsgi, search_slots)
     sys.setswitchinterval(switch_interval_ms / 1000)
+
+
+def worker_exit(server, worker):
+    """Stop this worker's search processes with it."""
+    searches = getattr(worker, "snapassist_searches", None)
+    if searches is not None:
+        searches.close()
 
 
 _settings = build_settings()

@@ -1,4 +1,4 @@
-"""At most N searches computing at once in a web process.
+"""At most N searches computing at once in a web process, in threads or in processes.
 
 A search is CPU work; more of them at once than there are cores only
 share the cores and the GIL, which also starves the cheap requests of the
@@ -12,17 +12,31 @@ through, as does every request that does not search. Whatever the address
 ``/api/<city>/search``), a search is held back the same way: the slot is
 taken by the code that searches, never chosen by a path.
 
-Without a limit (:func:`limit_searches` never called, as in tests and the
-development server) every search runs at once.
+Under gunicorn (:func:`search_in_processes`) the work goes further: each
+worker forks N search processes, which find the answers and draw the pages
+the worker's threads hand them, so a search never holds the worker's GIL.
+A thread holding the GIL can be taken off its core by any other job of a
+busy machine, and then every request of the worker waits for it:
+``/healthz`` stalled for half a second behind live searches that way.
+
+Without a limit (neither function called, as in tests and the development
+server) every search runs at once, in the request's thread.
 """
+import multiprocessing
+import signal
 import threading
 from contextlib import contextmanager
 
 from flask import current_app, g
 
-from ..errors import ConfigError
+from ..errors import ConfigError, SnapAssistError
 
 _EXTENSION = "snapassist_search_slots"
+#: Seconds a search process may take over one search before the request
+#: gives up (503); far beyond any search the budget allows.
+SEARCH_TIMEOUT_S = 300
+#: The app a search process serves (set in the worker just before forking).
+_FORKED_APP = None
 
 
 class SearchSlots:
@@ -62,6 +76,107 @@ class SearchSlots:
             return {"slots": self.n, "busy": self.busy, "waiting": self.waiting}
 
 
+class SearchTimeout(SnapAssistError):
+    """A search process gave no answer in time (the request is a 503)."""
+
+
+class SearchProcesses:
+    """``n`` processes forked from this one, each drawing one search at a time.
+
+    ``run(func, *args)`` runs ``func(*args)`` in one of them and returns
+    its result (or raises its exception); callers beyond ``n`` wait in
+    arrival order. ``busy`` and ``waiting`` count the searches handed over.
+
+    Raises
+    ------
+    ConfigError
+        If ``n`` is not a whole number of at least 1.
+    """
+
+    def __init__(self, app, n):
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ConfigError(f"search slots must be a whole number of at least 1, got {n!r}")
+        global _FORKED_APP
+        _FORKED_APP = app
+        self.n = n
+        # Forked now, before the worker starts its threads: a fork copies
+        # only the thread that forks, and any lock another one held.
+        self._pool = multiprocessing.get_context("fork").Pool(n, initializer=_process_starts)
+        self._lock = threading.Lock()
+        self._in_flight = 0
+
+    def run(self, func, *args):
+        with self._lock:
+            self._in_flight += 1
+        try:
+            return self._pool.apply_async(func, args).get(SEARCH_TIMEOUT_S)
+        except multiprocessing.TimeoutError:
+            raise SearchTimeout(f"no answer from a search process in {SEARCH_TIMEOUT_S} s") from None
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def to_dict(self):
+        """``{"slots", "busy", "waiting"}``, for ``/healthz``."""
+        with self._lock:
+            return {"slots": self.n, "busy": min(self._in_flight, self.n),
+                    "waiting": max(0, self._in_flight - self.n)}
+
+    def close(self):
+        """Stop the processes (the worker is leaving)."""
+        self._pool.terminate()
+        self._pool.join()
+
+
+def _process_starts():
+    # The worker's signal handlers (gunicorn's) make no sense here: a search
+    # process stops when told to, and leaves Ctrl-C to the worker.
+    for name in ("SIGTERM", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGABRT",
+                 "SIGCHLD"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def forked_app():
+    """The app of this search process (see :class:`SearchProcesses`)."""
+    if _FORKED_APP is None:
+        raise ConfigError("not a search process: no app was forked")
+    return _FORKED_APP
+
+
+def search_in_processes(app, n):
+    """Let ``n`` processes forked from this one do ``app``'s searches.
+
+    Call it in each worker before it starts its threads (gunicorn's
+    ``post_worker_init``).
+
+    Raises
+    ------
+    ConfigError
+        If ``app`` was not built by :func:`snapassist.web.create_app`, or
+        ``n`` is not a whole number of at least 1.
+    """
+    _check_app(app)
+    # Forked first: the processes see no limit of their own.
+    processes = SearchProcesses(app, n)
+    app.extensions[_EXTENSION] = processes
+    return processes
+
+
+def search_processes(app):
+    """The :class:`SearchProcesses` of ``app``, or ``None`` (searches run in threads)."""
+    found = app.extensions.get(_EXTENSION)
+    return found if isinstance(found, SearchProcesses) else None
+
+
+def _check_app(app):
+    extensions = getattr(app, "extensions", None)
+    if extensions is None or _EXTENSION not in extensions:
+        raise ConfigError(f"search slots need the app of snapassist.web.create_app, "
+                          f"got {type(app).__name__}")
+
+
 def limit_searches(app, n):
     """Let at most ``n`` searches of ``app`` compute at once in this process.
 
@@ -74,15 +189,12 @@ def limit_searches(app, n):
         If ``app`` was not built by :func:`snapassist.web.create_app`, or
         ``n`` is not a whole number of at least 1.
     """
-    extensions = getattr(app, "extensions", None)
-    if extensions is None or _EXTENSION not in extensions:
-        raise ConfigError(f"search slots need the app of snapassist.web.create_app, "
-                          f"got {type(app).__name__}")
-    extensions[_EXTENSION] = SearchSlots(n)
+    _check_app(app)
+    app.extensions[_EXTENSION] = SearchSlots(n)
 
 
 def search_slots(app):
-    """The :class:`SearchSlots` of ``app``, or ``None`` without a limit."""
+    """The :class:`SearchSlots` or :class:`SearchProcesses` of ``app``; ``None`` without a limit."""
     return app.extensions.get(_EXTENSION)
 
 
@@ -98,7 +210,7 @@ def search_slot():
     Re-entrant within a request: work nested in work holds one slot.
     """
     slots = current_app.extensions.get(_EXTENSION)
-    if slots is None or g.get("_search_slot"):
+    if not isinstance(slots, SearchSlots) or g.get("_search_slot"):
         yield
         return
     slots.acquire()
