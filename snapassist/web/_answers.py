@@ -2,7 +2,8 @@
 
 A request's phrase and options become an answer through the answer cache
 (or a stored answer, or a live search); the body drawn from it is kept in
-the page cache, gzipped once for the clients that accept it.
+the page cache, gzipped once for the clients that accept it. Under
+gunicorn, what is not cached is drawn in a search process (:mod:`.slots`).
 """
 import dataclasses
 import gzip
@@ -54,7 +55,6 @@ def searched_page(kind, render):
     """
     search = _Search(kind)
     processes = search_processes(current_app)
-
     pages = current_app.extensions["snapassist_pages"]
 
     def draw():

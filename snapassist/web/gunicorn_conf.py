@@ -37,7 +37,7 @@ variables change the defaults: ``SNAPASSIST_WORKERS`` (else gunicorn's
 ``WEB_CONCURRENCY``, else the cores), ``SNAPASSIST_THREADS``,
 ``SNAPASSIST_SEARCH_SLOTS``, ``SNAPASSIST_SWITCH_INTERVAL_MS``,
 ``SNAPASSIST_TIMEOUT`` and ``SNAPASSIST_PRELOAD`` (``0`` to load the tables
-in each worker instead).
+in each worker instead, when it starts, before forking its search processes).
 They live here rather than in :mod:`snapassist.config` because only this
 deployment reads them.
 """
@@ -50,8 +50,8 @@ from ..errors import ConfigError
 #: Threads per worker: above the concurrent connections a worker is expected
 #: to hold (50 clients over 2 workers in the benchmark), so none waits for one.
 DEFAULT_THREADS = 32
-#: Searches computing at once per worker: two lets a worker use both cores of
-#: a small machine while the OPTICS kernels run without the GIL.
+#: Search processes per worker: two let a worker use both cores of a small
+#: machine.
 DEFAULT_SEARCH_SLOTS = 2
 #: How long a worker's thread runs Python before another waiting one may
 #: take the GIL (Python's default is 5 ms): a cheap request (``/healthz``, a
@@ -157,9 +157,17 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    """Give this worker its own search processes (forked before its threads start)."""
+    """Give this worker its own search processes (forked before its threads start).
+
+    Without preloading, the worker loads its tables first, so that its
+    search processes share them rather than each loading its own.
+    """
     from .slots import search_in_processes
 
+    holder = getattr(worker.wsgi, "extensions", {}).get("snapassist_tables")
+    if holder is not None and not holder.loaded:
+        holder.get()
+        gc.freeze()
     worker.snapassist_searches = search_in_processes(worker.wsgi, search_slots)
     sys.setswitchinterval(switch_interval_ms / 1000)
 
