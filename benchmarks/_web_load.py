@@ -350,7 +350,10 @@ def report(results, health, log, duration_s, p99_target_s, control=()):
               f"{'' if ok else ': MISSED'})")
         if not ok:
             failures.append(f"p99 {kind}")
-    if not n_miss:
+    if n_miss:
+        slowest = sorted((r for r in answered if r[0] == "miss"), key=lambda r: -r[3])[:3]
+        print("    slowest misses: " + "; ".join(f"{r[1]} {r[3]:.2f} s" for r in slowest))
+    else:
         for label in dict.fromkeys(r[1] for r in results):
             seconds = [r[3] for r in answered if r[1] == label]
             n_bad = sum(1 for r in results if r[1] == label and not _answered(r))
