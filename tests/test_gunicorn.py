@@ -295,3 +295,26 @@ def test_gunicorn_config_loads_the_tables_before_listening(tmp_path):
     assert code != 0
     assert "TableError" in log and str(folder / config.MASTER_TABLE_PROCESSED) in log
     assert "Booting worker" not in log
+
+
+@pytest.mark.slow
+def test_without_preload_a_worker_loads_its_tables_before_forking_its_searches(demo_folder,
+                                                                               tmp_path):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log_path = tmp_path / "gunicorn.log"
+    proc = start_gunicorn(demo_folder, port, log_path, "-c", "python:snapassist.web.gunicorn_conf",
+                          "--workers", "1", env={"SNAPASSIST_PRELOAD": "0"})
+    try:
+        status, body = wait_until_up(proc, base, log_path)
+        health = json.loads(body)
+        assert status == 200 and health["tables_loaded"] is True
+        assert health["searches"] == {"slots": gunicorn_conf.DEFAULT_SEARCH_SLOTS, "busy": 0,
+                                      "waiting": 0}
+        status, body = fetch(base + "/api/search?" + urllib.parse.urlencode({"q": "cn tower"}))
+        assert status == 200 and json.loads(body)["spots"]
+        status, body = fetch(base + "/search?q=%21%21")
+        assert status == 200 and "no letters or digits" in body
+    finally:
+        stop(proc)
+    assert "Traceback" not in log_path.read_text()
