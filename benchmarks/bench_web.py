@@ -13,34 +13,56 @@ first, so "cold" means this subject, not a cold process.
 Part 2, under load: ``gunicorn -c python:snapassist.web.gunicorn_conf``
 (the README's line) with ``--workers`` workers, and ``--clients``
 concurrent clients (threads in a child process, one kept-alive connection
-each) cycling over the subjects for ``--duration`` seconds, while one more
-client asks ``/healthz`` four times a second. Reports errors, worker
-timeouts (gunicorn's log), latency percentiles, ``/healthz`` latency and
-each process's memory (RSS, and PSS, which splits shared pages between the
-processes sharing them).
+each), while one more client asks ``/healthz`` four times a second.
+Reports errors, worker timeouts (gunicorn's log), latency percentiles,
+``/healthz`` latency and each process's memory (RSS, and PSS, which splits
+shared pages between the processes sharing them). Two runs:
+
+- **hits**: the clients cycle over the subjects' pages, back to back, for
+  ``--duration`` seconds. After the first few, every request is a page-cache
+  hit: this measures the cache and the sending of pages.
+- **mix** (``--no-mix`` to skip): two cities (the tables, and a second demo
+  city of ``--second-photos`` photos), and at least a third of the requests
+  (``--miss-share``, 0.4) miss every cache: each a search never asked
+  before in the run, a phrase of the tables with a month or light filter
+  (so no stored answer either) matching between 100 and the live budget
+  of photos, on a city's page or API. The other requests are hits: the
+  subjects of both cities, pages and API. Each client waits ``--think``
+  seconds (mean, exponential; default 5) after each answer, as a person
+  reads a page: a search costs real CPU, so back-to-back clients would only
+  measure how long 50 searches queue on two cores. Hits and misses are
+  reported apart, with the slowest misses.
+
+Beside the loaded server an idle one (the same app, one sync worker, never
+searching) is asked ``/healthz`` at the same moments: its times are what
+the machine itself (its cores shared with the load and with any other job)
+makes a request wait. The clients' process runs at nice 10.
 
 Targets: every cold search answers within 1 s, every page under 2 MB; under
-load 0 errors, 0 worker timeouts, p99 under 2 s and ``/healthz`` under
-100 ms.
+load, in both runs: 0 errors, 0 worker timeouts, p99 under 1 s and
+``/healthz`` p99 under 100 ms.
 
     python benchmarks/bench_web.py --folder /work/demo/d1m
     python benchmarks/bench_web.py                   # builds/reuses the demo at 1,000,000 photos
     python benchmarks/bench_web.py --quick           # 5 subjects, 15 s of load
     python benchmarks/bench_web.py --browser         # also time drawing pages in headless Chromium
+    python benchmarks/bench_web.py --load-only --no-hits   # only the mix
 
 Without ``--folder`` the tables are built once with ``build_demo_tables``
 into ``--cache-dir`` (default: SnapAssist's cache folder). Only loopback
 traffic; everything started is stopped at the end.
 
-``--browser`` needs Playwright, Chromium (``/usr/bin/chromium``) and leaflet's
-``dist`` folder (``SNAPASSIST_LEAFLET_DIST``); the page is served by a local
-werkzeug server and the CDN files from that folder.
+``--browser`` needs Playwright and Chromium (``/usr/bin/chromium``); the page
+is served by a local werkzeug server, Leaflet included, and every request to
+another host (the tiles) fails at once, as offline.
 """
 import argparse
 import gc
 import multiprocessing
 import os
+import random
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -52,7 +74,7 @@ sys.path.insert(0, str(REPO))
 from snapassist.demo import ensure_demo_tables  # noqa: E402
 from snapassist import config  # noqa: E402
 from snapassist.web import create_app  # noqa: E402
-from _web_load import run_load  # noqa: E402
+from _web_load import Plan, run_load  # noqa: E402
 
 N_PHOTOS = 1_000_000
 SUBJECTS = ("graffiti", "cn tower", "sunset", "night", "high park", "cherry blossom",
@@ -65,6 +87,11 @@ QUICK_SUBJECTS = ("graffiti", "cn tower", "sunset", "toronto", "polsonpier")
 WARM_UP = "lighthouse"          # not in the lists: warms the process, not the subject
 COLD_TARGET_S = 1.0
 MAX_PAGE_BYTES = 2_000_000
+#: The second city of the mix: another demo world (another seed), smaller.
+SECOND_PHOTOS, SECOND_SEED = 200_000, 11
+#: A miss of the mix matches at least this many photos (and at most the live budget).
+MISS_MIN_PHOTOS = 100
+LIGHTS = ("golden", "blue", "day", "night")
 
 
 # --- part 1: one search at a time --------------------------------------------
@@ -168,19 +195,15 @@ def browser_draw_times(app, queries):
     from playwright.sync_api import sync_playwright
     from werkzeug.serving import make_server
 
-    dist = Path(os.environ.get("SNAPASSIST_LEAFLET_DIST")
-                or REPO / ".cache/npm/node_modules/leaflet/dist")
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_port}"
 
     def route(r):
-        path = urllib.parse.urlsplit(r.request.url).path
-        if r.request.url.startswith(base):
+        # The page's own files (Leaflet too) come from the app; the tiles fail.
+        if r.request.url.startswith(base + "/"):
             return r.continue_()
-        if "/leaflet@1.9.3/dist/" in path:
-            return r.fulfill(path=str(dist / path.split("/leaflet@1.9.3/dist/", 1)[1]))
-        return r.fulfill(status=200, body="")
+        return r.abort("internetdisconnected")
 
     times = {}
     try:
@@ -204,6 +227,78 @@ def browser_draw_times(app, queries):
     return times
 
 
+# --- part 2: the load plans ---------------------------------------------------------
+
+def search_path(query, city=None, api=False, **filters):
+    """``/search?q=`` (or ``/<city>/search``, ``/api/<city>/search``) of a search."""
+    prefix = ("/api" if api else "") + (f"/{city}" if city else "")
+    return f"{prefix}/search?" + urllib.parse.urlencode({"q": query, **filters})
+
+
+def hits_plan(subjects):
+    """The subjects' pages, asked over and over."""
+    return Plan([(f"page {q}", search_path(q)) for q in subjects])
+
+
+def cities_folder(folder, second):
+    """A folder serving two cities: ``toronto`` (the tables) and ``second``."""
+    root = Path(tempfile.mkdtemp(prefix="bench-web-cities-"))
+    (root / "toronto").symlink_to(Path(folder).resolve(), target_is_directory=True)
+    (root / "second").symlink_to(Path(second).resolve(), target_is_directory=True)
+    return root
+
+
+def miss_searches(folder, city, n, seed):
+    """``n`` filtered searches of the city's own tags, each matching 100 to the live budget.
+
+    A tag of the tables with one month (or two in a row) or one light: no
+    stored answer has filters, and each is asked once, so every one is a
+    live search. Counted on the tag index, without searching.
+    """
+    from snapassist.search import FlickrPhotosDatabase
+    from snapassist.settings import Settings
+
+    database = FlickrPhotosDatabase.from_folder(folder)
+    budget = Settings.from_environ().live_max_photos
+    tags, counts = database.tag_counts()
+    words = sorted(tag for tag, count in zip(tags, counts)
+                   if count >= 5 * MISS_MIN_PHOTOS and tag.isalpha() and len(tag) >= 3)
+    rng = random.Random(seed)
+    candidates = []
+    for tag in words:
+        for month in range(1, 13):
+            candidates.append((tag, {"months": str(month)}))
+            candidates.append((tag, {"months": f"{month},{month % 12 + 1}"}))
+        for light in LIGHTS:
+            candidates.append((tag, {"light": light}))
+    rng.shuffle(candidates)
+    found = []
+    for tag, filters in candidates:
+        months = [int(m) for m in filters.get("months", "").split(",") if m] or None
+        lights = [filters["light"]] if "light" in filters else None
+        if MISS_MIN_PHOTOS <= database.count_search_results(tag, months, lights) <= budget:
+            found.append((tag, filters))
+            if len(found) == n:
+                break
+    return found
+
+
+def mix_plan(folder, second, subjects, n_misses, miss_share):
+    """Hits on both cities' pages and API, and ``n_misses`` searches never asked twice."""
+    hits = [(f"page {q}", search_path(q, "toronto")) for q in subjects]
+    hits += [(f"api {q}", search_path(q, "toronto", api=True)) for q in subjects[:4]]
+    hits += [(f"page second {q}", search_path(q, "second")) for q in subjects[:4]]
+    misses = []
+    for city, tables, seed in (("toronto", folder, 1), ("second", second, 2)):
+        for i, (tag, filters) in enumerate(miss_searches(tables, city, n_misses // 2, seed)):
+            api = i % 3 == 0          # a third of the misses through the API
+            label = f"{'api' if api else 'page'} {city} {tag} {filters}"
+            misses.append((label, search_path(tag, city, api=api, **filters)))
+    random.Random(3).shuffle(misses)
+    gc.collect()              # the tables read to count were the parent's: free them
+    return Plan(hits, misses, miss_share), [path for _, path in hits]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folder", help="processed tables to serve (e.g. /work/demo/d1m)")
@@ -222,8 +317,17 @@ def main(argv=None):
                         help="load test with SNAPASSIST_PRELOAD=0 (tables in each worker)")
     parser.add_argument("--browser", action="store_true",
                         help="also time drawing each page in headless Chromium")
+    parser.add_argument("--no-hits", action="store_true", help="skip the load run of hits")
+    parser.add_argument("--no-mix", action="store_true", help="skip the load run of the mix")
+    parser.add_argument("--second", help="the mix's second city (processed tables; default: "
+                        f"the demo at {SECOND_PHOTOS:,} photos, seed {SECOND_SEED}, built once)")
+    parser.add_argument("--miss-share", type=float, default=0.4,
+                        help="share of the mix's requests that miss every cache (default 0.4)")
+    parser.add_argument("--think", type=float, default=5.0,
+                        help="mean seconds each client of the mix waits between requests "
+                        "(default 5)")
     args = parser.parse_args(argv)
-    for name in ("cap", "workers", "clients", "duration"):
+    for name in ("cap", "workers", "clients", "duration", "think", "miss_share"):
         value = getattr(args, name)
         if value is not None and value <= 0:
             parser.error(f"--{name} must be positive, got {value}")
@@ -255,8 +359,22 @@ def main(argv=None):
     if not args.no_load:
         del app                 # free the in-process tables before gunicorn loads its own
         gc.collect()
-        failures += run_load(folder, subjects, args.workers, args.clients, duration, args.cap,
-                             preload=not args.no_preload)
+        if not args.no_hits:
+            failures += [f"hits: {f}" for f in run_load(
+                folder, hits_plan(subjects), args.workers, args.clients, duration, args.cap,
+                preload=not args.no_preload, title="hits",
+                warm=[search_path(q) for q in subjects])]
+        if not args.no_mix:
+            cache = Path(args.cache_dir) if args.cache_dir else config.get_cache_dir()
+            second = (Path(args.second) if args.second else
+                      ensure_demo_tables(cache, n_photos=SECOND_PHOTOS, seed=SECOND_SEED))
+            # Enough misses for every client asking back to back, with room.
+            n_misses = int(4 * args.clients * duration * args.miss_share / max(args.think, 0.25))
+            plan, warm = mix_plan(folder, second, subjects, n_misses, args.miss_share)
+            failures += [f"mix: {f}" for f in run_load(
+                cities_folder(folder, second), plan, args.workers, args.clients, duration,
+                args.cap, preload=not args.no_preload, think_s=args.think, title="mix",
+                warm=warm)]
     print(f"\n{'all targets met' if not failures else 'MISSED: ' + ', '.join(failures)}")
     return 1 if failures else 0
 

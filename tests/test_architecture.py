@@ -124,3 +124,114 @@ def test_modules_stay_small():
         if n > MAX_LINES and rel not in LONG_ALLOWED:
             too_long.append(f"{rel}: {n} lines")
     assert not too_long, "modules over the ~400-line guideline: " + ", ".join(too_long)
+
+
+# --- no import cycle anywhere, not even inside a package ---------------------
+
+def _module_name(path, package=PACKAGE):
+    """``snapassist.web.pages`` of a file (a package is named by its folder)."""
+    parts = path.relative_to(package.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(package=PACKAGE):
+    """``{module: {modules it imports}}`` over the package's Python and Cython modules.
+
+    Every import counts, at the top of a module or inside a function: a
+    function-level import only hides a cycle until the function runs.
+    ``from . import name`` is the submodule ``name`` when there is one, else
+    the package itself (a name defined there).
+    """
+    files = {_module_name(p, package): p for p in sorted(package.rglob("*.py"))}
+    modules = set(files) | {_module_name(p, package) for p in package.rglob("*.pyx")}
+
+    def nearest(name):
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph = {}
+    for name, path in files.items():
+        here = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = here.split(".")[:len(here.split(".")) - node.level + 1]
+                    target = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    target = node.module or ""
+                for alias in node.names:
+                    found.add(f"{target}.{alias.name}" if f"{target}.{alias.name}" in modules
+                              else nearest(target))
+            elif isinstance(node, ast.Import):
+                found.update(nearest(alias.name) for alias in node.names)
+        graph[name] = {m for m in found if m and m.startswith(package.name) and m != name}
+    return graph
+
+
+def import_cycles(graph):
+    """Each set of modules that import one another in a ring (Tarjan's components)."""
+    index, low, stack, on_stack, cycles = {}, {}, [], set(), []
+
+    def visit(start):
+        # Iterative, so a long chain of imports cannot exhaust the recursion limit.
+        work = [(start, iter(sorted(graph.get(start, ()))))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                ring = set()
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    ring.add(member)
+                    if member == node:
+                        break
+                if len(ring) > 1:
+                    cycles.append(sorted(ring))
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    return cycles
+
+
+def test_the_cycle_finder_finds_rings_and_only_rings():
+    assert import_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert import_cycles({"a": {"b"}, "b": set(), "c": {"b"}}) == []
+    assert sorted(import_cycles({"a": {"b"}, "b": {"a"}, "c": {"d"}, "d": {"c"}})) == [
+        ["a", "b"], ["c", "d"]]
+
+
+def test_the_import_graph_sees_function_level_and_relative_imports(tmp_path):
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "sub" / "__init__.py").write_text("from .one import f\n")
+    (package / "sub" / "one.py").write_text("def f():\n    from ..two import g\n")
+    (package / "two.py").write_text("from .sub import f\nfrom . import sub\n")
+    graph = import_graph(package)
+    assert graph["pkg.sub.one"] == {"pkg.two"} and graph["pkg.two"] == {"pkg.sub"}
+    assert import_cycles(graph) == [["pkg.sub", "pkg.sub.one", "pkg.two"]]
+
+
+def test_no_import_cycle_anywhere_in_the_package():
+    cycles = import_cycles(import_graph())
+    assert not cycles, "modules importing each other: " + "; ".join(
+        " <-> ".join(ring) for ring in cycles)

@@ -1,11 +1,12 @@
 """The pages in headless Chromium: map points, markers, list, popup; desktop and phone.
 
-Runs offline: the map's JavaScript and CSS, normally fetched from CDNs, are
-served from a local copy of the npm ``leaflet@1.9.3`` package (folder in
-``SNAPASSIST_LEAFLET_DIST``, default ``.cache/npm/node_modules/leaflet/dist``
-as installed by ``.ci/run``); every other outside request gets an empty body.
-Outside CI the test skips when Chromium, Playwright or leaflet is missing;
-with ``CI`` set to any true value it fails instead.
+The browser loads each page as a user's would: Leaflet, our scripts and
+styles all come from the app itself. Nothing else answers: every request to
+another host is recorded and fails, as offline (the map's tiles, and on
+real tables Flickr's photos). The page must have raised no JavaScript error
+and broken no Content-Security-Policy rule. Outside CI the test skips when
+Chromium or Playwright is missing; with ``CI`` set to any true value it
+fails instead.
 """
 import json
 import os
@@ -25,7 +26,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 SCREENSHOT = Path("/tmp/snapassist_browser_results.png")
-CONTENT_TYPES = {".js": "application/javascript", ".css": "text/css", ".png": "image/png"}
+#: Where the cards' screenshots go (the docs keep a copy of each).
+CARDS = Path(os.environ.get("SNAPASSIST_SCREENSHOTS", "/tmp"))
+TILE_HOST = "tile.openstreetmap.org"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -102,12 +105,7 @@ def _requirements():
     chromium = os.environ.get("SNAPASSIST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(chromium).is_file():
         _missing(f"Chromium not found at {chromium} (apt-get install chromium)")
-    dist = Path(os.environ.get("SNAPASSIST_LEAFLET_DIST")
-                or REPO / ".cache/npm/node_modules/leaflet/dist")
-    if not (dist / "leaflet.js").is_file():
-        _missing(f"leaflet 1.9.3 not found in {dist} (set SNAPASSIST_LEAFLET_DIST, "
-                 f"or npm install --prefix .cache/npm leaflet@1.9.3)")
-    return sync_playwright, chromium, dist
+    return sync_playwright, chromium
 
 
 def _serve(app):
@@ -126,13 +124,13 @@ def _serve(app):
 def _chromium_page(base, width, height, phone=False):
     """A Chromium page of ``width`` x ``height`` (a touch phone with ``phone``), offline.
 
-    Yields ``(page, flickr)``: ``flickr`` lists the page's requests to Flickr's
-    image hosts. Requests outside ``base`` are answered by
-    :func:`_offline_router`; once the block ends without error, the page
-    must have raised no JavaScript error.
+    Yields ``(page, outside)``: ``outside`` maps each host other than
+    ``base``'s that the page asked for to the addresses asked; every such
+    request fails. Once the block ends without error, the page must have
+    raised no JavaScript error and broken no Content-Security-Policy rule.
     """
-    sync_playwright, chromium, dist = _requirements()
-    errors, flickr = [], []
+    sync_playwright, chromium = _requirements()
+    errors, outside = [], {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
@@ -140,9 +138,10 @@ def _chromium_page(base, width, height, phone=False):
                                           is_mobile=phone, has_touch=phone)
             page = context.new_page()
             page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on("request", lambda r: "staticflickr.com" in r.url and flickr.append(r.url))
-            page.route("**/*", _offline_router(base, dist))
-            yield page, flickr
+            page.on("console", lambda m: "Content Security Policy" in m.text
+                    and errors.append(m.text))
+            page.route("**/*", _offline_router(base, outside))
+            yield page, outside
         finally:
             browser.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
@@ -153,22 +152,20 @@ def server(demo_db):
     yield from _serve(create_app({"SNAPASSIST_DATABASE": demo_db}))
 
 
-def _offline_router(base, dist):
-    """Answer CDN requests from the local leaflet copy, others with nothing."""
+def _offline_router(base, outside):
+    """Let requests to ``base`` through; record and fail every other one."""
     def handle(route):
         url = route.request.url
-        if url.startswith(base):
+        if url.startswith(base + "/"):
             return route.continue_()
-        path = urllib.parse.urlsplit(url).path
-        marker = "/leaflet@1.9.3/dist/"
-        if marker in path:
-            local = dist / path.split(marker, 1)[1]
-            if local.is_file():
-                return route.fulfill(path=str(local),
-                                     content_type=CONTENT_TYPES.get(local.suffix))
-        return route.fulfill(status=200, body="",
-                             content_type=CONTENT_TYPES.get(Path(path).suffix, "text/plain"))
+        outside.setdefault(urllib.parse.urlsplit(url).hostname, []).append(url)
+        return route.abort("internetdisconnected")
     return handle
+
+
+def _flickr(outside):
+    return [url for host, urls in outside.items() if host.endswith("staticflickr.com")
+            for url in urls]
 
 
 def test_results_page_in_chromium(server, demo_db):
@@ -177,7 +174,7 @@ def test_results_page_in_chromium(server, demo_db):
     assert expected["clusters"], "the demo data should give 'cn tower' spots"
 
     # The demo's photos do not exist on Flickr: the page never asks for them.
-    with _chromium_page(server, 1280, 800) as (page, flickr):
+    with _chromium_page(server, 1280, 800) as (page, outside):
         page.goto(server + "/")
         page.fill("input[name=q]", "cn tower")
         page.click("button[type=submit]")
@@ -236,7 +233,7 @@ def test_results_page_in_chromium(server, demo_db):
         if len(cluster["best_photos"]) > 1:
             page.click(".leaflet-popup-content .sa-next")
             page.wait_for_function(
-                "document.querySelector('.leaflet-popup-content .sa-carousel')"
+                "() => document.querySelector('.leaflet-popup-content .sa-carousel')"
                 ".scrollLeft > 100", timeout=5000)
         page.wait_for_timeout(500)          # let the popup finish fading in
         page.screenshot(path=str(SCREENSHOT))
@@ -251,7 +248,10 @@ def test_results_page_in_chromium(server, demo_db):
         assert "sa-active" in entry.get_attribute("class")
         assert page.locator(".sa-spot.sa-active").count() == 1
         assert _within(page, entry, ".sa-list")
-        assert not flickr, flickr[:3]
+    # Nothing was asked of any host but ours and the tile server's, which was
+    # asked for the map's tiles.
+    assert set(outside) == {TILE_HOST}, {h: u[:2] for h, u in outside.items()}
+    assert all(url.endswith(".png") for url in outside[TILE_HOST])
 
 
 # JavaScript: whether the element's box lies within the box of ``outer`` (a
@@ -293,19 +293,22 @@ def _check_page_common(page, expected):
         " cls: i.className, ok: i.complete && i.naturalWidth > 0}))")
     assert images, "no image on the page"
     assert all(i["ok"] for i in images), [i for i in images if not i["ok"]]
-    # The lines of what a photographer needs: each spot placed from the
-    # anchor (the anchor says what it is), the sun, the light where known, and
-    # the flag exactly where one photographer took most of a spot's photos.
+    # Each card's glance facts: every spot placed from the anchor (the
+    # anchor says what it is), the light where known, and the warning
+    # exactly where one photographer took most of a spot's photos. The rest
+    # waits, folded, in the card.
     clusters = expected["clusters"]
     n_spots = len(clusters)
-    assert page.locator(".sa-spot .sa-line-direction").count() == n_spots
-    assert page.locator(".sa-spot .sa-line-sun").count() == n_spots
-    assert page.locator(".sa-spot .sa-line-light").count() == \
+    assert page.locator(".sa-spot .sa-fact-where").count() == n_spots
+    assert page.locator(".sa-spot .sa-fact-light").count() == \
         sum(bool(c["light"]["all"]) for c in clusters) > 0
-    assert page.locator(".sa-spot .sa-line-flag").count() == \
-        sum(bool(c["one_photographer"]) for c in clusters)
-    first = page.locator(".sa-spot").first.locator(".sa-line").first
+    warned = page.eval_on_selector_all(
+        ".sa-spot .sa-fact-photos .sa-value", "vs => vs.map(v => v.textContent)")
+    assert [text.endswith("by one") for text in warned] == \
+        [bool(c["one_photographer"]) for c in clusters]
+    first = page.locator(".sa-spot").first.locator(".sa-fact").first
     assert first.is_visible() and first.inner_text().strip()
+    assert not page.locator(".sa-spot .sa-more .sa-fact-sun").first.is_visible()
 
 
 def _click_marker(page, cfg, rank):
@@ -417,7 +420,7 @@ def real_server(demo_folder):
 
 def test_images_that_fail_to_load_show_their_placeholder(real_server):
     # Offline, every Flickr image answers with an empty body: broken.
-    with _chromium_page(real_server, 1280, 800) as (page, flickr):
+    with _chromium_page(real_server, 1280, 800) as (page, outside):
         page.goto(real_server + "/search?q=cn+tower")
         page.wait_for_selector(".leaflet-marker-icon")
         # The page asked Flickr for the photo; it failed; its placeholder shows.
@@ -431,4 +434,58 @@ def test_images_that_fail_to_load_show_their_placeholder(real_server):
             "() => { const i = document.querySelector('.leaflet-popup-content img');"
             " return i.src.startsWith('data:image/svg+xml') && i.complete"
             " && i.naturalWidth > 0; }", timeout=10_000)
-        assert flickr
+        assert _flickr(outside)
+    # Real photos come from Flickr's image hosts, and nothing else but tiles.
+    assert {host for host in outside if not host.endswith("staticflickr.com")} == {TILE_HOST}
+
+
+# JavaScript: for each of the first ``n`` cards, its facts' kinds and the left
+# edge of their values, and the box of the cards together.
+_CARDS = """(n) => {
+  const cards = Array.from(document.querySelectorAll(".sa-spot")).slice(0, n);
+  const boxes = cards.map(c => c.getBoundingClientRect());
+  return {
+    facts: cards.map(c => Array.from(c.querySelectorAll(".sa-card .sa-fact")).map(f => ({
+      kind: f.className.replace("sa-fact sa-fact-", ""),
+      left: f.querySelector(".sa-value").getBoundingClientRect().left,
+      lines: Math.round(f.querySelector(".sa-value").getBoundingClientRect().height / 15)}))),
+    box: {x: Math.min(...boxes.map(b => b.left)), y: Math.min(...boxes.map(b => b.top)) + scrollY,
+          right: Math.max(...boxes.map(b => b.right)),
+          bottom: Math.max(...boxes.map(b => b.bottom)) + scrollY}};
+}"""
+
+
+@pytest.mark.parametrize("width, height, name", [(1280, 1500, "cards-desktop.png"),
+                                                 (390, 844, "cards-phone.png")])
+def test_six_cards_read_at_a_glance(server, demo_db, width, height, name):
+    api = create_app({"TESTING": True, "SNAPASSIST_DATABASE": demo_db}).test_client()
+    subject = next(q for q in ("night", "sunset", "toronto", "cn tower", "skyline")
+                   if len(api.get(f"/api/search?q={q}").get_json().get("spots", [])) >= 6)
+    with _chromium_page(server, width, height, phone=width < 800) as (page, _):
+        page.goto(server + "/search?" + urllib.parse.urlencode({"q": subject}))
+        page.wait_for_selector(".leaflet-marker-icon")
+        cards = page.evaluate(_CARDS, 6)
+        kinds = ["photos", "light", "when", "where", "lens"]
+        for facts in cards["facts"]:
+            # At most five facts, in the one order, each a line or two.
+            mine = [f["kind"] for f in facts]
+            assert mine == [k for k in kinds if k in mine] and len(mine) >= 3, mine
+            assert all(f["lines"] <= 2 for f in facts), facts
+        # The values stand in one column across the cards: they compare line
+        # by line (the photos head each card, without a label).
+        lefts = {round(f["left"]) for facts in cards["facts"] for f in facts
+                 if f["kind"] != "photos"}
+        assert max(lefts) - min(lefts) <= 1, lefts
+        # The rest opens on demand, inside the card.
+        more = page.locator(".sa-spot").first.locator(".sa-more")
+        assert not more.locator(".sa-fact-hours").is_visible()
+        more.locator("summary").click()
+        assert more.locator(".sa-fact-hours").is_visible()
+        _no_wider_than_the_screen(page)
+        cards = page.evaluate(_CARDS, 6)          # the first card open, as shown
+        box = cards["box"]
+        CARDS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(CARDS / name), full_page=True,
+                        clip={"x": box["x"] - 4, "y": box["y"] - 4,
+                              "width": box["right"] - box["x"] + 8,
+                              "height": box["bottom"] - box["y"] + 8})

@@ -13,7 +13,7 @@ from snapassist.search import FlickrPhotosDatabase
 from snapassist.geo import EARTH_RADIUS_M
 from snapassist import spots
 from snapassist.settings import Settings
-from snapassist.web import create_app, views
+from snapassist.web import create_app, pages
 from snapassist.web.cache import AnswerCache
 
 LIVE_MAX = 100
@@ -142,8 +142,8 @@ def test_repeated_search_is_not_recomputed(client, monkeypatch):
 
 
 def test_a_repeated_page_is_not_drawn_again(client, monkeypatch):
-    spy = Counting(views.render_map)
-    monkeypatch.setattr(views, "render_map", spy)
+    spy = Counting(pages.render_map)
+    monkeypatch.setattr(pages, "render_map", spy)
     first = client.get("/search?q=harbour").get_data(as_text=True)
     assert client.get("/search?q=harbour").get_data(as_text=True) == first
     assert spy.calls == 1
@@ -283,3 +283,40 @@ def test_a_failed_computation_is_not_kept():
 def test_cache_bounds_are_checked(bad):
     with pytest.raises(ValueError, match=r"max_entries must be an integer >= 0, got"):
         AnswerCache(max_entries=bad, max_bytes=10)
+
+
+def test_answers_asked_once_never_push_out_those_asked_again():
+    cache = AnswerCache(max_entries=10, max_bytes=100)
+    cache.put("popular", 1, 30)
+    assert cache.get("popular") == 1          # asked again: protected
+    for i in range(20):                       # a stream of searches asked once each
+        cache.put(f"once {i}", i, 30)
+    assert cache.get("popular") == 1
+    assert len(cache) == 3 and cache.nbytes == 90
+    assert [cache.get(f"once {i}") for i in (16, 17, 18, 19)] == [None, None, 18, 19]
+
+
+def test_the_protected_answers_have_a_bound_of_their_own():
+    cache = AnswerCache(max_entries=10, max_bytes=100)
+    for key in "abc":
+        cache.put(key, key, 30)
+        cache.get(key)                        # each asked twice: all would be protected
+    # 90 bytes protected is over 80% of the bound: the least recent went back,
+    # and is the first to go when room is needed.
+    cache.put("d", "d", 30)
+    assert cache.get("a") is None and [cache.get(k) for k in "bcd"] == ["b", "c", "d"]
+    assert cache.nbytes == 90
+
+
+def test_a_cached_page_needs_no_answer(app, client, monkeypatch):
+    # The answer of a broad subject can be too large to keep beside its page:
+    # the page alone answers a repeat, without searching or a stored answer.
+    first = client.get("/search?q=harbour").get_data()
+    app.extensions["snapassist_cache"].clear()
+    from snapassist import search
+
+    spy = Counting(search.answer)
+    monkeypatch.setattr(search, "answer", spy)
+    assert client.get("/search?q=harbour").get_data() == first
+    assert client.get("/api/search?q=harbour").status_code == 200
+    assert spy.calls == 1                         # the API's body was not drawn yet

@@ -149,7 +149,7 @@ def test_an_unknown_city_is_a_404_naming_the_known_ones(client):
     assert api.status_code == 404
     assert api.get_json() == {"error": "There is no city 'paris' here. The cities are: "
                                        "dresden, toronto.",
-                              "city": "paris", "cities": ["dresden", "toronto"]}
+                              "status": 404, "city": "paris", "cities": ["dresden", "toronto"]}
 
 
 def test_bad_searches_stay_in_their_city(client):
@@ -230,3 +230,28 @@ def test_tables_that_record_no_subjects_offer_ones_that_suit_any_city(tmp_path):
     from snapassist.web.tables import TablesHolder
 
     assert TablesHolder(folder=tmp_path).examples == list(config.DEFAULT_EXAMPLES)
+
+
+def test_a_results_page_names_its_city_in_title_and_heading(client):
+    page = text(client.get("/dresden/search?q=frauenkirche"))
+    n = len(client.get("/api/dresden/search?q=frauenkirche").get_json()["spots"])
+    heading = f"{n} spot{'' if n == 1 else 's'} for &ldquo;frauenkirche&rdquo; in Dresden"
+    assert f"<title>{heading} - SnapAssist</title>" in page
+    assert f"<h1>{heading}</h1>" in page
+    toronto = text(client.get("/toronto/search?q=cn+tower"))
+    assert re.search(r"<title>\d+ spots? for &ldquo;cn tower&rdquo; in Toronto - SnapAssist</title>",
+                     toronto)
+
+
+def test_no_city_address_duplicates_the_api(client):
+    # The API lives under /api/<city>/ only; under /<city>/ there is none.
+    page = client.get("/toronto/api/search?q=graffiti&months=13")
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    for url in ("/api/search?q=x", "/api/", "/api"):
+        api = client.get(url)
+        assert api.status_code == 404 and api.get_json()["search_paths"] == [
+            "/api/dresden/search", "/api/toronto/search"]
+    assert client.get("/api/dresden/").get_json() == {"search": "/api/dresden/search"}
+    assert client.get("/api/dresden/nothing").get_json()["status"] == 404
+    post = client.post("/api/dresden/search?q=x")
+    assert post.status_code == 405 and post.get_json()["allowed"] == ["GET", "HEAD", "OPTIONS"]

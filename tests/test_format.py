@@ -5,13 +5,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from snapassist.web.format import (BACKGROUND_COLOUR, PALETTE, direction_line, focal_line,
-                                   format_distance, format_exposure, format_fnumber,
-                                   format_focal, format_hours, format_iso, format_months,
-                                   light_line, one_photographer_line, placeholder_image,
-                                   rank_colour, spot_lines, sun_facing_line,
-                                   sun_lines,
-                                   when_line)
+from snapassist.web.format import (BACKGROUND_COLOUR, PALETTE, day_range, direction_line,
+                                   dominant_light, focal_line, format_distance,
+                                   format_exposure, format_fnumber, format_focal,
+                                   format_hours, format_iso, format_months, light_line,
+                                   one_photographer_line, placeholder_image, rank_colour,
+                                   sun_facing_line, when_line)
 
 
 @pytest.mark.parametrize("fn, value, text", [
@@ -99,30 +98,6 @@ def test_sun_facing_line_without_angles():
     assert sun_facing_line(spot()) is None
 
 
-SUN = {"date": "2026-06-21", "sunrise": "05:36", "sunset": "21:03",
-       "golden_morning": ["05:36", "06:15"], "golden_evening": ["20:22", "21:03"],
-       "blue_morning": ["05:02", "05:20"], "blue_evening": ["21:03", "21:25"],
-       "sunset_azimuth_deg": 302.5}
-
-
-def test_sun_lines():
-    assert sun_lines(SUN) == [
-        "On 2026-06-21: golden hour 20:22-21:03, sunset 21:03, blue hour 21:03-21:25",
-        "Morning: blue hour 05:02-05:20, sunrise 05:36, golden hour 05:36-06:15"]
-    assert sun_lines(SUN, full=False) == sun_lines(SUN)[:1]
-    assert sun_lines(None) == []
-
-
-def test_sun_lines_leave_out_what_the_sun_does_not_reach():
-    polar = {"date": "2026-06-21", "sunrise": None, "sunset": None,
-             "golden_morning": None, "golden_evening": None,
-             "blue_morning": None, "blue_evening": None, "sunset_azimuth_deg": None}
-    assert sun_lines(polar) == ["On 2026-06-21: the sun neither rises nor sets"]
-    white_night = dict(polar, sunrise="03:30", sunset="22:40", golden_evening=["21:50", "22:40"])
-    assert sun_lines(white_night) == [
-        "On 2026-06-21: golden hour 21:50-22:40, sunset 22:40", "Morning: sunrise 03:30"]
-
-
 def test_focal_and_when_lines():
     assert focal_line([70.0, 200.0]) == "People use 70-200 mm here"
     assert focal_line([35.0, 35.0]) == "People use 35 mm here"
@@ -157,25 +132,18 @@ def test_one_photographer_flag():
     assert one_photographer_line(spot()) is None
 
 
-def test_spot_lines_in_order_and_only_what_is_known():
-    h = spot(light={"all": {"golden": 1.0}, "admired": {"golden": 1.0}, "n_known": 3},
-             bearing_deg=45.0, distance_m=1900.0, side="south-west", anchor_rank=3,
-             sun=SUN, sun_behind_at_sunset=False, focal_range_mm=[70.0, 200.0],
-             when={"kind": "year-round"}, one_photographer_share=0.64, one_photographer=True)
-    kinds = [kind for kind, _ in spot_lines(h)]
-    assert kinds == ["light", "direction", "sun-facing", "sun", "focal", "when", "flag"]
-    assert [kind for kind, _ in spot_lines(h, full=True)].count("sun") == 2
-    assert spot_lines(spot(when={"kind": "year-round"})) == [("when", "Year-round")]
+def test_dominant_light_prefers_the_admired_photos():
+    assert dominant_light({"all": {"day": 0.9, "night": 0.1},
+                           "admired": {"night": 0.8, "day": 0.2}}) == ("night", 0.8, True)
+    assert dominant_light({"all": {"day": 0.9, "night": 0.1}, "admired": {}}) == \
+        ("day", 0.9, False)
+    assert dominant_light({"all": {}, "admired": {}}) is None and dominant_light(None) is None
 
 
-def test_a_spot_without_the_new_facts_gets_no_lines():
-    # An answer stored before the facts existed has only the older fields.
-    old = SimpleNamespace(rank=1, score=1.0, n_photos=20, n_owners=4, mean_views=2.0,
-                          median_views=1.0, latitude=43.6, longitude=-79.4, spread_m=50.0,
-                          photo_ids=[], best_photos=[], settings={}, hours=[0] * 24,
-                          months=[0] * 12)
-    assert spot_lines(old, anchor=2) == []
-    assert spot_lines(old, anchor=2, full=True) == []
+@pytest.mark.parametrize("days, text", [(["Oct 5", "Oct 6", "Oct 7"], "Oct 5-7"),
+                                        (["Jul 1"], "Jul 1"), (["Sep 30", "Oct 1"], "Sep 30-Oct 1")])
+def test_day_ranges(days, text):
+    assert day_range(days) == text
 
 
 # --- placeholder images --------------------------------------------------------

@@ -4,7 +4,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -125,6 +124,13 @@ def test_settings_follow_the_cores_unless_overridden():
     assert settings["workers"] == cores
     assert settings["threads"] == gunicorn_conf.DEFAULT_THREADS
     assert settings["search_slots"] == gunicorn_conf.DEFAULT_SEARCH_SLOTS
+    # Long enough a request line for the app's own 414 to answer over-long queries.
+    from snapassist.web.security import MAX_QUERY_BYTES
+
+    assert settings["limit_request_line"] == 8190 > MAX_QUERY_BYTES + 100
+    assert settings["switch_interval_ms"] == gunicorn_conf.DEFAULT_SWITCH_INTERVAL_MS == 1
+    assert gunicorn_conf.build_settings(
+        {"SNAPASSIST_SWITCH_INTERVAL_MS": "5"})["switch_interval_ms"] == 5
     assert gunicorn_conf.build_settings({"WEB_CONCURRENCY": "3"})["workers"] == 3
     settings = gunicorn_conf.build_settings({
         "WEB_CONCURRENCY": "3", "SNAPASSIST_WORKERS": "5", "SNAPASSIST_THREADS": "7",
@@ -138,6 +144,7 @@ def test_settings_follow_the_cores_unless_overridden():
     ("SNAPASSIST_WORKERS", "0", "a whole number of at least 1"),
     ("SNAPASSIST_SEARCH_SLOTS", "-2", "a whole number of at least 1"),
     ("SNAPASSIST_TIMEOUT", "1.5", "a whole number of at least 1"),
+    ("SNAPASSIST_SWITCH_INTERVAL_MS", "0", "a whole number of at least 1"),
     ("SNAPASSIST_PRELOAD", "maybe", "1/true/yes/on or 0/false/no/off"),
 ])
 def test_bad_settings_name_the_variable_and_value(name, value, rule):
@@ -145,64 +152,45 @@ def test_bad_settings_name_the_variable_and_value(name, value, rule):
         gunicorn_conf.build_settings({name: value})
 
 
-def test_search_slots_hold_searches_back_and_let_the_rest_pass():
-    inside, release = threading.Semaphore(0), threading.Event()
-
-    def app(environ, start_response):
-        if environ["PATH_INFO"] != "/healthz":
-            inside.release()
-            assert release.wait(30)
-        return [environ["PATH_INFO"].encode()]
-
-    slots = gunicorn_conf.SearchSlots(app, 1)
-    with ThreadPoolExecutor(3) as pool:
-        first = pool.submit(slots, {"PATH_INFO": "/search"}, None)
-        assert inside.acquire(timeout=30)            # the first search holds the slot
-        second = pool.submit(slots, {"PATH_INFO": "/api/search"}, None)
-        # Not a search: answered while the slot is taken.
-        assert slots({"PATH_INFO": "/healthz"}, None) == [b"/healthz"]
-        assert not inside.acquire(timeout=0.2)       # the second search is held back
-        assert not first.done() and not second.done()
-        release.set()
-        assert first.result(30) == [b"/search"] and second.result(30) == [b"/api/search"]
-    with pytest.raises(ConfigError, match="search slots must be at least 1, got 0"):
-        gunicorn_conf.SearchSlots(app, 0)
-
-
-# A config file of the test's own: ours, plus a gate in front of the app that
-# records each search entering it and holds it until the test says go. Searches
-# then stay busy for as long as the test needs, without any timing.
+# A config file of the test's own: ours, plus a gate inside the search itself
+# (snapassist.search.answer, which the worker's search processes call) that
+# records each search entering it and holds it until the test says go.
+# Searches then stay busy for as long as the test needs, without any timing.
+# The gate is set before the worker forks its search processes, so they have it.
 GATED_CONF = '''
 import os
 import threading
 import time
 
+from snapassist import search as _search
 from snapassist.web import gunicorn_conf as _ours
 from snapassist.web.gunicorn_conf import *  # noqa: F401,F403
 
 _GATE = {gate!r}
+_answer = _search.answer
 
 
-def _gated(app):
-    def gated(environ, start_response):
-        if environ.get("PATH_INFO") in _ours.SEARCH_PATHS:
-            name = f"entered-{{os.getpid()}}-{{threading.get_ident()}}-{{time.monotonic_ns()}}"
-            open(os.path.join(_GATE, name), "w").close()
-            deadline = time.monotonic() + 120
-            while not os.path.exists(os.path.join(_GATE, "go")) and time.monotonic() < deadline:
-                time.sleep(0.05)
-        return app(environ, start_response)
-    return gated
+def _gated(*args, **kwargs):
+    name = f"entered-{{os.getpid()}}-{{threading.get_ident()}}-{{time.monotonic_ns()}}"
+    open(os.path.join(_GATE, name), "w").close()
+    deadline = time.monotonic() + 120
+    while not os.path.exists(os.path.join(_GATE, "go")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return _answer(*args, **kwargs)
 
 
 def post_worker_init(worker):
-    worker.wsgi = _gated(worker.wsgi)
-    _ours.post_worker_init(worker)      # the slots in front of the gate
+    _search.answer = _gated
+    _ours.post_worker_init(worker)
 '''
 
 
 @pytest.mark.slow
-def test_gthread_config_answers_healthz_while_the_worker_searches(demo_folder, tmp_path):
+def test_one_worker_runs_no_more_searches_than_its_slots_across_cities(demo_folder, tmp_path):
+    cities = tmp_path / "cities"
+    cities.mkdir()
+    for city in ("toronto", "copy"):
+        (cities / city).symlink_to(demo_folder, target_is_directory=True)
     gate = tmp_path / "gate"
     gate.mkdir()
     (tmp_path / "gated_conf.py").write_text(GATED_CONF.format(gate=str(gate)))
@@ -214,56 +202,75 @@ def test_gthread_config_answers_healthz_while_the_worker_searches(demo_folder, t
     # One worker: which worker accepts a connection is the kernel's choice, and
     # with two a test could not be sure to make both busy; the claim is per
     # worker (its slots full, more searches queued, /healthz still answered).
-    proc = start_gunicorn(demo_folder, port, log_path, "-c", str(tmp_path / "gated_conf.py"),
+    proc = start_gunicorn(cities, port, log_path, "-c", str(tmp_path / "gated_conf.py"),
                           "--workers", "1",
                           env={"SNAPASSIST_SEARCH_SLOTS": str(slots),
                                "SNAPASSIST_THREADS": str(threads)})
     pool = ThreadPoolExecutor(threads)
     try:
         status, body = wait_until_up(proc, base, log_path)
-        # Preloaded by the config file alone: the master loaded the tables.
-        assert status == 200 and json.loads(body) == {"status": "ok", "tables_loaded": True}
+        # Preloaded by the config file alone: the master loaded every city.
+        health = json.loads(body)
+        assert status == 200 and health["tables_loaded"] is True
+        assert health["searches"] == {"slots": slots, "busy": 0, "waiting": 0}
         assert "Using worker: gthread" in log_path.read_text()
 
         def entered():
-            """Searches inside the gate, per worker pid."""
+            """Searches inside the gate, per search process."""
             counts = {}
             for path in gate.glob("entered-*"):
                 pid = path.name.split("-")[1]
                 counts[pid] = counts.get(pid, 0) + 1
             return counts
 
-        url = base + "/api/search?" + urllib.parse.urlencode({"q": "cn tower"})
+        # Each city's page and API, in turn, each a search of its own (the
+        # same search asked twice at once is computed once).
+        asked = [("/toronto/search", "cn tower"), ("/api/copy/search", "skyline"),
+                 ("/api/toronto/search", "sunset"), ("/copy/search", "graffiti"),
+                 ("/toronto/search", "skyline"), ("/api/copy/search", "cn tower"),
+                 ("/api/toronto/search", "graffiti"), ("/copy/search", "sunset")]
+        urls = [base + path + "?" + urllib.parse.urlencode({"q": q}) for path, q in asked]
         searches = []
-        # Which worker accepts a connection is the kernel's choice: send
-        # searches until both workers hold a full set of slots and two more
-        # searches wait for one, well below the threads either worker has.
         # The worker's slots all taken, and more searches waiting for them.
-        while not (entered() and max(entered().values()) >= slots
-                   and len(searches) >= slots + 2):
-            assert len(searches) < threads - 2, f"the worker never got busy: {entered()}"
+        while not (sum(entered().values()) >= slots and len(searches) >= slots + 3):
+            assert len(searches) < len(urls), f"the worker never got busy: {entered()}"
             before = sum(entered().values())
-            searches.append(pool.submit(fetch, url, 150))
+            searches.append(pool.submit(fetch, urls[len(searches) % len(urls)], 150))
             # Pacing only (a search sent to a full worker never enters): give
             # it a moment to enter before deciding whether to send another.
             deadline = time.monotonic() + 3
             while sum(entered().values()) == before and time.monotonic() < deadline:
                 time.sleep(0.05)
 
-        status, body = fetch(base + "/healthz", timeout=30)
-        assert status == 200 and json.loads(body)["status"] == "ok"
-        status, body = fetch(base + "/")
+        # Every search the worker holds is one of the slots or waits for one.
+        deadline = time.monotonic() + 30
+        while True:
+            status, body = fetch(base + "/healthz", timeout=30)
+            assert status == 200 and json.loads(body)["status"] == "ok"
+            if json.loads(body)["searches"]["waiting"] == len(searches) - slots:
+                break
+            assert time.monotonic() < deadline, body
+            time.sleep(0.05)
+        assert json.loads(body)["searches"] == {
+            "slots": slots, "busy": slots, "waiting": len(searches) - slots}
+        status, body = fetch(base + "/toronto/")
         assert status == 200 and "What are you looking to photograph" in body
         assert not any(s.done() for s in searches)   # every search still held
-        # The worker ran no more searches at once than its slots: the others wait.
-        assert list(entered().values()) == [slots] and len(searches) > slots
+        # The worker ran no more searches at once than its slots, one in each
+        # of its search processes: the others wait.
+        assert list(entered().values()) == [1] * slots and len(searches) > slots
 
         (gate / "go").touch()
         for search in searches:
             status, body = search.result(timeout=150)
-            assert status == 200 and json.loads(body)["clusters"][0]["rank"] == 1
+            assert status in (200, 400), body[:300]        # the API's 400: too few photos
         assert sum(entered().values()) == len(searches)
         assert "WORKER TIMEOUT" not in log_path.read_text()
+
+        # A query string longer than the app serves reaches the app, whose
+        # API answers its own JSON 414 (gunicorn's request line allows it).
+        status, body = fetch(base + "/api/toronto/search?q=" + "x" * 5000)
+        assert status == 414 and json.loads(body)["status"] == 414
     finally:
         (gate / "go").touch()
         pool.shutdown(wait=False, cancel_futures=True)
@@ -288,3 +295,26 @@ def test_gunicorn_config_loads_the_tables_before_listening(tmp_path):
     assert code != 0
     assert "TableError" in log and str(folder / config.MASTER_TABLE_PROCESSED) in log
     assert "Booting worker" not in log
+
+
+@pytest.mark.slow
+def test_without_preload_a_worker_loads_its_tables_before_forking_its_searches(demo_folder,
+                                                                               tmp_path):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log_path = tmp_path / "gunicorn.log"
+    proc = start_gunicorn(demo_folder, port, log_path, "-c", "python:snapassist.web.gunicorn_conf",
+                          "--workers", "1", env={"SNAPASSIST_PRELOAD": "0"})
+    try:
+        status, body = wait_until_up(proc, base, log_path)
+        health = json.loads(body)
+        assert status == 200 and health["tables_loaded"] is True
+        assert health["searches"] == {"slots": gunicorn_conf.DEFAULT_SEARCH_SLOTS, "busy": 0,
+                                      "waiting": 0}
+        status, body = fetch(base + "/api/search?" + urllib.parse.urlencode({"q": "cn tower"}))
+        assert status == 200 and json.loads(body)["spots"]
+        status, body = fetch(base + "/search?q=%21%21")
+        assert status == 200 and "no letters or digits" in body
+    finally:
+        stop(proc)
+    assert "Traceback" not in log_path.read_text()

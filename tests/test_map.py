@@ -7,11 +7,13 @@ import numpy as np
 import pytest
 from markupsafe import escape
 
+import folium
 import snapassist.web
 
 from snapassist.spots import Spot, SpotsAnswer
 from snapassist.web.format import BACKGROUND_COLOUR, PALETTE, rank_colour
 from snapassist.web.map import js_json, pack_points, popup_html, render_map, unpack_points
+from snapassist.web.tiles import TileServer
 
 
 def spot(rank, lat, lon, **photo):
@@ -51,8 +53,11 @@ def test_js_json_cannot_close_a_script():
 
 def test_points_are_one_layer():
     parts = render_map(result(n=3000))
-    # One JavaScript array holds every photo; no per-photo Leaflet objects in the page.
-    assert parts.header.count("L.Layer.extend(") == 1
+    # One JavaScript array holds every photo, drawn by one layer of map.js; no
+    # per-photo Leaflet objects in the page.
+    assert parts.script.count("SnapAssistMap.photoPoints(") == 1
+    static = Path(snapassist.web.__file__).parent / "static"
+    assert (static / "map.js").read_text().count("L.Layer.extend(") == 1
     assert "L.circleMarker(" not in parts.header + parts.script
     match = re.search(r"SnapAssistMap\.photoPoints\(\w+,\s*(\{[^}]*\})", parts.script)
     lat, lon, rank = unpack_points(json.loads(match.group(1)))
@@ -92,13 +97,33 @@ def test_map_is_fitted_to_cluster_members():
     assert e == pytest.approx(res.longitudes[members].max())
 
 
-def test_layers_and_styles_come_from_the_static_files():
-    parts = render_map(result())
-    static = Path(snapassist.web.__file__).parent / "static"
-    assert (static / "map.js").read_text() in parts.header
-    assert (static / "map.css").read_text() in parts.header
-    # The map's own script only calls them with data.
+def test_the_header_links_what_it_is_given_and_nothing_from_a_cdn():
+    scripts = ["/assets/leaflet.1/leaflet.js", "/assets/snapassist.2/map.js"]
+    styles = ["/assets/leaflet.1/leaflet.css", "/assets/snapassist.2/map.css"]
+    parts = render_map(result(), scripts=scripts, styles=styles)
+    assert re.findall(r'<script src="([^"]*)"', parts.header) == scripts
+    assert re.findall(r'<link rel="stylesheet" href="([^"]*)"', parts.header) == styles
+    # folium's defaults (leaflet, jQuery, two Bootstraps, glyphicons,
+    # font-awesome, awesome-markers from five CDNs) are gone, and stay gone
+    # for the next map: folium's class-wide lists are untouched.
+    assert "//" not in parts.header.replace("http-equiv", "")
+    assert "jquery" not in parts.header.lower() and "bootstrap" not in parts.header.lower()
+    assert any("jquery" in url for _, url in folium.Map.default_js)
+    # The map's own script only calls our layers with data.
     assert "SnapAssistMap.spotMarkers(" in parts.script and "L.Layer" not in parts.script
+
+
+def test_the_tiles_come_from_the_tile_server_given():
+    osm = render_map(result())
+    assert '"https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in osm.script
+    assert "OpenStreetMap\\u003c/a\\u003e contributors" in osm.script
+    own = TileServer(url="https://{s}.tiles.example.org/{z}/{x}/{y}.png",
+                     attribution="&copy; Example <b>maps</b>")
+    parts = render_map(result(), tiles=own)
+    assert '"https://{s}.tiles.example.org/{z}/{x}/{y}.png"' in parts.script
+    assert "openstreetmap" not in parts.script
+    # The attribution is the operator's HTML, carried as a JSON string.
+    assert '"\\u0026copy; Example \\u003cb\\u003emaps\\u003c/b\\u003e"' in parts.script
 
 
 def test_markers_named_for_the_page():
@@ -111,7 +136,8 @@ def test_markers_named_for_the_page():
 def test_popup_lines_and_escaping():
     html = str(popup_html(spot(1, 43.6, -79.4, title='<img src=x onerror=alert(1)>',
                                ownername="A&B")))
-    assert "Spot #1" in html and "20 photos by 4 photographers" in html
+    assert "Spot #1" in html
+    assert '<dt>Photos</dt><dd class="sa-fact-photos">20 photos · 4 photographers</dd>' in html
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "A&amp;B" in html
     assert "<dt>Focal length</dt><dd>50 mm</dd>" in html
@@ -147,20 +173,32 @@ def with_facts(h):
     return h
 
 
-def test_popup_shows_what_a_photographer_needs():
+def dd(html, kind):
+    """The text of the ``<dd>`` of fact ``kind`` in ``html`` (None if absent)."""
+    match = re.search(rf'<dd class="sa-fact-{kind}"[^>]*>([^<]*)</dd>', html)
+    return match and match.group(1)
+
+
+def test_popup_shows_the_card_then_the_rest():
     html = str(popup_html(with_facts(spot(1, 43.6, -79.4)), anchor=3))
-    for line in ("62% of its admired photos were taken at golden hour",
-                 "1.9 km south-west of spot #3",
-                 "At sunset, facing spot #3, the sun is behind you",
-                 "On 2026-06-21: golden hour 20:22-21:03, sunset 21:03, blue hour 21:03-21:25",
-                 "Morning: blue hour 05:02-05:20, sunrise 05:36, golden hour 05:36-06:15",
-                 "People use 70-200 mm here", "An event: Oct 5-6 (70% of its dated photos)"):
-        assert f">{line}</li>" in html
-    assert '<li class="sa-line-flag">Mostly one photographer (64% of its photos)</li>' in html
-    # None of the facts known: no list at all.
-    assert "sa-lines" not in str(popup_html(spot(1, 43.6, -79.4)))
-    # The anchor says what it is.
-    assert "The most photographed spot" in str(popup_html(spot(3, 43.6, -79.4), anchor=3))
+    glance = html[html.index('<dl class="sa-glance">'):html.index('<dl class="sa-details">')]
+    assert re.findall(r'class="sa-fact-([\w-]+)"', glance) == [
+        "photos", "light", "when", "where", "lens"]
+    assert dd(html, "photos") == "20 photos · 4 photographers · 64% by one"
+    assert dd(html, "light") == "Golden hour 62%"
+    assert dd(html, "when") == "Event: Oct 5-6"
+    assert dd(html, "where") == "1.9 km SW of #3" and dd(html, "lens") == "70-200 mm"
+    # The full sentences are the facts' tooltips.
+    assert 'title="62% of its admired photos were taken at golden hour"' in glance
+    assert dd(html, "sun") == "golden hour 20:22-21:03, sunset 21:03, blue hour 21:03-21:25"
+    assert dd(html, "sun-morning") == "blue hour 05:02-05:20, sunrise 05:36, golden hour 05:36-06:15"
+    assert dd(html, "sun-facing") == "At sunset, facing spot #3, the sun is behind you"
+    # The anchor says what it is; a spot with no fact known has only its photos.
+    assert dd(str(popup_html(spot(3, 43.6, -79.4), anchor=3)), "where") == \
+        "Anchor: most photographers"
+    bare = str(popup_html(spot(1, 43.6, -79.4)))
+    assert re.findall(r'<dd class="sa-fact-(\w+)"', bare[:bare.index("sa-details")]) == \
+        ["photos"]
 
 
 def test_popup_images_demo_placeholder_or_real_with_fallback():

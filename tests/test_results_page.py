@@ -84,7 +84,7 @@ def test_the_form_sends_what_the_search_reads(client):
         ("months", "6"), ("months", "7"), ("light", "golden"), ("light", "day")]
     assert re.search(r'<option value="photographers" selected>', page)
     assert 'name="date" value="2026-06-21"' in page
-    assert "On 2026-06-21: golden hour" in page
+    assert '<dt>Sun on 2026-06-21</dt><dd class="sa-fact-sun">golden hour' in page
 
 
 def test_a_filter_that_leaves_too_few_photos_offers_the_search_without_it(client):

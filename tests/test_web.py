@@ -1,5 +1,6 @@
 """The Flask app through its test client, on a small hand-built table."""
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -140,8 +141,9 @@ def test_api_search(client, database):
 
 
 BAD_QUERIES = [
-    ("", "is empty"),
-    ("   ", "is empty"),
+    # Empty is absent, for the phrase as for every parameter.
+    ("", "Type what you want to photograph"),
+    ("   ", "Type what you want to photograph"),
     ("?!.,", "no letters or digits"),
     ("x" * (config.MAX_QUERY_CHARS + 1), "characters long"),
     ("nosuchsubject", "Only 0 photos"),
@@ -269,6 +271,11 @@ def test_reachability_plot_bars():
     assert [b[3] for b in plot.bars] == pytest.approx(expected, abs=0.01)
     full = build_reachability_plot(SimpleNamespace(reachability=reach, reachability_rank=ranks))
     assert len(full.bars) == len(reach)
+    # As SVG: each bar, then its spot's colour in the band under the bars.
+    rects = re.findall(r'<rect x="([\d.]+)" y="([\d.]+)" width="[\d.]+" height="([\d.]+)" '
+                       r'fill="(#\w+)"/>', str(plot.svg))
+    assert len(rects) == 8 and [r[3] for r in rects[::2]] == [b[4] for b in plot.bars]
+    assert {r[1] for r in rects[1::2]} == {str(plot.band_y)}
 
 
 @pytest.mark.parametrize("url", ["/search?q=cn+tower", "/api/search?q=cn+tower"])

@@ -26,8 +26,9 @@ from .. import config
 from ..errors import ConfigError
 from ..settings import Settings
 from .cache import AnswerCache
-from .cities import is_cities_folder
+from .cities import Cities, is_cities_folder
 from .tables import TablesHolder
+from .tiles import TileServer
 
 log = logging.getLogger(__name__)
 
@@ -42,17 +43,21 @@ def create_app(test_config=None, load_tables=False):
     test_config : dict, optional
         Flask settings overriding the defaults. ``SNAPASSIST_DATABASE`` may be
         a ready :class:`~snapassist.search.FlickrPhotosDatabase`;
-        ``SNAPASSIST_TABLES_FOLDER`` a folder of processed tables;
-        ``SNAPASSIST_SETTINGS`` the method's
-        :class:`~snapassist.settings.Settings` (default: built from
-        :mod:`snapassist.config` and the environment at start), and
-        ``SNAPASSIST_LIVE_MAX_PHOTOS`` its search budget alone;
-        ``SNAPASSIST_CACHE_MAX_ENTRIES`` and ``SNAPASSIST_CACHE_MAX_BYTES``
-        the cache bounds (defaults from :mod:`snapassist.config`). Without
+        ``SNAPASSIST_TABLES_FOLDER`` a folder of processed tables. Without
         either, the tables come from :func:`snapassist.demo.resolve_tables`
         (``FLICKR_TABLES_FOLDER``, the current folder, or the demo tables).
         A folder without tables at its root but with one sub-folder of tables
         per city serves each city under ``/<city>/`` (see :mod:`.cities`).
+        ``SNAPASSIST_SETTINGS`` is the method's
+        :class:`~snapassist.settings.Settings` (default: built from
+        :mod:`snapassist.config` and the environment at start), and
+        ``SNAPASSIST_LIVE_MAX_PHOTOS`` its search budget alone;
+        ``SNAPASSIST_CACHE_MAX_ENTRIES`` and ``SNAPASSIST_CACHE_MAX_BYTES``
+        the cache bounds (defaults from :mod:`snapassist.config`);
+        ``SNAPASSIST_TILES`` the map's :class:`~snapassist.web.tiles.TileServer`
+        (default: from the environment, else OpenStreetMap);
+        ``SNAPASSIST_MAX_QUERY_BYTES`` the longest query string served (a
+        414 beyond) and ``MAX_CONTENT_LENGTH`` the largest request body (413).
     load_tables : bool
         Load the tables now instead of on the first search. With several
         cities, check each city's master table now and still load each on
@@ -64,11 +69,19 @@ def create_app(test_config=None, load_tables=False):
         If the configured tables folder is missing or holds no readable
         master table.
     """
+    # The views (and folium with them) are imported here, not with the package:
+    # gunicorn's config module imports this package before any app exists.
+    from . import api, assets, health, pages, security, slots
+    from ._errors import register_error_handlers
+    from .cities import bp as cities_bp
+
     app = Flask(__name__)
     app.config.from_mapping(SNAPASSIST_DATABASE=None, SNAPASSIST_TABLES_FOLDER=None,
-                            SNAPASSIST_SETTINGS=None,
+                            SNAPASSIST_SETTINGS=None, SNAPASSIST_TILES=None,
                             SNAPASSIST_CACHE_MAX_ENTRIES=config.CACHE_MAX_ENTRIES,
-                            SNAPASSIST_CACHE_MAX_BYTES=config.CACHE_MAX_BYTES)
+                            SNAPASSIST_CACHE_MAX_BYTES=config.CACHE_MAX_BYTES,
+                            SNAPASSIST_MAX_QUERY_BYTES=security.MAX_QUERY_BYTES,
+                            MAX_CONTENT_LENGTH=security.MAX_CONTENT_LENGTH)
     if test_config:
         app.config.update(test_config)
     # The method's settings: built once, at start, and passed to every search.
@@ -77,6 +90,9 @@ def create_app(test_config=None, load_tables=False):
         settings = dataclasses.replace(settings,
                                        live_max_photos=app.config["SNAPASSIST_LIVE_MAX_PHOTOS"])
     app.config["SNAPASSIST_SETTINGS"] = settings
+    # Part of every cache key: hashed once, not per request.
+    app.config["SNAPASSIST_SETTINGS_DIGEST"] = settings.digest()
+    app.extensions["snapassist_tiles"] = app.config["SNAPASSIST_TILES"] or TileServer.from_environ()
     database = app.config["SNAPASSIST_DATABASE"]
     folder = app.config["SNAPASSIST_TABLES_FOLDER"]
     several = database is None and is_cities_folder(_configured(folder))
@@ -88,19 +104,28 @@ def create_app(test_config=None, load_tables=False):
     # And the pages drawn from them (the same bounds, sized by their length).
     app.extensions["snapassist_pages"] = AnswerCache(app.config["SNAPASSIST_CACHE_MAX_ENTRIES"],
                                                      app.config["SNAPASSIST_CACHE_MAX_BYTES"])
-
-    from . import views
-
+    app.before_request(security.check_request)
+    slots.install(app)
+    app.after_request(security.add_headers)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(assets.bp)
     if several:
-        # One sub-folder of tables per city: each city under /<city>/.
-        from .cities import setup
-
-        cities = setup(app, _configured(folder), views.bp, settings)
+        # One sub-folder of tables per city: each city's pages under /<city>/,
+        # its API under /api/<city>/, the list of cities at /.
+        cities = Cities(_configured(folder), settings)
+        app.extensions["snapassist_cities"] = cities
+        # For what loads "the tables" of an app (gunicorn's preload): every city's.
+        app.extensions["snapassist_tables"] = cities
+        app.register_blueprint(cities_bp)
+        app.register_blueprint(pages.bp, url_prefix="/<city>")
+        app.register_blueprint(api.bp, url_prefix="/api/<city>")
+        app.register_blueprint(api.root, url_prefix="/api")
     else:
         app.extensions["snapassist_tables"] = TablesHolder(database=database, folder=folder,
                                                            settings=settings)
-        app.register_blueprint(views.bp)
-    views.register_error_handlers(app)
+        app.register_blueprint(pages.bp)
+        app.register_blueprint(api.bp, url_prefix="/api")
+    register_error_handlers(app)
     if load_tables and several:
         for city in cities:
             _check_folder(city.holder.folder)

@@ -7,10 +7,12 @@ pages is the one its tables record (else the folder's name), and its tables
 are loaded on its first search, by a :class:`~snapassist.web.tables.TablesHolder`
 of its own. The home page lists the cities; ``/healthz`` says which are loaded.
 
-The search pages are the blueprint of :mod:`snapassist.web.views`, registered
-under ``/<city>``: the city is taken out of the URL's values before a view
-runs (``g.city``) and put back into every ``url_for`` of those pages (the
-Flask documentation's ``lang_code`` pattern), so the templates need not know.
+The pages (:mod:`.pages`) are registered under ``/<city>`` and the API
+(:mod:`.api`) under ``/api/<city>``: the city is taken out of the URL's
+values before a view runs (``g.city``) and put back into every ``url_for``
+of those pages (the Flask documentation's ``lang_code`` pattern), so the
+templates need not know. This module imports neither: :func:`create_app`
+wires them.
 """
 import logging
 import re
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from flask import Blueprint, current_app, g, jsonify, render_template, request
+from flask import Blueprint, current_app, g, render_template
 from werkzeug.exceptions import NotFound
 
 from .. import config
@@ -41,6 +43,20 @@ class UnknownCity(NotFound):
         self.slug, self.known = slug, list(known)
         listing = ", ".join(self.known) or "none"
         super().__init__(f"There is no city {slug!r} here. The cities are: {listing}.")
+
+
+class CityNeeded(NotFound):
+    """An address of one city's pages or API asked without a city (404).
+
+    With several cities, ``/api/search`` means nothing: the message names
+    each city's own search address.
+    """
+
+    def __init__(self, known):
+        self.known = list(known)
+        self.search_paths = [f"/api/{slug}/search" for slug in self.known]
+        super().__init__("This server has several cities: ask one of them, at "
+                         + ", ".join(self.search_paths) + ".")
 
 
 @dataclass
@@ -168,48 +184,8 @@ def give_city(endpoint, values):
         values["city"] = g.city
 
 
-bp.url_value_preprocessor(take_city)
-
-
 @bp.route("/")
 def index():
     """The home page of several cities: the list of them."""
     return render_template("cities.html", cities=list(current_app.extensions["snapassist_cities"]),
                            message=None)
-
-
-@bp.route("/healthz")
-def healthz():
-    """Liveness: the cities, and whose tables are loaded (loads none)."""
-    cities = current_app.extensions["snapassist_cities"]
-    return jsonify({"status": "ok", "tables_loaded": cities.loaded,
-                    "cities": {c.slug: {"name": c.name, "n_photos": c.n_photos,
-                                        "loaded": c.holder.loaded} for c in cities}})
-
-
-@bp.route("/api/<city>/search")
-def api_search():
-    """``/api/<city>/search?q=``: the city's spots as JSON (see ``views.api_search``)."""
-    from .views import api_search
-
-    return api_search()
-
-
-def unknown_city(exc):
-    """The 404 of a city address naming no city: JSON for the API, else the list of cities."""
-    if request.path.startswith("/api/"):
-        return jsonify({"error": exc.description, "city": exc.slug, "cities": exc.known}), 404
-    cities = list(current_app.extensions["snapassist_cities"])
-    return render_template("cities.html", cities=cities, message=exc.description), 404
-
-
-def setup(app, folder, views_bp, settings=None):
-    """Serve the cities of ``folder`` from ``app``; returns the :class:`Cities`."""
-    cities = Cities(folder, settings)
-    app.extensions["snapassist_cities"] = cities
-    # For what loads "the tables" of an app (gunicorn's preload): every city's.
-    app.extensions["snapassist_tables"] = cities
-    app.register_blueprint(views_bp, url_prefix="/<city>")
-    app.register_blueprint(bp)
-    app.register_error_handler(UnknownCity, unknown_city)
-    return cities

@@ -2,13 +2,14 @@
 
 One home for the palette (the map, the list and the reachability plot use the
 same colour for a spot), for turning settings, hours and months into text,
-for the lines that say what a photographer needs at each spot (the list and
-the map's popups show the same ones), and for the placeholder images of the
-demo's photos, which do not exist on Flickr.
+for the sentences that say what a photographer needs at each spot (the
+spot's card, :mod:`.card`, shows them short and keeps these as tooltips),
+and for the placeholder images of the demo's photos, which do not exist on
+Flickr.
 
-The spot lines read a spot's optional facts with ``getattr`` and a
+The sentences read a spot's optional facts with ``getattr`` and a
 default, so a spot without them (an answer stored by an older version)
-simply gets fewer lines.
+simply gets fewer.
 """
 
 import base64
@@ -98,21 +99,36 @@ LIGHT_TEXT = {"golden": "at golden hour", "blue": "at blue hour", "night": "at n
               "day": "in daylight"}
 
 
-def light_line(light):
-    """``"62% of its admired photos were taken at golden hour"``, or None.
+def dominant_light(light):
+    """``(light, share, admired)`` of a spot's light shares, or ``None``.
 
-    The dominant light of the spot's most viewed quarter; of all its photos
-    when the admired ones have no known light.
+    The commonest light of its admired photos (``admired`` True), else of
+    all its photos when the admired ones have no known light; ties go to
+    the photographer's lights first (golden, blue, night, day).
     """
     light = light or {}
-    for key, whose in (("admired", "of its admired photos"), ("all", "of its photos")):
+    for key in ("admired", "all"):
         shares = {name: share for name, share in (light.get(key) or {}).items()
                   if name in LIGHT_TEXT and share}
         if shares:
             best = max(LIGHT_TEXT, key=lambda name: (shares.get(name, 0.0),
                                                      -list(LIGHT_TEXT).index(name)))
-            return f"{round(100 * shares[best]):d}% {whose} were taken {LIGHT_TEXT[best]}"
+            return best, shares[best], key == "admired"
     return None
+
+
+def light_line(light):
+    """``"62% of its admired photos were taken at golden hour"``, or None.
+
+    The dominant light of the spot's most viewed quarter; of all its photos
+    when the admired ones have no known light (:func:`dominant_light`).
+    """
+    dominant = dominant_light(light)
+    if dominant is None:
+        return None
+    name, share, admired = dominant
+    whose = "of its admired photos" if admired else "of its photos"
+    return f"{round(100 * share):d}% {whose} were taken {LIGHT_TEXT[name]}"
 
 
 def format_distance(metres):
@@ -166,36 +182,6 @@ def sun_facing_line(h):
     return f"At sunset{facing}, the sun is {'behind you' if behind else 'not behind you'}"
 
 
-def _span(pair):
-    return f"{pair[0]}-{pair[1]}" if pair and pair[0] and pair[1] else None
-
-
-def sun_lines(sun, full=True):
-    """The sun's times at a spot as text: the evening, then (``full``) the morning.
-
-    ``["On 2026-06-21: golden hour 20:02-20:43, sunset 20:43, blue hour
-    20:43-21:10", "Morning: blue hour ..., sunrise ..., golden hour ..."]``;
-    a time the sun does not reach that day is left out; ``[]`` without sun.
-    """
-    if not sun:
-        return []
-    evening = [("golden hour", _span(sun.get("golden_evening"))),
-               ("sunset", sun.get("sunset")), ("blue hour", _span(sun.get("blue_evening")))]
-    morning = [("blue hour", _span(sun.get("blue_morning"))),
-               ("sunrise", sun.get("sunrise")),
-               ("golden hour", _span(sun.get("golden_morning")))]
-    lines = []
-    for head, parts in ((f"On {sun.get('date')}", evening), ("Morning", morning)):
-        text = ", ".join(f"{name} {value}" for name, value in parts if value)
-        if not text and head.startswith("On"):
-            text = "the sun neither rises nor sets"
-        if text:
-            lines.append(f"{head}: {text}")
-        if not full:
-            break
-    return lines
-
-
 def focal_line(focal_range):
     """``"People use 70-200 mm here"`` (35 mm equivalent), or None."""
     if not focal_range:
@@ -204,7 +190,8 @@ def focal_line(focal_range):
     return f"People use {low} mm here" if low == high else f"People use {low}-{high} mm here"
 
 
-def _day_range(days):
+def day_range(days):
+    """``"Oct 5-7"``, ``"Oct 5"`` or ``"Sep 30-Oct 1"``: the first and last of ``days``."""
     first, last = days[0], days[-1]
     if first == last:
         return first
@@ -234,7 +221,7 @@ def when_line(when):
             of = f" ({round(100 * share):d}% of its dated photos, {years} years)"
         return f"{when['text']}{of}"
     if kind == "event" and when.get("days"):
-        return f"An event: {_day_range(when['days'])}{of}"
+        return f"An event: {day_range(when['days'])}{of}"
     if kind == "seasonal" and when.get("months"):
         months = when["months"]
         span = months[0] if len(months) == 1 else f"{months[0]}-{months[-1]}"
@@ -251,25 +238,6 @@ def one_photographer_line(h):
     if not flagged or share is None:
         return None
     return f"Mostly one photographer ({round(100 * share):d}% of its photos)"
-
-
-def spot_lines(h, anchor=None, full=False):
-    """What a photographer needs at spot ``h``, as ``[(kind, text), ...]``.
-
-    Kinds: ``light``, ``direction``, ``sun-facing``, ``sun``, ``focal``,
-    ``when`` and ``flag`` (one photographer), in that order; a line whose
-    facts are missing is left out. ``full`` adds the sun's morning line (the
-    popup has room for it; the list does not). ``anchor`` is the rank of the
-    search's anchor (``SpotsAnswer.anchor_rank``), which says what it is.
-    """
-    lines = [("light", light_line(getattr(h, "light", None))),
-             ("direction", direction_line(h, anchor)),
-             ("sun-facing", sun_facing_line(h))]
-    lines += [("sun", text) for text in sun_lines(getattr(h, "sun", None), full=full)]
-    lines += [("focal", focal_line(getattr(h, "focal_range_mm", None))),
-              ("when", when_line(getattr(h, "when", None))),
-              ("flag", one_photographer_line(h))]
-    return [(kind, text) for kind, text in lines if text]
 
 
 # --- placeholder images --------------------------------------------------------

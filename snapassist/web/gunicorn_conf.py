@@ -15,37 +15,56 @@ What it sets, and why:
 - ``threads``: enough that every open connection of a busy worker has a
   thread at once. Gthread hands connections to its pool in arrival order,
   so with too few threads ``/healthz`` waits behind every queued search.
-- at most ``SEARCH_SLOTS`` searches compute at once in a worker (see
-  :class:`SearchSlots`); the other threads wait without holding the GIL,
-  so ``/healthz``, the home page and static files stay fast under load.
+- each worker forks ``SNAPASSIST_SEARCH_SLOTS`` search processes that find
+  answers and draw their pages (:func:`snapassist.web.slots.search_in_processes`),
+  for every city, pages and API alike; a request waits for one without
+  holding the GIL, and the worker's threads, free of searches, keep
+  ``/healthz``, cached pages, the home page and static files fast under load.
+- ``limit_request_line = 8190`` (gunicorn's largest; its default is 4094),
+  so that an over-long query string reaches the app, which refuses it
+  itself beyond ``SNAPASSIST_MAX_QUERY_BYTES`` with its own 414 (JSON from
+  the API) rather than gunicorn's bare one.
+- each worker hands the GIL over every millisecond
+  (``SNAPASSIST_SWITCH_INTERVAL_MS``, Python's default is 5): a cheap request
+  waits for the GIL at each read and write, behind threads drawing pages.
 - ``preload_app = True``: the master loads the photo tables once, before
-  forking, and the workers share them copy-on-write (see :func:`on_starting`).
+  forking, and the workers share them copy-on-write (see :func:`on_starting`,
+  which also puts them out of the garbage collector's sight).
 
 Every default can be overridden: gunicorn's own flags (``--workers``,
 ``--threads``, ``--timeout``...) win over this file, and these environment
 variables change the defaults: ``SNAPASSIST_WORKERS`` (else gunicorn's
 ``WEB_CONCURRENCY``, else the cores), ``SNAPASSIST_THREADS``,
-``SNAPASSIST_SEARCH_SLOTS``, ``SNAPASSIST_TIMEOUT`` and
-``SNAPASSIST_PRELOAD`` (``0`` to load the tables in each worker instead).
+``SNAPASSIST_SEARCH_SLOTS``, ``SNAPASSIST_SWITCH_INTERVAL_MS``,
+``SNAPASSIST_TIMEOUT`` and ``SNAPASSIST_PRELOAD`` (``0`` to load the tables
+in each worker instead, when it starts, before forking its search processes).
 They live here rather than in :mod:`snapassist.config` because only this
 deployment reads them.
 """
+import gc
+import importlib
 import os
-import threading
+import sys
 
 from ..errors import ConfigError
 
 #: Threads per worker: above the concurrent connections a worker is expected
 #: to hold (50 clients over 2 workers in the benchmark), so none waits for one.
 DEFAULT_THREADS = 32
-#: Searches computing at once per worker: two lets a worker use both cores of
-#: a small machine while the OPTICS kernels run without the GIL.
+#: Search processes per worker: two let a worker use both cores of a small
+#: machine.
 DEFAULT_SEARCH_SLOTS = 2
+#: How long a worker's thread runs Python before another waiting one may
+#: take the GIL (Python's default is 5 ms): a cheap request (``/healthz``, a
+#: cached page) waits for the GIL at each of its reads and writes, behind
+#: threads drawing pages or searching.
+DEFAULT_SWITCH_INTERVAL_MS = 1
 #: Seconds without a heartbeat from a worker's main thread before the master
 #: kills it. Searches run in other threads, so this is a hang detector.
 DEFAULT_TIMEOUT_S = 60
-#: The paths that run a search; every other request skips the slots.
-SEARCH_PATHS = frozenset({"/search", "/output", "/api/search"})
+#: The longest request line gunicorn accepts (its maximum): more than the
+#: app's own limit on query strings, so the app answers over-long ones.
+LIMIT_REQUEST_LINE = 8190
 
 
 def _usable_cores():
@@ -91,8 +110,8 @@ def build_settings(environ=None):
     -------
     dict
         ``worker_class``, ``workers``, ``threads``, ``timeout``,
-        ``graceful_timeout``, ``keepalive``, ``preload_app`` and
-        ``search_slots``.
+        ``graceful_timeout``, ``keepalive``, ``limit_request_line``,
+        ``preload_app``, ``search_slots`` and ``switch_interval_ms``.
 
     Raises
     ------
@@ -110,35 +129,12 @@ def build_settings(environ=None):
         "graceful_timeout": 30,
         # Browsers reuse a connection for the page's static files within seconds.
         "keepalive": 5,
+        "limit_request_line": LIMIT_REQUEST_LINE,
         "preload_app": _flag(environ, "SNAPASSIST_PRELOAD", True),
         "search_slots": _positive_int(environ, "SNAPASSIST_SEARCH_SLOTS", DEFAULT_SEARCH_SLOTS),
+        "switch_interval_ms": _positive_int(environ, "SNAPASSIST_SWITCH_INTERVAL_MS",
+                                            DEFAULT_SWITCH_INTERVAL_MS),
     }
-
-
-class SearchSlots:
-    """WSGI middleware: at most ``n`` searches run at once in this process.
-
-    A search is CPU work; more of them at once than there are cores only
-    share the cores and the GIL, which also starves the cheap requests of the
-    same process. Threads over the limit wait on a semaphore (without the
-    GIL) in arrival order; requests outside ``paths`` pass straight through.
-    Flask builds the whole response inside the call, so holding the slot for
-    the call covers the work.
-    """
-
-    def __init__(self, app, n, paths=SEARCH_PATHS):
-        if n < 1:
-            raise ConfigError(f"search slots must be at least 1, got {n!r}")
-        self.app = app
-        self.n = n
-        self.paths = frozenset(paths)
-        self._slots = threading.BoundedSemaphore(n)
-
-    def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO", "") not in self.paths:
-            return self.app(environ, start_response)
-        with self._slots:
-            return self.app(environ, start_response)
 
 
 def on_starting(server):
@@ -155,11 +151,46 @@ def on_starting(server):
     holder = getattr(app, "extensions", {}).get("snapassist_tables")
     if holder is not None and not holder.loaded:
         holder.get()
+    _import_search_libraries()
+    # The tables live as long as the processes: out of the collector's sight,
+    # its full passes (which hold the GIL, so stall /healthz too) are shorter,
+    # and the workers do not write to the pages they share with the master.
+    gc.freeze()
+
+
+#: Libraries the search imports on first use (the clustering's neighbour
+#: trees): 0.65 s, which the first search of each search process would pay.
+SEARCH_LIBRARIES = ("sklearn.neighbors", "sklearn.metrics.pairwise", "scipy.spatial")
+
+
+def _import_search_libraries():
+    """Import :data:`SEARCH_LIBRARIES` now, once, before the processes fork."""
+    for name in SEARCH_LIBRARIES:
+        importlib.import_module(name)
 
 
 def post_worker_init(worker):
-    """Put this worker's app behind its search slots."""
-    worker.wsgi = SearchSlots(worker.wsgi, search_slots)
+    """Give this worker its own search processes (forked before its threads start).
+
+    Without preloading, the worker loads its tables first, so that its
+    search processes share them rather than each loading its own.
+    """
+    from .slots import search_in_processes
+
+    holder = getattr(worker.wsgi, "extensions", {}).get("snapassist_tables")
+    if holder is not None and not holder.loaded:
+        holder.get()
+        _import_search_libraries()
+        gc.freeze()
+    worker.snapassist_searches = search_in_processes(worker.wsgi, search_slots)
+    sys.setswitchinterval(switch_interval_ms / 1000)
+
+
+def worker_exit(server, worker):
+    """Stop this worker's search processes with it."""
+    searches = getattr(worker, "snapassist_searches", None)
+    if searches is not None:
+        searches.close()
 
 
 _settings = build_settings()
@@ -169,5 +200,7 @@ threads = _settings["threads"]
 timeout = _settings["timeout"]
 graceful_timeout = _settings["graceful_timeout"]
 keepalive = _settings["keepalive"]
+limit_request_line = _settings["limit_request_line"]
 preload_app = _settings["preload_app"]
 search_slots = _settings["search_slots"]
+switch_interval_ms = _settings["switch_interval_ms"]

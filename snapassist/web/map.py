@@ -8,28 +8,25 @@ user-written string HTML-escaped, and handed to Leaflet as JSON strings:
 folium's own popups paste HTML into a JavaScript template literal and need
 jQuery, neither of which we want for user text.
 
-The layers' JavaScript and the popups' CSS live in ``web/static/map.js`` and
-``web/static/map.css``; this module inlines them into each map's page, so a
-rendered map (or a saved HTML file) needs nothing from our server.
+Nothing comes from a CDN: the page's header links Leaflet and our layers
+(``web/static/map.js``, ``map.css``) at the addresses the caller gives
+(:mod:`.assets`), instead of folium's default links to leaflet, jQuery,
+Bootstrap, glyphicons, font-awesome and awesome-markers, none of which the
+map uses. The tiles come from the :class:`~.tiles.TileServer` given.
 """
 import base64
 import json
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-
 import folium
 import numpy as np
 from branca.element import Element, MacroElement
 from jinja2 import Template
 from markupsafe import Markup, escape
 
-from .format import (BACKGROUND_COLOUR, PALETTE, format_hours, format_months,
-                     placeholder_image, rank_colour, settings_lines,
-                     spot_lines)
+from .card import detail_facts, glance_facts
+from .format import BACKGROUND_COLOUR, PALETTE, placeholder_image, rank_colour, settings_lines
+from .tiles import TileServer
 
-TILES = "OpenStreetMap"
-_STATIC = Path(__file__).parent / "static"
 #: The first view of a map with neither photos nor a recorded area: the world.
 _WORLD = ((-60.0, -180.0), (75.0, 180.0))
 
@@ -59,12 +56,6 @@ class _ScriptElement(MacroElement):
         script = self._template.module.__dict__["script"]
         self.get_root().script.add_child(_RawScript(script(self, kwargs)),
                                          name=self.get_name())
-
-
-@lru_cache(maxsize=None)
-def _static_text(name):
-    """A file of ``web/static`` as text, read once per process."""
-    return (_STATIC / name).read_text(encoding="utf-8")
 
 
 def js_json(value):
@@ -165,12 +156,12 @@ var {{ this.get_name() }} = SnapAssistMap.spotMarkers({{ this._parent.get_name()
 def popup_html(spot, demo=False, anchor=None):
     """The popup of one spot; every user-written string is escaped.
 
-    It holds the spot's facts, what a photographer needs there
-    (:func:`~snapassist.web.format.spot_lines`, with the morning sun) and a
-    carousel of its most viewed photos. ``demo`` photos do not exist on
-    Flickr: each shows a generated placeholder instead; a real photo carries
-    that placeholder in ``data-fallback`` for the page to show if it fails.
-    ``anchor`` is the rank of the search's anchor spot, if any.
+    It holds the spot's card (:mod:`.card`: the glance facts, then the
+    others, all shown: a popup has room) and a carousel of its most viewed
+    photos. ``demo`` photos do not exist on Flickr: each shows a generated
+    placeholder instead; a real photo carries that placeholder in
+    ``data-fallback`` for the page to show if it fails. ``anchor`` is the
+    rank of the search's anchor spot, if any.
     """
     # f-strings over escape() (C, fast) rather than Markup.format: a broad
     # page has 30 popups of 10 photos, and format's parsing took 0.2 s there.
@@ -178,20 +169,10 @@ def popup_html(spot, demo=False, anchor=None):
     e = escape
     h = spot
     parts = [f'<div class="sa-popup"><h3>Spot #{e(h.rank)}</h3>'
-             f'<p class="sa-meta">{h.latitude:.5f}, {h.longitude:.5f}<br>{e(h.n_photos)} photos '
-             f'by {e(h.n_owners)} photographers<br>Mean views {h.mean_views:,.0f} &middot; '
-             f'median {h.median_views:,.0f}']
-    hours, months = format_hours(h.hours), format_months(h.months)
-    if hours:
-        parts.append(f"<br>Best hours: {e(hours)}")
-    if months:
-        parts.append(f"<br>Best months: {e(months)}")
+             f'<p class="sa-meta">{h.latitude:.5f}, {h.longitude:.5f}</p>',
+             facts_html(glance_facts(h, anchor), "sa-glance"),
+             facts_html(detail_facts(h), "sa-details")]
     n = len(h.best_photos)
-    parts.append("</p>")
-    lines = spot_lines(h, anchor, full=True)
-    if lines:
-        parts.append('<ul class="sa-lines">' + "".join(
-            f'<li class="sa-line-{e(kind)}">{e(text)}</li>' for kind, text in lines) + "</ul>")
     if n > 1:
         # Buttons for mice; the page's script scrolls the strip (touch swipes it).
         parts.append('<div class="sa-carousel-nav">'
@@ -220,6 +201,18 @@ def popup_html(spot, demo=False, anchor=None):
         parts.append(f'<div class="sa-slide">{img}<dl>{dl}</dl></div>')
     parts.append("</div></div>")
     return Markup("".join(parts))
+
+
+def facts_html(facts, css_class):
+    """A list of :class:`~.card.Fact` as an escaped ``<dl>`` (``""`` when empty)."""
+    if not facts:
+        return ""
+    e = escape
+    rows = "".join(
+        f'<dt>{e(f.label)}</dt><dd class="sa-fact-{e(f.kind)}"'
+        + (f' title="{e(f.title)}"' if f.title else "") + f">{e(f.text)}</dd>"
+        for f in facts)
+    return f'<dl class="{e(css_class)}">{rows}</dl>'
 
 
 @dataclass
@@ -260,21 +253,26 @@ def first_view(answer, area_bounds=None):
     return [list(_WORLD[0]), list(_WORLD[1])]
 
 
-def build_map(answer, area_bounds=None, demo=False):
+def build_map(answer, area_bounds=None, demo=False, tiles=None, scripts=(), styles=()):
     """A folium map of a :class:`~snapassist.spots.SpotsAnswer`, viewing :func:`first_view`.
 
     Centred on that view too, so that nothing (not even the map's first
     frame, before the fit) shows another place. ``demo``: the photos are
-    the synthetic demo's (placeholder images).
+    the synthetic demo's (placeholder images). ``tiles``: the
+    :class:`~.tiles.TileServer` (default OpenStreetMap's). ``scripts`` and
+    ``styles``: the addresses of Leaflet and our layers (``map.js``,
+    ``map.css``), linked in the page's header in that order and in place
+    of folium's CDN links.
     """
+    tiles = tiles or TileServer()
     (s, w), (n, e) = view = first_view(answer, area_bounds)
-    fmap = folium.Map(location=((s + n) / 2, (w + e) / 2), zoom_start=11, tiles=TILES,
+    fmap = folium.Map(location=((s + n) / 2, (w + e) / 2), zoom_start=11, tiles=None,
                       control_scale=True)
-    header = fmap.get_root().header
-    header.add_child(_RawScript(f"<style>{_static_text('map.css')}</style>"),
-                     name="snapassist_style")
-    header.add_child(_RawScript(f"<script>{_static_text('map.js')}</script>"),
-                     name="snapassist_layers")
+    # Instance attributes, so folium's class-wide lists stay as they are.
+    fmap.default_js = [(f"snapassist_js_{i}", url) for i, url in enumerate(scripts)]
+    fmap.default_css = [(f"snapassist_css_{i}", url) for i, url in enumerate(styles)]
+    folium.TileLayer(tiles=tiles.url, attr=tiles.attribution, max_zoom=tiles.max_zoom,
+                     name="tiles").add_to(fmap)
     points = PhotoPoints(answer.latitudes, answer.longitudes, answer.photo_rank)
     fmap.add_child(points, name="photos")
     markers = SpotMarkers(answer.spots, anchor=answer.anchor_rank, demo=demo)
@@ -291,13 +289,14 @@ def build_map(answer, area_bounds=None, demo=False):
     return fmap, points, markers
 
 
-def render_map(answer, area_bounds=None, demo=False):
+def render_map(answer, area_bounds=None, demo=False, tiles=None, scripts=(), styles=()):
     """Render :func:`build_map` into :class:`MapParts` for a page template.
 
     ``area_bounds`` is the area the tables record (see :func:`first_view`);
-    ``demo``: the photos are the synthetic demo's (placeholder images).
+    the other arguments are :func:`build_map`'s.
     """
-    fmap, points, markers = build_map(answer, area_bounds, demo=demo)
+    fmap, points, markers = build_map(answer, area_bounds, demo=demo, tiles=tiles,
+                                      scripts=scripts, styles=styles)
     root = fmap.get_root()
     root.render()
     return MapParts(header=Markup(root.header.render()), html=Markup(root.html.render()),

@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 import numpy as np
+from markupsafe import Markup
 
 from .format import rank_colour
 
@@ -23,6 +24,19 @@ class ReachabilityPlot:
     band_h: float
     top_m: float        # reachability at the top of the plot, metres
     n_points: int
+
+    @property
+    def svg(self):
+        """The bars and the band under them as SVG ``<rect>`` elements.
+
+        Written here rather than by the template: a page's 800 bars are
+        6,400 values, which Jinja would escape one by one. Every value is a
+        number or one of our palette's colours, so nothing needs escaping.
+        """
+        return Markup("".join(
+            f'<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="{colour}"/>'
+            f'<rect x="{x}" y="{self.band_y}" width="{w}" height="{self.band_h}" '
+            f'fill="{colour}"/>' for x, y, w, h, colour in self.bars))
 
 
 def build_reachability_plot(result, width=800, height=140):
