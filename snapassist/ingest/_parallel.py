@@ -72,7 +72,7 @@ class DaskRunner:
         The scheduler cannot be reached (on first use).
     """
 
-    def __init__(self, workers=None, scheduler=None, connect_timeout_s=30):
+    def __init__(self, workers=None, scheduler=None, connect_timeout_s=10):
         self.n_workers, self.scheduler = workers, scheduler
         self.timeout = connect_timeout_s
         self.cluster = self.client = None

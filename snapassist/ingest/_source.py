@@ -124,11 +124,16 @@ def head_lines(source, n_lines):
     else:
         stream = _open_text(source)
     lines = []
-    with stream:
-        for raw in stream:
-            lines.append(raw.rstrip(b"\r\n").decode("utf-8", "replace"))
-            if len(lines) >= n_lines:
-                break
+    try:
+        with stream:
+            for raw in stream:
+                lines.append(raw.rstrip(b"\r\n").decode("utf-8", "replace"))
+                if len(lines) >= n_lines:
+                    break
+    except (OSError, EOFError, ValueError) as exc:
+        what = {"bz2": "bzip2", "gzip": "gzip"}.get(source.kind, "text")
+        raise ValidationError(f"INPUT {source.path!r} is not readable {what} data: "
+                              f"{exc}") from exc
     return lines
 
 

@@ -152,7 +152,7 @@ def import_yfcc(path, out_folder, columns=None, cities=False, city=None, area=No
                         world_cities().cities.index(chosen) if chosen else None, area)
         result = WorldImportResult(layout, out_folder)
         runner = (LocalRunner() if workers is None and scheduler is None
-                  else DaskRunner(workers, scheduler))
+                  else DaskRunner(workers, scheduler, config.PRECOMPUTE_CONNECT_TIMEOUT_S))
         with runner:
             parts = _read_parts(runner, plan, folder, read_fn or read_part, progress, result)
             if result.failed:
