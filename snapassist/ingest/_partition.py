@@ -22,6 +22,7 @@ import os
 import pickle
 import shutil
 import struct
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,8 +99,10 @@ def read_part(plan, part):
     dict
         ``lines`` (lines read, blank ones included), ``photos`` (kept),
         ``problems`` (see :func:`problems_to_dict`, rows counted from 1 at
-        the part's first line).
+        the part's first line), the part file's ``bytes`` and the task's
+        ``seconds``.
     """
+    began = time.perf_counter()
     problems = Problems()
     frames, n_lines = [], 0
     for number, lines in iter_part_lines(plan.source, part.start, part.end, plan.chunk_lines):
@@ -113,7 +116,9 @@ def read_part(plan, part):
         data = data.sort_values("_group", kind="stable", ignore_index=True)
     _write_part(plan.part_path(part.index), data)
     return {"lines": n_lines, "photos": 0 if data is None else len(data),
-            "problems": problems_to_dict(problems)}
+            "problems": problems_to_dict(problems),
+            "bytes": plan.part_path(part.index).stat().st_size,
+            "seconds": time.perf_counter() - began}
 
 
 def _process(cleaned, plan, problems):
@@ -235,9 +240,10 @@ def write_city(plan, job):
     -------
     dict
         ``photos`` written (or found, when ``skipped`` because fewer than
-        ``min_photos``), ``problems`` (repeated ids), and the ``metadata``
-        the tables record.
+        ``min_photos``), ``problems`` (repeated ids), the ``metadata`` the
+        tables record and the task's ``seconds``.
     """
+    began = time.perf_counter()
     final = Path(job.folder)
     shutil.rmtree(final, ignore_errors=True)     # a finished copy no run recorded
     work = final.with_name(f".{final.name}.work-{os.getpid()}")
@@ -265,7 +271,7 @@ def write_city(plan, job):
         shutil.rmtree(work / "tables" / "search-build", ignore_errors=True)
         write_text_atomic(work / "tables" / "SOURCE.txt", _source_text(job))
         os.replace(work / "tables", final)
-        return {**result, "metadata": metadata}
+        return {**result, "metadata": metadata, "seconds": time.perf_counter() - began}
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -20,6 +20,7 @@ when written, and the parts folder is removed at the end.
 import logging
 import os
 import shutil
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,14 +28,14 @@ from pathlib import Path
 import numpy as np
 
 from .. import config
-from ..errors import TableError, ValidationError
-from ..io import PartsFolder, write_text_atomic
+from ..errors import ValidationError
 from ._parallel import DaskRunner, LocalRunner
 from ._partition import (CityJob, Part, PartPlan, add_problems, read_part, read_part_index,
                          write_city)
 from ._source import Source, compression_of, head_lines, open_source, plan_parts
 from .cities import world_cities
-from .importer import _alive, _move_into
+from ._workdir import ImportParts
+from .importer import _move_into
 from .readers import Problems
 from .yfcc import SNIFF_LINES, Reading, detect_layout
 
@@ -44,7 +45,6 @@ log = logging.getLogger(__name__)
 PART_BYTES = 32 << 20
 #: Photos a city needs to get its tables (``--min-photos``).
 MIN_PHOTOS = 2000
-_INDEX_FILE = "bz2-index.json"
 
 
 @dataclass
@@ -55,7 +55,9 @@ class WorldImportResult:
     ``None`` for tables written into OUTFOLDER itself); ``failed`` names
     the parts or cities whose task failed (then nothing was moved into
     OUTFOLDER: run again to redo them); ``small_cities`` counts the cities
-    left out for having fewer than ``min_photos``.
+    left out for having fewer than ``min_photos``. ``seconds`` times the
+    stages (``reading``, ``writing``, ``moving``); ``city_seconds`` each
+    city's task, by slug.
     """
 
     layout: object
@@ -69,6 +71,8 @@ class WorldImportResult:
     worker_peak_bytes: dict = field(default_factory=dict)
     parts: int = 0
     parts_reused: int = 0
+    seconds: dict = field(default_factory=dict)
+    city_seconds: dict = field(default_factory=dict)
 
     @property
     def ok(self):
@@ -111,8 +115,9 @@ def import_yfcc(path, out_folder, columns=None, cities=False, city=None, area=No
     ------
     ValidationError
         Bad input or options (raised before any part is read), an
-        OUTFOLDER that holds tables (without ``overwrite``), a parts folder
-        left by an import with other arguments, or no photo to write.
+        OUTFOLDER that holds tables (without ``overwrite``), another import
+        at work on the same OUTFOLDER, or no photo (no city with
+        ``min_photos``) to write: the parts read are then kept for a rerun.
     ConfigError
         An unreachable Dask scheduler.
     """
@@ -140,7 +145,7 @@ def import_yfcc(path, out_folder, columns=None, cities=False, city=None, area=No
                  "city": chosen.geonameid if chosen else None,
                  "area": area.to_dict() if area is not None else None,
                  "part_bytes": part_bytes, "version": 1}
-    folder = _ImportParts(out_folder, signature)
+    folder = ImportParts(out_folder, signature)
     _check_out_folder(out_folder, cities, overwrite, folder.moved())
     folder.open(notify)
     try:
@@ -153,18 +158,24 @@ def import_yfcc(path, out_folder, columns=None, cities=False, city=None, area=No
         result = WorldImportResult(layout, out_folder)
         runner = (LocalRunner() if workers is None and scheduler is None
                   else DaskRunner(workers, scheduler, config.PRECOMPUTE_CONNECT_TIMEOUT_S))
+        clock = time.perf_counter()
         with runner:
             parts = _read_parts(runner, plan, folder, read_fn or read_part, progress, result)
+            result.seconds["reading"] = time.perf_counter() - clock
             if result.failed:
                 return result
+            clock = time.perf_counter()
             jobs = _city_jobs(plan, folder, parts, chosen,
                               min_photos if split == "cities" else 1, path, layout, result)
             _write_cities(runner, plan, folder, jobs, progress, result)
+            result.seconds["writing"] = time.perf_counter() - clock
             result.worker_peak_bytes = runner.peak_memory()
         if result.failed:
             return result
+        clock = time.perf_counter()
         _move(folder, jobs, out_folder, cities)
         folder.remove()
+        result.seconds["moving"] = time.perf_counter() - clock
         return result
     finally:
         folder.unlock()
@@ -200,64 +211,6 @@ def _check_out_folder(out_folder, by_city, overwrite, moved):
                 f"OUTFOLDER {str(out_folder)!r} already holds the tables of {len(held)} "
                 f"cities ({', '.join(held[:3])}{'...' if len(held) > 3 else ''}); pass "
                 "--overwrite to replace those this import writes, or choose another folder")
-
-
-class _ImportParts(PartsFolder):
-    """``OUTFOLDER.parts/``: the parts' files, the cities written, the manifest, a lock."""
-
-    def open(self, notify):
-        """Create the folder, or take up the work an earlier run of the same import left.
-
-        Work left by an import of other arguments (or of another version of
-        the file) is deleted: the parts depend on every one of them.
-
-        Raises
-        ------
-        ValidationError
-            The folder cannot be created, or another live import holds it.
-        """
-        lock = self.dir / "lock"
-        if lock.is_file() and _alive(lock) and lock.read_text().strip() != str(os.getpid()):
-            raise ValidationError(f"another import (process {lock.read_text().strip()}) is "
-                                  f"writing {str(self.dir)!r}; wait for it to end")
-        state = self.read_manifest()
-        if state is not None and not self.matches(state):
-            notify(f"deleting {self.dir}: the work of an import of other arguments")
-            shutil.rmtree(self.dir, ignore_errors=True)
-        try:
-            self.make()
-            (self.dir / "cities").mkdir(exist_ok=True)
-            write_text_atomic(lock, str(os.getpid()))
-        except (OSError, TableError) as exc:
-            raise ValidationError(f"cannot create the work folder {str(self.dir)!r} beside "
-                                  f"OUTFOLDER: {exc}") from exc
-        self.done = dict(state["done"]) if state is not None and self.matches(state) else {}
-        if self.done:
-            notify(f"taking up the work of an earlier run in {self.dir}")
-
-    def unlock(self):
-        (self.dir / "lock").unlink(missing_ok=True)
-
-    def moved(self):
-        """The cities this import (an earlier run of it) has already moved into OUTFOLDER."""
-        state = self.read_manifest() or {}
-        done = state.get("done", {}) if self.matches(state) else {}
-        return {key.removeprefix("moved:") for key in done if key.startswith("moved:")}
-
-    def index(self):
-        """The bzip2 block index a previous run saved, or ``None``."""
-        import json
-
-        path = self.dir / _INDEX_FILE
-        if not path.is_file():
-            return None
-        return {int(k): int(v) for k, v in json.loads(path.read_text()).items()}
-
-    def save_index(self, index):
-        import json
-
-        if index is not None and not (self.dir / _INDEX_FILE).is_file():
-            write_text_atomic(self.dir / _INDEX_FILE, json.dumps(index))
 
 
 def _part_name(part):
@@ -374,6 +327,7 @@ def _write_cities(runner, plan, folder, jobs, progress, result):
             result.problems.add("in_small_city", n=info["photos"])
         else:
             result.rows_kept += info["photos"]
+            result.city_seconds[job.key] = info.get("seconds")
             result.cities.append((None if plan.split == "none" else job.key, job.name,
                                   info["photos"]))
 
