@@ -99,10 +99,10 @@ def read_part(plan, part):
     dict
         ``lines`` (lines read, blank ones included), ``photos`` (kept),
         ``problems`` (see :func:`problems_to_dict`, rows counted from 1 at
-        the part's first line), the part file's ``bytes`` and the task's
-        ``seconds``.
+        the part's first line), the part file's ``bytes``, and the task's
+        ``seconds`` and ``cpu_seconds``.
     """
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     problems = Problems()
     frames, n_lines = [], 0
     for number, lines in iter_part_lines(plan.source, part.start, part.end, plan.chunk_lines):
@@ -118,7 +118,7 @@ def read_part(plan, part):
     return {"lines": n_lines, "photos": 0 if data is None else len(data),
             "problems": problems_to_dict(problems),
             "bytes": plan.part_path(part.index).stat().st_size,
-            "seconds": time.perf_counter() - began}
+            "seconds": time.perf_counter() - began, "cpu_seconds": time.process_time() - cpu}
 
 
 def _process(cleaned, plan, problems):
@@ -241,9 +241,9 @@ def write_city(plan, job):
     dict
         ``photos`` written (or found, when ``skipped`` because fewer than
         ``min_photos``), ``problems`` (repeated ids), the ``metadata`` the
-        tables record and the task's ``seconds``.
+        tables record, and the task's ``seconds`` and ``cpu_seconds``.
     """
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     final = Path(job.folder)
     shutil.rmtree(final, ignore_errors=True)     # a finished copy no run recorded
     work = final.with_name(f".{final.name}.work-{os.getpid()}")
@@ -271,7 +271,8 @@ def write_city(plan, job):
         shutil.rmtree(work / "tables" / "search-build", ignore_errors=True)
         write_text_atomic(work / "tables" / "SOURCE.txt", _source_text(job))
         os.replace(work / "tables", final)
-        return {**result, "metadata": metadata, "seconds": time.perf_counter() - began}
+        return {**result, "metadata": metadata, "seconds": time.perf_counter() - began,
+                "cpu_seconds": time.process_time() - cpu}
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

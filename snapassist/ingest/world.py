@@ -56,8 +56,9 @@ class WorldImportResult:
     the parts or cities whose task failed (then nothing was moved into
     OUTFOLDER: run again to redo them); ``small_cities`` counts the cities
     left out for having fewer than ``min_photos``. ``seconds`` times the
-    stages (``reading``, ``writing``, ``moving``); ``city_seconds`` each
-    city's task, by slug.
+    stages (``reading``, ``writing``, ``moving``), ``cpu_seconds`` the
+    processor time their tasks took (this run's, all workers together);
+    ``city_seconds`` each city's task, by slug.
     """
 
     layout: object
@@ -72,6 +73,7 @@ class WorldImportResult:
     parts: int = 0
     parts_reused: int = 0
     seconds: dict = field(default_factory=dict)
+    cpu_seconds: dict = field(default_factory=dict)
     city_seconds: dict = field(default_factory=dict)
 
     @property
@@ -233,6 +235,8 @@ def _read_parts(runner, plan, folder, read_fn, progress, result):
     def finished(part, info):
         nonlocal done_bytes
         folder.record(_part_name(part), {**info, "start": part.start, "end": part.end})
+        result.cpu_seconds["reading"] = result.cpu_seconds.get("reading", 0.0) + \
+            info.get("cpu_seconds", 0.0)
         done_bytes += max(0, part.end - part.start)
         if progress:
             progress("reading", done_bytes if size is not None else info["lines"], size)
@@ -312,6 +316,8 @@ def _write_cities(runner, plan, folder, jobs, progress, result):
     def finished(job, info):
         nonlocal written
         folder.record(f"city:{job.key}", info)
+        result.cpu_seconds["writing"] = result.cpu_seconds.get("writing", 0.0) + \
+            info.get("cpu_seconds", 0.0)
         written += info["photos"]
         if progress:
             progress("writing", written, total)
