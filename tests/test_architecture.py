@@ -17,10 +17,12 @@ LAYERS = {
     "words": 4,
     "__init__": 4,
 }
-#: Third-party packages only one place may import.
+#: Third-party packages only one place may import: Dask runs the precompute
+#: and the import's tasks (its runner alone), nothing else.
 ONLY = {"flask": ("web",), "folium": ("web/map.py",), "branca": ("web/map.py",),
-        "flickrapi": ("scrapers/client.py",), "dask": ("precompute",),
-        "distributed": ("precompute",)}
+        "flickrapi": ("scrapers/client.py",),
+        "dask": ("precompute", "ingest/_parallel.py"),
+        "distributed": ("precompute", "ingest/_parallel.py")}
 #: Neighbours in a layer that must not import each other: search finds a
 #: search's photos and hands them to spots, which never searches.
 NEVER = {("spots", "search"), ("spots", "database")}
@@ -112,8 +114,20 @@ def test_one_home_for_each_outside_library(package, allowed):
         names += [n.module for n in ast.walk(tree)
                   if isinstance(n, ast.ImportFrom) and n.module and not n.level]
         if any(name.split(".")[0] == package for name in names):
-            assert any(rel == a or rel.startswith(a + "/") for a in allowed), (
-                f"{rel} imports {package}; only {', '.join(allowed)} may")
+            assert _allowed(rel, allowed), f"{rel} imports {package}; only {', '.join(allowed)} may"
+
+
+def _allowed(rel, allowed):
+    """Whether the module at ``rel`` (``ingest/world.py``) is one of ``allowed`` or inside one."""
+    return any(rel == a or rel.startswith(a + "/") for a in allowed)
+
+
+@pytest.mark.parametrize("rel, ok", [("precompute/_run.py", True), ("ingest/_parallel.py", True),
+                                     ("ingest/world.py", False), ("ingest/_partition.py", False),
+                                     ("search/_tables.py", False), ("web/__init__.py", False)])
+def test_dask_runs_only_the_precompute_and_the_import_runner(rel, ok):
+    assert _allowed(rel, ONLY["dask"]) is ok
+    assert _allowed(rel, ONLY["distributed"]) is ok
 
 
 def test_modules_stay_small():

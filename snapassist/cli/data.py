@@ -5,12 +5,14 @@ import sys
 from .. import config
 from ..errors import SnapAssistError
 from .options import (EXIT_INPUT, add_area_options, add_noise_options, area_from_args,
-                      setup_logging)
+                      setup_logging, whole_number)
 
 
-def import_(argv=None, prog="snapassist import"):
-    """``snapassist import``: photos from an existing data set; returns the exit status."""
-    from ..ingest.importer import FORMATS, import_photos, parse_column_options
+def build_import_parser(prog="snapassist import"):
+    """Argument parser of ``snapassist import``."""
+    import os
+
+    from ..ingest.importer import FORMATS
 
     parser = argparse.ArgumentParser(
         prog=prog,
@@ -21,65 +23,183 @@ def import_(argv=None, prog="snapassist import"):
                     "post_create_date, hashtags separated by ';', post_views_count...), "
                     "'flickr' (CSV, JSON Lines or a JSON array with the Flickr API's field "
                     "names: id, owner, title, datetaken, views, tags, latitude, longitude, "
-                    "url_*...), 'csv' (any CSV, columns named with --column). Gzip input "
-                    "is read as it is. Bad rows are counted by kind and left out; nothing "
-                    "is written to OUTFOLDER unless the import succeeds.",
-        epilog="Exit status: 0 done, 2 bad input (a missing file or column, a bad option).")
-    parser.add_argument("--format", required=True, choices=sorted(FORMATS),
+                    "url_*...), 'csv' (any CSV, columns named with --column), 'yfcc100m' "
+                    "(the YFCC100M's tab-separated lines, plain or .bz2, or any subset in "
+                    "its format: see below). Gzip input is read as it is. Bad rows are "
+                    "counted by kind and left out; nothing is written to OUTFOLDER unless "
+                    "the import succeeds.",
+        epilog="YFCC100M: the layout is told by the number of fields and printed: "
+               "yfcc100m-23 (the 2014 release), yfcc100m-24-line (a line number first), "
+               "yfcc100m-24-hash (the photo's hash after its id), yfcc100m-25 (both: the "
+               "single-file yfcc100m_dataset.bz2); --column OURS=N reads our column from "
+               "field N (from 1) or from a field named as in the layouts (photo_id, "
+               "user_nsid, date_taken, user_tags, longitude, latitude, download_url...). "
+               "Text is URL-decoded, videos are skipped and counted, thumbnails come from "
+               "the download URL. The data set has no view counts: the tables record "
+               "that they have none. With --cities each photo goes to the nearest city "
+               "of GeoNames (places of 15,000 people or more) whose radius reaches it: "
+               "sqrt(population / (pi x 2,000 per km2)), 3 to 30 km, a place inside a "
+               "larger one's radius counting as its district; every city with "
+               "--min-photos photos gets a sub-folder named like dresden-de, and "
+               "OUTFOLDER is then served as several cities. The file is read in parts "
+               "of 32 MB; with --workers or --scheduler the parts and the cities are "
+               "spread over a Dask cluster (the input and OUTFOLDER must be on a disk "
+               "every worker sees). The parts done are kept in OUTFOLDER.parts: a "
+               "killed or failed import, run again with the same arguments, redoes "
+               "only what it had not finished. "
+               "Exit status: 0 done, 1 some parts or cities failed (named; run again), "
+               "2 bad input (a missing file or column, a bad option).")
+    parser.add_argument("--format", required=True, choices=sorted([*FORMATS, "yfcc100m"]),
                         help="the input's format")
-    parser.add_argument("input", metavar="INPUT", help="the file to import (.gz is fine)")
+    parser.add_argument("input", metavar="INPUT", help="the file to import (.gz is fine; "
+                                                       ".bz2 too for yfcc100m)")
     parser.add_argument("out_folder", metavar="OUTFOLDER", help="where to write the tables")
-    parser.add_argument("--city", help="the city's name, shown on the pages")
+    parser.add_argument("--city", help="the city's name, shown on the pages; for yfcc100m: "
+                                       "keep only the photos of this city of GeoNames "
+                                       "(a name, 'London, CA', a slug such as london-ca, "
+                                       "or a GeoNames id; of several of one name, the most "
+                                       "populous)")
     parser.add_argument("--column", action="append", default=[], metavar="OURS=THEIRS",
                         help="read our column OURS from the input's column THEIRS "
                              "(repeatable): id, owner, views, tags, latitude, longitude "
-                             "at least")
+                             "at least; for yfcc100m THEIRS is a field number or name")
     parser.add_argument("--overwrite", action="store_true",
-                        help="replace the tables OUTFOLDER already holds")
+                        help="replace the tables OUTFOLDER already holds (with --cities: "
+                             "the cities this import writes)")
+    world = parser.add_argument_group("yfcc100m only")
+    world.add_argument("--cities", action="store_true",
+                       help="one sub-folder of tables per city (see below)")
+    world.add_argument("--min-photos", type=whole_number(1), default=None, metavar="N",
+                       help="with --cities: the photos a city needs to get its tables "
+                            "(default 2,000)")
+    where = world.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=whole_number(1), default=None, metavar="N",
+                       help="run on a local Dask cluster of N worker processes (this "
+                            f"machine has {os.cpu_count()} cores; default: no cluster, "
+                            "one process)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run on the existing Dask cluster of this scheduler "
+                            "(e.g. tcp://10.0.0.5:8786)")
     add_area_options(parser, "Keep only the photos inside this area. Default: every photo "
                              "with a usable position.")
     add_noise_options(parser, "name the first rows of each kind of bad row")
+    return parser
+
+
+def import_(argv=None, prog="snapassist import"):
+    """``snapassist import``: photos from an existing data set; returns the exit status."""
+    from ..ingest.importer import import_photos, parse_column_options
+
+    parser = build_import_parser(prog)
     args = parser.parse_args(argv)
     setup_logging(args.verbose, args.quiet)
     from pathlib import Path
 
-    from tqdm import tqdm
-
+    if args.format != "yfcc100m":
+        used = [flag for flag, value in (("--cities", args.cities),
+                                         ("--min-photos", args.min_photos),
+                                         ("--workers", args.workers),
+                                         ("--scheduler", args.scheduler)) if value]
+        if used:
+            parser.error(f"{', '.join(used)}: for --format yfcc100m only")
+    elif args.min_photos is not None and not args.cities:
+        parser.error("--min-photos: with --cities only")
     try:
         columns = parse_column_options(args.column)
         area = area_from_args(args)
-        size = Path(args.input).stat().st_size if Path(args.input).is_file() else None
-        hidden = args.quiet or not sys.stderr.isatty()
-        bars = {}
-
-        def show(name, done, total, unit):
-            bar = bars.get(name)
-            if bar is None:
-                bar = bars[name] = tqdm(total=total, unit=unit, unit_scale=True, desc=name,
-                                        file=sys.stderr, disable=hidden)
-            bar.update(done - bar.n)
-
-        try:
+        with _Bars(args.quiet) as bars:
+            if args.format == "yfcc100m":
+                return _import_yfcc(args, columns, area, bars, prog)
+            size = Path(args.input).stat().st_size if Path(args.input).is_file() else None
             result = import_photos(
                 args.input, args.out_folder, args.format, columns, city=args.city, area=area,
                 overwrite=args.overwrite,
-                progress=lambda done: show("reading", done, size, "B"),
-                on_write=lambda done, total: show("writing", done, total, " photos"))
-        finally:
-            for bar in bars.values():
-                bar.close()
+                progress=lambda done: bars.show("reading", done, size, "B"),
+                on_write=lambda done, total: bars.show("writing", done, total, " photos"))
     except SnapAssistError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     if not args.quiet:
         print(f"{result.rows_kept:,} of {result.rows_read:,} photos imported into "
               f"{result.folder} (time zone {result.metadata['timezone']})", file=sys.stderr)
-        for kind, count in sorted(result.problems.counts.items()):
-            rows = result.problems.examples[kind]
-            where = (f" (rows {', '.join(map(str, rows))}"
-                     f"{'...' if count > len(rows) else ''})") if args.verbose and rows else ""
-            print(f"  {kind.replace('_', ' ')}: {count:,}{where}", file=sys.stderr)
+        _print_problems(result.problems, args.verbose)
     return 0
+
+
+class _Bars:
+    """tqdm progress bars on stderr, one per stage, hidden with -q or off a terminal."""
+
+    def __init__(self, quiet):
+        self.hidden = quiet or not sys.stderr.isatty()
+        self.bars = {}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for bar in self.bars.values():
+            bar.close()
+
+    def show(self, name, done, total, unit):
+        from tqdm import tqdm
+
+        bar = self.bars.get(name)
+        if bar is None:
+            bar = self.bars[name] = tqdm(total=total, unit=unit, unit_scale=True, desc=name,
+                                         file=sys.stderr, disable=self.hidden)
+        bar.update(done - bar.n)
+
+
+def _import_yfcc(args, columns, area, bars, prog):
+    """The yfcc100m import: one folder, or one per city, on Dask if asked."""
+    from ..ingest.world import MIN_PHOTOS, import_yfcc
+
+    def notify(message):
+        if not args.quiet:
+            print(f"{args.input}: {message}", file=sys.stderr)
+
+    units = {"reading": "B", "writing": " photos"}
+    result = import_yfcc(
+        args.input, args.out_folder, columns, cities=args.cities, city=args.city, area=area,
+        min_photos=args.min_photos or MIN_PHOTOS, workers=args.workers,
+        scheduler=args.scheduler, overwrite=args.overwrite, notify=notify,
+        progress=lambda stage, done, total: bars.show(stage, done, total, units[stage]))
+    if result.failed:
+        for name, reason in sorted(result.failed.items()):
+            print(f"{prog}: {name} failed: {reason}", file=sys.stderr)
+        print(f"{prog}: {len(result.failed)} task(s) failed and nothing was moved into "
+              f"{result.folder}; run the same command again to redo only them",
+              file=sys.stderr)
+        return 1
+    if not args.quiet:
+        if args.cities:
+            listing = ", ".join(f"{slug} {n:,}" for slug, _, n in result.cities[:10])
+            more = f" and {len(result.cities) - 10:,} more" if len(result.cities) > 10 else ""
+            print(f"{result.rows_kept:,} photos of {result.rows_read:,} lines imported into "
+                  f"{result.folder}: {len(result.cities):,} cities ({listing}{more})",
+                  file=sys.stderr)
+        else:
+            print(f"{result.rows_kept:,} photos of {result.rows_read:,} lines imported into "
+                  f"{result.folder}", file=sys.stderr)
+        if result.small_cities:
+            print(f"  {result.small_cities:,} cities with fewer than --min-photos "
+                  f"{args.min_photos or MIN_PHOTOS:,} photos left out", file=sys.stderr)
+        if result.parts_reused:
+            print(f"  {result.parts_reused:,} of {result.parts:,} parts were read by an "
+                  "earlier run", file=sys.stderr)
+        _print_problems(result.problems, args.verbose)
+        if args.verbose:
+            for worker, peak in sorted(result.worker_peak_bytes.items()):
+                print(f"  peak memory of {worker}: {peak / 2**20:,.0f} MB", file=sys.stderr)
+    return 0
+
+
+def _print_problems(problems, verbose):
+    for kind, count in sorted(problems.counts.items()):
+        rows = problems.examples[kind]
+        where = (f" (rows {', '.join(map(str, rows))}"
+                 f"{'...' if count > len(rows) else ''})") if verbose and rows else ""
+        print(f"  {kind.replace('_', ' ')}: {count:,}{where}", file=sys.stderr)
 
 
 def build_preprocess_parser(prog="snapassist-preprocess"):

@@ -43,8 +43,9 @@ class _ChunkFinisher:
     about n**2 / 3.7e19, one in three million for ten million photos.
     """
 
-    def __init__(self, problems, area, name):
+    def __init__(self, problems, area, name, preprocessed=False):
         self.problems, self.area, self.name = problems, area, name
+        self.preprocessed = preprocessed
         self.seen = np.empty(0, dtype=np.uint64)
 
     def __call__(self, frame):
@@ -62,6 +63,8 @@ class _ChunkFinisher:
                                         frame["longitude"].astype(float))
             self.problems.add("outside_area", frame.loc[~inside, "_row"])
             frame = frame[inside]
+        if self.preprocessed:
+            return frame.drop(columns="_row")
         # The light waits for the city's time zone, known once every chunk is read.
         processed, _ = preprocess_table(frame.drop(columns="_row"), PROCESSED_MASTER,
                                         _WHOLE_EARTH, self.name, timezone=None)
@@ -72,11 +75,14 @@ class Staging:
     """Pass 1: processed chunks in the work file ``path``, and what they tell of the place.
 
     Call it with each cleaned chunk, in file order; use it as a context
-    manager (the work file is closed on exit).
+    manager (the work file is closed on exit). With ``preprocessed``, the
+    chunks are processed rows already (the parallel import's partitions, see
+    :mod:`snapassist.ingest.world`): only repeated ids and the area are
+    handled here.
     """
 
-    def __init__(self, path, problems, area, name):
-        self.finish = _ChunkFinisher(problems, area, name)
+    def __init__(self, path, problems, area, name, preprocessed=False):
+        self.finish = _ChunkFinisher(problems, area, name, preprocessed)
         self.keys = []
         self.n_photos = 0
         self.widths = {}

@@ -25,6 +25,7 @@ their search file are written to a hidden folder renamed into place, so
 nothing appears in the output folder unless the import succeeds.
 """
 import contextlib
+import functools
 import itertools
 import logging
 import os
@@ -207,7 +208,14 @@ def _text(series):
 
 def _clean(batch, rows, spec, problems):
     """One chunk of records -> raw-table rows; bad rows counted and left out."""
-    frame = pd.DataFrame.from_records(batch)
+    return clean_frame(pd.DataFrame.from_records(batch), rows, spec, problems)
+
+
+def clean_frame(frame, rows, spec, problems):
+    """:func:`_clean` of records already in a DataFrame of text (``frame`` is changed).
+
+    ``rows`` are the records' row numbers, for the examples of bad rows.
+    """
     frame["_row"] = np.asarray(rows, dtype=np.int64)
     for name in frame.columns.drop("_row"):
         frame[name] = _text(frame[name])
@@ -253,8 +261,14 @@ def _granularity(frame):
 
 def _tags(text, separator):
     """Tags as Flickr normalises them: lower-case ASCII words without spaces or punctuation."""
-    words = (normalize_text(t).replace(" ", "") for t in text.split(separator))
+    words = (_tag_word(t) for t in text.split(separator))
     return " ".join(list(dict.fromkeys(w for w in words if w))[:MAX_TAGS])
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _tag_word(tag):
+    # Remembered: the same few thousand tags make most of a city's photos'.
+    return normalize_text(tag).replace(" ", "")
 
 
 @contextlib.contextmanager

@@ -1,0 +1,153 @@
+"""Where the world import's tasks run: in this process, or on a Dask cluster.
+
+The only module of :mod:`snapassist.ingest` that imports dask (and it does
+so only when a cluster is asked for). Both runners run the same task
+functions on the same arguments and hand each result to the caller as it
+comes; a task that fails is reported by name and the others go on, so a
+rerun has only the failed ones left to do.
+"""
+import logging
+import re
+import uuid
+
+log = logging.getLogger(__name__)
+
+
+def own_peak_bytes():
+    """This process's peak resident memory (VmHWM; ``ru_maxrss`` where there is no /proc).
+
+    ``ru_maxrss`` alone would not do in a forked process: Linux counts in it
+    the parent's size at the fork.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            found = re.search(r"VmHWM:\s+(\d+) kB", status.read())
+        if found:
+            return int(found.group(1)) * 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+class LocalRunner:
+    """The tasks one after another in this process (the default: no cluster)."""
+
+    workers = 1
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+    def run(self, fn, shared, jobs, on_done, name=str):
+        """Call ``fn(shared, job)`` for each job, then ``on_done(job, result)``.
+
+        Returns ``{name(job): "ExceptionType: message"}`` of the jobs that failed.
+        """
+        failed = {}
+        for job in jobs:
+            try:
+                result = fn(shared, job)
+            except Exception as exc:  # noqa: BLE001 - one task must not stop the others
+                failed[name(job)] = f"{type(exc).__name__}: {exc}"
+                log.error("%s failed: %s", name(job), failed[name(job)])
+                continue
+            on_done(job, result)
+        return failed
+
+    def peak_memory(self):
+        """``{worker: peak resident bytes}``: here, this process."""
+        return {"local": own_peak_bytes()}
+
+
+class DaskRunner:
+    """The tasks on a Dask cluster: a new LocalCluster of ``workers`` processes, or ``scheduler``'s.
+
+    Raises
+    ------
+    ConfigError
+        The scheduler cannot be reached (on first use).
+    """
+
+    def __init__(self, workers=None, scheduler=None, connect_timeout_s=10):
+        self.n_workers, self.scheduler = workers, scheduler
+        self.timeout = connect_timeout_s
+        self.cluster = self.client = None
+
+    @property
+    def workers(self):
+        """The number of workers the cluster has now."""
+        return max(1, len(self._client().scheduler_info().get("workers", {})))
+
+    def __enter__(self):
+        self._client()
+        return self
+
+    def __exit__(self, *exc):
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+        self.client = self.cluster = None
+
+    def _client(self):
+        if self.client is not None:
+            return self.client
+        from dask.distributed import Client, LocalCluster
+
+        from ..errors import ConfigError
+
+        if self.scheduler is not None:
+            try:
+                self.client = Client(self.scheduler, timeout=f"{self.timeout}s")
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise ConfigError(f"cannot reach the Dask scheduler {self.scheduler!r} within "
+                                  f"{self.timeout} s: {exc}") from exc
+            return self.client
+        # One thread per process: parsing holds the GIL; a worker then holds
+        # one part at a time. Any free port for the dashboard.
+        self.cluster = LocalCluster(n_workers=self.n_workers, threads_per_worker=1,
+                                    processes=True, host="127.0.0.1", dashboard_address=":0")
+        self.client = Client(self.cluster)
+        return self.client
+
+    def run(self, fn, shared, jobs, on_done, name=str):
+        """As :meth:`LocalRunner.run`, the jobs spread over the workers.
+
+        ``shared`` (the same for every job, possibly large: a bzip2 block
+        index) is sent to each worker once. Results come back in the order
+        the tasks end; only they, never the data, reach this process.
+        """
+        from dask.distributed import as_completed
+
+        client = self._client()
+        jobs = list(jobs)
+        if not jobs:
+            return {}
+        common = client.scatter(shared, broadcast=True, hash=False)
+        run_id = uuid.uuid4().hex[:8]
+        futures = []
+        for order, job in enumerate(jobs):
+            # Earlier jobs first (they are given largest first, or in file order).
+            futures.append(client.submit(
+                fn, common, job, pure=False, priority=-order,
+                key=f"{getattr(fn, '__name__', 'task')}-{name(job)}-{run_id}"))
+        job_of = {future.key: job for future, job in zip(futures, jobs)}
+        failed = {}
+        for future in as_completed(futures):
+            job = job_of.pop(future.key)
+            if future.status == "error":
+                exc = future.exception()
+                failed[name(job)] = f"{type(exc).__name__}: {exc}"
+                log.error("%s failed: %s", name(job), failed[name(job)])
+            else:
+                on_done(job, future.result())
+            future.release()
+        return failed
+
+    def peak_memory(self):
+        """``{worker address: peak resident bytes}`` of every worker."""
+        return self._client().run(own_peak_bytes)
