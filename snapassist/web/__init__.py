@@ -71,7 +71,7 @@ def create_app(test_config=None, load_tables=False):
     """
     # The views (and folium with them) are imported here, not with the package:
     # gunicorn's config module imports this package before any app exists.
-    from . import api, assets, health, pages, security, slots
+    from . import api, assets, health, near, pages, security, slots
     from ._errors import register_error_handlers
     from .cities import bp as cities_bp
 
@@ -118,13 +118,17 @@ def create_app(test_config=None, load_tables=False):
         app.extensions["snapassist_tables"] = cities
         app.register_blueprint(cities_bp)
         app.register_blueprint(pages.bp, url_prefix="/<city>")
+        app.register_blueprint(near.bp, url_prefix="/<city>")
         app.register_blueprint(api.bp, url_prefix="/api/<city>")
+        app.register_blueprint(near.api_bp, url_prefix="/api/<city>")
         app.register_blueprint(api.root, url_prefix="/api")
     else:
         app.extensions["snapassist_tables"] = TablesHolder(database=database, folder=folder,
                                                            settings=settings)
         app.register_blueprint(pages.bp)
+        app.register_blueprint(near.bp)
         app.register_blueprint(api.bp, url_prefix="/api")
+        app.register_blueprint(near.api_bp, url_prefix="/api")
     register_error_handlers(app)
     if load_tables and several:
         for city in cities:

@@ -19,8 +19,8 @@ bp.url_value_preprocessor(take_city)
 bp.url_defaults(give_city)
 #: With several cities: ``/api`` itself, where every search needs a city.
 root = Blueprint("api_root", __name__)
-#: The blueprints whose errors are JSON.
-NAMES = frozenset({bp.name, root.name})
+#: The blueprints whose errors are JSON (the search by place's too: :mod:`.near`).
+NAMES = frozenset({bp.name, root.name, "near_api"})
 
 
 @bp.route("/search")

@@ -201,3 +201,16 @@ def _sun_facts(h):
         if facing:
             facts.append(Fact("sun-facing", "Facing", facing))
     return facts
+
+
+#: Subjects a card of the city's atlas names (its marker's label: the first two).
+N_CARD_SUBJECTS = 5
+N_LABEL_SUBJECTS = 2
+
+
+def subject_labels(h, limit=N_CARD_SUBJECTS):
+    """The top ``limit`` subjects of an atlas spot ``h``, as people type them (``[]`` if none).
+
+    Each is a search phrase (``"cn tower"``): a card links it to its search.
+    """
+    return [s["label"] for s in (getattr(h, "subjects", None) or [])[:limit] if s.get("label")]

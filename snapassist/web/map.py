@@ -153,7 +153,7 @@ var {{ this.get_name() }} = SnapAssistMap.spotMarkers({{ this._parent.get_name()
         self.spots_json = Markup(js_json(spots))
 
 
-def popup_html(spot, demo=False, anchor=None):
+def popup_html(spot, demo=False, anchor=None, subjects=None):
     """The popup of one spot; every user-written string is escaped.
 
     It holds the spot's card (:mod:`.card`: the glance facts, then the
@@ -161,7 +161,9 @@ def popup_html(spot, demo=False, anchor=None):
     photos. ``demo`` photos do not exist on Flickr: each shows a generated
     placeholder instead; a real photo carries that placeholder in
     ``data-fallback`` for the page to show if it fails. ``anchor`` is the
-    rank of the search's anchor spot, if any.
+    rank of the search's anchor spot, if any. ``subjects``, for a spot of
+    the city's atlas: ``(label, address)`` pairs, each shown as a link to
+    that subject's search, under the heading.
     """
     # f-strings over escape() (C, fast) rather than Markup.format: a broad
     # page has 30 popups of 10 photos, and format's parsing took 0.2 s there.
@@ -169,8 +171,12 @@ def popup_html(spot, demo=False, anchor=None):
     e = escape
     h = spot
     parts = [f'<div class="sa-popup"><h3>Spot #{e(h.rank)}</h3>'
-             f'<p class="sa-meta">{h.latitude:.5f}, {h.longitude:.5f}</p>',
-             facts_html(glance_facts(h, anchor), "sa-glance"),
+             f'<p class="sa-meta">{h.latitude:.5f}, {h.longitude:.5f}</p>']
+    if subjects:
+        links = " ".join(f'<a href="{e(url)}">{e(label)}</a>' for label, url in subjects)
+        parts.append(f'<p class="sa-subjects"><span class="sa-label">Subjects</span> '
+                     f'{links}</p>')
+    parts += [facts_html(glance_facts(h, anchor), "sa-glance"),
              facts_html(detail_facts(h), "sa-details")]
     n = len(h.best_photos)
     if n > 1:
@@ -253,7 +259,40 @@ def first_view(answer, area_bounds=None):
     return [list(_WORLD[0]), list(_WORLD[1])]
 
 
-def build_map(answer, area_bounds=None, demo=False, tiles=None, scripts=(), styles=()):
+def _base_map(view, tiles=None, scripts=(), styles=(), near_url=None):
+    """A folium map of ``view`` (``[[s, w], [n, e]]``) with its tiles, our scripts, and the
+    "What else is here?" of a click when ``near_url`` (the near search's address) is given."""
+    tiles = tiles or TileServer()
+    (s, w), (n, e) = view
+    fmap = folium.Map(location=((s + n) / 2, (w + e) / 2), zoom_start=11, tiles=None,
+                      control_scale=True)
+    # Instance attributes, so folium's class-wide lists stay as they are.
+    fmap.default_js = [(f"snapassist_js_{i}", url) for i, url in enumerate(scripts)]
+    fmap.default_css = [(f"snapassist_css_{i}", url) for i, url in enumerate(styles)]
+    folium.TileLayer(tiles=tiles.url, attr=tiles.attribution, max_zoom=tiles.max_zoom,
+                     name="tiles").add_to(fmap)
+    if near_url:
+        fmap.add_child(WhatElseHere(near_url), name="near")
+    return fmap
+
+
+class WhatElseHere(_ScriptElement):
+    """A click anywhere on the map offers "What else is here?": the near search at that point."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+SnapAssistMap.whatElseHere({{ this._parent.get_name() }}, {{ this.url_json }});
+{% endmacro %}
+""")
+
+    def __init__(self, url):
+        super().__init__()
+        self._name = "WhatElseHere"
+        self.url_json = Markup(js_json(str(url)))
+
+
+def build_map(answer, area_bounds=None, demo=False, tiles=None, scripts=(), styles=(),
+              near_url=None):
     """A folium map of a :class:`~snapassist.spots.SpotsAnswer`, viewing :func:`first_view`.
 
     Centred on that view too, so that nothing (not even the map's first
@@ -262,17 +301,11 @@ def build_map(answer, area_bounds=None, demo=False, tiles=None, scripts=(), styl
     :class:`~.tiles.TileServer` (default OpenStreetMap's). ``scripts`` and
     ``styles``: the addresses of Leaflet and our layers (``map.js``,
     ``map.css``), linked in the page's header in that order and in place
-    of folium's CDN links.
+    of folium's CDN links. ``near_url``: the address of the search by
+    place, offered where the map is clicked (none without it).
     """
-    tiles = tiles or TileServer()
-    (s, w), (n, e) = view = first_view(answer, area_bounds)
-    fmap = folium.Map(location=((s + n) / 2, (w + e) / 2), zoom_start=11, tiles=None,
-                      control_scale=True)
-    # Instance attributes, so folium's class-wide lists stay as they are.
-    fmap.default_js = [(f"snapassist_js_{i}", url) for i, url in enumerate(scripts)]
-    fmap.default_css = [(f"snapassist_css_{i}", url) for i, url in enumerate(styles)]
-    folium.TileLayer(tiles=tiles.url, attr=tiles.attribution, max_zoom=tiles.max_zoom,
-                     name="tiles").add_to(fmap)
+    view = first_view(answer, area_bounds)
+    fmap = _base_map(view, tiles, scripts, styles, near_url)
     points = PhotoPoints(answer.latitudes, answer.longitudes, answer.photo_rank)
     fmap.add_child(points, name="photos")
     markers = SpotMarkers(answer.spots, anchor=answer.anchor_rank, demo=demo)
@@ -289,16 +322,64 @@ def build_map(answer, area_bounds=None, demo=False, tiles=None, scripts=(), styl
     return fmap, points, markers
 
 
-def render_map(answer, area_bounds=None, demo=False, tiles=None, scripts=(), styles=()):
+def _parts(fmap, points_name, markers_name):
+    root = fmap.get_root()
+    root.render()
+    return MapParts(header=Markup(root.header.render()), html=Markup(root.html.render()),
+                    script=Markup(root.script.render()), map_name=fmap.get_name(),
+                    points_name=points_name, markers_name=markers_name)
+
+
+def render_map(answer, area_bounds=None, demo=False, tiles=None, scripts=(), styles=(),
+               near_url=None):
     """Render :func:`build_map` into :class:`MapParts` for a page template.
 
     ``area_bounds`` is the area the tables record (see :func:`first_view`);
     the other arguments are :func:`build_map`'s.
     """
     fmap, points, markers = build_map(answer, area_bounds, demo=demo, tiles=tiles,
-                                      scripts=scripts, styles=styles)
-    root = fmap.get_root()
-    root.render()
-    return MapParts(header=Markup(root.header.render()), html=Markup(root.html.render()),
-                    script=Markup(root.script.render()), map_name=fmap.get_name(),
-                    points_name=points.get_name(), markers_name=markers.get_name())
+                                      scripts=scripts, styles=styles, near_url=near_url)
+    return _parts(fmap, points.get_name(), markers.get_name())
+
+
+class AtlasMarkers(_ScriptElement):
+    """The markers of atlas spots, each labelled with its top subjects, its card as popup.
+
+    ``spots`` are dicts ``{"rank", "lat", "lon", "kind", "label", "title",
+    "popup"}``: ``kind`` (``"top"``, ``"busy"`` or ``"both"``) picks the
+    marker's look, ``label`` is shown beside it, ``popup`` is escaped HTML
+    (:func:`popup_html`).
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = SnapAssistMap.atlasMarkers({{ this._parent.get_name() }},
+    {{ this.spots_json }});
+{% endmacro %}
+""")
+
+    def __init__(self, spots):
+        super().__init__()
+        self._name = "AtlasMarkers"
+        self.spots_json = Markup(js_json(list(spots)))
+
+
+def render_atlas_map(spots, view, tiles=None, scripts=(), styles=(), near_url=None,
+                     point=None, radius_m=None):
+    """:class:`MapParts` of a map of atlas spots (:class:`AtlasMarkers`), viewing ``view``.
+
+    ``point`` (``(lat, lon)``) and ``radius_m``: the place of a search by
+    place, drawn as a dot in a dashed circle. ``points_name`` is ``""``:
+    there are no photo dots. The other arguments are :func:`build_map`'s.
+    """
+    fmap = _base_map(view, tiles, scripts, styles, near_url)
+    if point is not None:
+        folium.Circle(point, radius=radius_m, color="#3b6ea5", weight=2, dash_array="6 6",
+                      fill=False, interactive=False).add_to(fmap)
+        folium.CircleMarker(point, radius=6, color="#ffffff", weight=2, fill=True,
+                            fill_color="#3b6ea5", fill_opacity=1, tooltip="Your point"
+                            ).add_to(fmap)
+    markers = AtlasMarkers(spots)
+    fmap.add_child(markers, name="spots")
+    fmap.fit_bounds(view, padding=(20, 20), max_zoom=16)
+    return _parts(fmap, "", markers.get_name())

@@ -1,11 +1,17 @@
-"""The pages: search, results, about; at ``/`` or, with several cities, ``/<city>/``."""
-from flask import Blueprint, current_app, g, render_template
+"""The pages: search, results, about; at ``/`` or, with several cities, ``/<city>/``.
+
+The search page is the city's home page: with an atlas (``snapassist
+precompute``) it also shows the city's best spots on a map (:mod:`.atlas`);
+the search by place has its own blueprint (:mod:`.near`).
+"""
+from flask import Blueprint, current_app, g, render_template, url_for
 
 from .. import config
 from ..search import SearchOptions, TooBroad
 from ..spots import SCORE_TEXT
 from . import _answers as answers
 from .assets import asset_url
+from .atlas import atlas_view, home_map
 from .card import detail_facts, glance_facts
 from .cities import current_holder, give_city, take_city
 from .format import placeholder_image, rank_colour
@@ -39,10 +45,20 @@ def city_name():
 
 @bp.route("/")
 def index():
-    """The search page."""
-    # No tables are loaded for the search page: the date is left to the search.
-    return render_template("search.html", query="", message=None, demo=answers.is_demo(),
-                           options=SearchOptions().to_dict())
+    """The search page; the city's atlas on a map when its tables have one."""
+    # Without an answers file beside them no tables are loaded for the
+    # search page (the date is left to the search), and it says how to get
+    # an atlas.
+    holder = current_holder()
+    view = atlas_view(holder, load=False)
+    home = None if view is None else home_map(view, holder.is_demo)
+    body = render_template("search.html", query="", message=None, demo=answers.is_demo(),
+                           options=SearchOptions().to_dict(), home=home,
+                           atlas_hint=view is None)
+    if view is None:
+        return body
+    # The same page until the app restarts: compressed and hashed (its CSP) once.
+    return answers.respond(("home", g.get("city"), id(view)), body, 200, "text/html")
 
 
 @bp.route("/output")
@@ -82,7 +98,8 @@ def _render_results(database, result, options):
     map_parts = render_map(result, current_holder().area_bounds, demo=demo,
                            tiles=current_app.extensions["snapassist_tiles"],
                            scripts=[asset_url("leaflet.js", "leaflet"), asset_url("map.js")],
-                           styles=[asset_url("leaflet.css", "leaflet"), asset_url("map.css")])
+                           styles=[asset_url("leaflet.css", "leaflet"), asset_url("map.css")],
+                           near_url=url_for("near.page"))
     return render_template("results.html", query=result.query, result=result, spots=cards,
                            map=map_parts, plot=build_reachability_plot(result),
                            sampled=sampled, demo=demo, options=options.to_dict()), 200

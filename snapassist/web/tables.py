@@ -24,6 +24,7 @@ class TablesHolder:
         self._stored = None
         self._loaded_from = None
         self._place = None
+        self._atlas = None
         self._lock = threading.Lock()
 
     @property
@@ -122,6 +123,16 @@ class TablesHolder:
         stored = None if self._stored is None else self._stored.get(phrase)
         return None if stored is None else stored.to_result(phrase.strip())
 
+    def atlas(self):
+        """The city's atlas (``snapassist precompute``) as a SpotsAnswer, or ``None``.
+
+        Loads the tables on first use; the atlas is read with them, once.
+        ``None`` when the tables were given ready-made (no answers file is
+        opened then), or their answers file has no fresh atlas.
+        """
+        self.get()
+        return self._atlas
+
     def _load(self):
         from ..search import FlickrPhotosDatabase
         from ..demo import resolve_tables
@@ -140,4 +151,6 @@ class TablesHolder:
         self._stored = StoredAnswers.open(folder, database, settings=self._settings)
         if len(self._stored):
             log.info("%d precomputed answers from %s", len(self._stored), self._stored.path)
+        # Read once here, so a preloading server's workers share it.
+        self._atlas = self._stored.atlas()
         return database

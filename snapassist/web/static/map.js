@@ -87,5 +87,45 @@ window.SnapAssistMap = (function () {
     return markers;
   }
 
-  return {photoPoints: photoPoints, spotMarkers: spotMarkers};
+  // The spots of the city's atlas: a marker each, its look by kind ("top":
+  // among the best scored, "busy": among the most photographed, "both"),
+  // labelled with its top subjects, its card as popup. Returns rank -> marker.
+  function atlasMarkers(map, spots) {
+    var markers = {};
+    spots.forEach(function (s) {
+      var icon = L.divIcon({
+        className: "sa-atlas-icon sa-atlas-" + s.kind, iconSize: [24, 24],
+        iconAnchor: [12, 12], popupAnchor: [0, -10],
+        html: "<span>" + s.rank + "</span>"
+      });
+      var marker = L.marker([s.lat, s.lon], {icon: icon, title: s.title,
+                                             zIndexOffset: s.kind === "busy" ? 0 : 500})
+        .bindPopup(s.popup, {maxWidth: 320, minWidth: 240})
+        .addTo(map);
+      if (s.label) {
+        marker.bindTooltip(s.label, {permanent: true, direction: "right", offset: [12, 0],
+                                     className: "sa-atlas-label"});
+      }
+      markers[s.rank] = marker;
+    });
+    return markers;
+  }
+
+  // A click on the map (not on a marker) offers the spots around that point:
+  // a popup linking to the search by place at ``url``.
+  function whatElseHere(map, url) {
+    map.on("click", function (event) {
+      var at = event.latlng.wrap();
+      var link = document.createElement("a");
+      link.className = "sa-here-link";
+      link.href = url + (url.indexOf("?") < 0 ? "?" : "&") + "lat=" + at.lat.toFixed(5) +
+        "&lon=" + at.lng.toFixed(5);
+      link.textContent = "What else is here?";
+      L.popup({className: "sa-here-popup", minWidth: 120}).setLatLng(event.latlng)
+        .setContent(link).openOn(map);
+    });
+  }
+
+  return {photoPoints: photoPoints, spotMarkers: spotMarkers, atlasMarkers: atlasMarkers,
+          whatElseHere: whatElseHere};
 })();

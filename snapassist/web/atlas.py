@@ -1,0 +1,158 @@
+"""The city's atlas in the web app: prepared once per process, drawn on the city's home page.
+
+The atlas (every photo of the city clustered, each spot with its subjects:
+``snapassist precompute``) is read with the tables
+(:meth:`~.tables.TablesHolder.atlas`). Here it is prepared once for serving
+(:class:`AtlasView`): its spots in rank order, its ends (the best scored and
+the most photographed) and a coarse outline of the city's photos, so that a
+search by place (:mod:`.near`) is a lookup of a few milliseconds.
+
+The home page shows both ends of the atlas: its order favours admired
+spots that few have shot, so the places every visitor expects (Dresden's
+Frauenkirche ranks 113th of 116) come last; on the map they stand beside
+the best scored ones, marked apart.
+"""
+import dataclasses
+import threading
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from flask import current_app, url_for
+
+from .. import config
+from ..spots import near
+from .assets import asset_url
+from .card import N_LABEL_SUBJECTS, subject_labels
+from .map import popup_html, render_atlas_map
+
+#: Spots at each end of the home page's map: the best scored, the most photographed.
+N_HOME_SPOTS = 30
+#: The outline of the city's photos is made of cells this many degrees wide
+#: (about 550 m of latitude): a point's distance to the city is measured to
+#: the nearest cell centre, a few hundred metres off the nearest photo,
+#: which a rule of ``OUTSIDE_M`` (10 km) does not feel.
+CELL_DEG = 0.005
+#: What each kind of home marker means, for the legend.
+KINDS = {"top": "among the best scored", "busy": "among the most photographed",
+         "both": "both"}
+
+_LOCK = threading.Lock()
+
+
+@dataclasses.dataclass
+class _Outline:
+    """What :func:`snapassist.spots.near` reads of an atlas: its spots and photo positions."""
+
+    spots: list
+    latitudes: np.ndarray
+    longitudes: np.ndarray
+
+
+class AtlasView:
+    """An atlas (a :class:`~snapassist.spots.SpotsAnswer` with subjects) ready to serve.
+
+    ``spots`` in rank order; :attr:`outline` for :func:`snapassist.spots.near`
+    (the spots and one point per cell of the city's photos: a few thousand
+    where the atlas draws hundreds of thousands); :meth:`ends` for the home
+    page. ``home`` keeps the home page's rendered map.
+    """
+
+    def __init__(self, atlas):
+        self.atlas = atlas
+        self.spots = sorted(atlas.spots, key=lambda s: s.rank)
+        cells = pd.DataFrame({"lat": np.round(np.asarray(atlas.latitudes) / CELL_DEG),
+                              "lon": np.round(np.asarray(atlas.longitudes) / CELL_DEG)}
+                             ).drop_duplicates()
+        self.outline = _Outline(self.spots, cells["lat"].to_numpy() * CELL_DEG,
+                                cells["lon"].to_numpy() * CELL_DEG)
+        self.home = None
+
+    def near(self, lat, lon, radius_m, months=(), lights=(), tonight=False):
+        """:func:`snapassist.spots.near` on this atlas (its errors, its order)."""
+        return near(self.outline, lat, lon, radius_m, months=months, lights=lights,
+                    tonight=tonight)
+
+    def ends(self, n=N_HOME_SPOTS):
+        """``[(spot, kind)]``: the top ``n`` by score and by photographers, once each.
+
+        ``kind`` is ``"top"``, ``"busy"`` or ``"both"``; in rank order.
+        """
+        top = {s.rank for s in self.spots[:n]}
+        busy = {s.rank for s in sorted(self.spots, key=lambda s: (-s.n_owners, s.rank))[:n]}
+        return [(s, "both" if s.rank in top and s.rank in busy else
+                 "top" if s.rank in top else "busy")
+                for s in self.spots if s.rank in top or s.rank in busy]
+
+
+def atlas_view(holder, load=True):
+    """The :class:`AtlasView` of ``holder``'s tables, or ``None`` when they have no atlas.
+
+    With ``load`` false, tables not loaded yet are loaded only when an
+    answers file lies beside them (so a home page without a precompute
+    loads nothing, as before the atlas).
+    """
+    if holder is None:
+        return None
+    if not holder.loaded and not load:
+        folder = holder.folder
+        if folder is None or not (Path(folder) / config.PRECOMPUTED_ANSWERS).is_file():
+            return None
+    atlas = holder.atlas()
+    if atlas is None:
+        return None
+    views = current_app.extensions.setdefault("snapassist_atlas_views", {})
+    found = views.get(id(holder))
+    if found is None or found.atlas is not atlas:
+        with _LOCK:
+            found = views.get(id(holder))
+            if found is None or found.atlas is not atlas:
+                found = views[id(holder)] = AtlasView(atlas)
+    return found
+
+
+def subject_links(h, limit=None):
+    """``[(label, address)]``: spot ``h``'s top subjects, each with its search's address."""
+    labels = subject_labels(h) if limit is None else subject_labels(h, limit)
+    return [(label, url_for("pages.search", q=label)) for label in labels]
+
+
+def marker(h, kind, demo):
+    """What :class:`~.map.AtlasMarkers` draws of spot ``h``: position, label, card."""
+    labels = subject_labels(h, N_LABEL_SUBJECTS)
+    return {"rank": h.rank, "lat": h.latitude, "lon": h.longitude, "kind": kind,
+            "label": ", ".join(labels), "title": f"Spot #{h.rank}",
+            "popup": str(popup_html(h, demo=demo, subjects=subject_links(h)))}
+
+
+def spots_view(spots, pad_deg=0.002):
+    """``[[s, w], [n, e]]`` around ``spots`` (a little beyond, so one spot is a view too)."""
+    lat = [s.latitude for s in spots]
+    lon = [s.longitude for s in spots]
+    return [[min(lat) - pad_deg, min(lon) - pad_deg], [max(lat) + pad_deg, max(lon) + pad_deg]]
+
+
+def map_assets():
+    """The ``scripts`` and ``styles`` a map of ours links (Leaflet and our layers)."""
+    return ([asset_url("leaflet.js", "leaflet"), asset_url("map.js")],
+            [asset_url("leaflet.css", "leaflet"), asset_url("map.css")])
+
+
+def home_map(view, demo):
+    """The home page's map of ``view``'s two ends, rendered once per process.
+
+    Returns ``{"map": MapParts, "n_spots", "n_shown", "kinds"}``.
+    """
+    if view.home is None:
+        ends = view.ends()
+        scripts, styles = map_assets()
+        parts = render_atlas_map([marker(h, kind, demo) for h, kind in ends],
+                                 spots_view([h for h, _ in ends]),
+                                 tiles=current_app.extensions["snapassist_tiles"],
+                                 scripts=scripts, styles=styles,
+                                 near_url=url_for("near.page"))
+        shown = {kind for _, kind in ends}
+        view.home = {"map": parts, "n_spots": len(view.spots), "n_shown": len(ends),
+                     "n_each": N_HOME_SPOTS,
+                     "kinds": [(kind, text) for kind, text in KINDS.items() if kind in shown]}
+    return view.home
