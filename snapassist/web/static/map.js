@@ -103,8 +103,11 @@ window.SnapAssistMap = (function () {
         .bindPopup(s.popup, {maxWidth: 320, minWidth: 240})
         .addTo(map);
       if (s.label) {
-        marker.bindTooltip(s.label, {permanent: true, direction: "right", offset: [12, 0],
-                                     className: "sa-atlas-label"});
+        // As text, never HTML: the label is made of photographers' tags.
+        var label = document.createElement("span");
+        label.textContent = s.label;
+        marker.bindTooltip(label, {permanent: true, direction: "right", offset: [12, 0],
+                                   className: "sa-atlas-label"});
       }
       markers[s.rank] = marker;
     });
