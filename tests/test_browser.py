@@ -121,8 +121,11 @@ def _serve(app):
 
 
 @contextmanager
-def _chromium_page(base, width, height, phone=False):
+def _chromium_page(base, width, height, phone=False, **context_options):
     """A Chromium page of ``width`` x ``height`` (a touch phone with ``phone``), offline.
+
+    ``context_options`` go to Playwright's ``new_context`` (a granted,
+    mocked geolocation: ``permissions=["geolocation"], geolocation={...}``).
 
     Yields ``(page, outside)``: ``outside`` maps each host other than
     ``base``'s that the page asked for to the addresses asked; every such
@@ -135,7 +138,7 @@ def _chromium_page(base, width, height, phone=False):
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(viewport={"width": width, "height": height},
-                                          is_mobile=phone, has_touch=phone)
+                                          is_mobile=phone, has_touch=phone, **context_options)
             page = context.new_page()
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.on("console", lambda m: "Content Security Policy" in m.text
@@ -489,3 +492,108 @@ def test_six_cards_read_at_a_glance(server, demo_db, width, height, name):
                         clip={"x": box["x"] - 4, "y": box["y"] - 4,
                               "width": box["right"] - box["x"] + 8,
                               "height": box["bottom"] - box["y"] + 8})
+
+
+# --- the city's atlas and the search by place ---------------------------------
+
+#: The CN Tower's base in the demo world.
+TOWER = (43.6426, -79.3871)
+
+
+@pytest.fixture(scope="module")
+def atlas_server(demo_folder, tmp_path_factory):
+    """The demo's tables with their atlas (as ``snapassist precompute`` stores it), served."""
+    from snapassist import config
+    from snapassist.precompute import fingerprint
+    from snapassist.precompute._atlas import atlas_of_folder
+    from snapassist.precompute._files import write_answers
+    from snapassist.search import FlickrPhotosDatabase
+
+    folder = tmp_path_factory.mktemp("atlas") / "tables"
+    shutil.copytree(demo_folder, folder, copy_function=os.link)
+    database = FlickrPhotosDatabase.from_folder(folder)
+    write_answers(folder / config.PRECOMPUTED_ANSWERS, [atlas_of_folder(folder, database)],
+                  {"fingerprint": fingerprint(folder, database)})
+    yield from _serve(create_app({"SNAPASSIST_TABLES_FOLDER": folder}))
+
+
+SIZES = [pytest.param(1280, 800, id="desktop"), pytest.param(390, 844, id="phone")]
+
+
+@pytest.mark.parametrize("width, height", SIZES)
+def test_the_home_page_maps_the_atlas_and_a_marker_opens_its_card(atlas_server, width, height):
+    with _chromium_page(atlas_server, width, height, phone=width < 800) as (page, _):
+        page.goto(atlas_server + "/")
+        page.wait_for_selector(".sa-atlas-icon.leaflet-marker-icon")
+        cfg = json.loads(page.text_content("#sa-map-config"))
+        n = page.locator(".leaflet-marker-icon.sa-atlas-icon").count()
+        assert n == page.evaluate(f"Object.keys(window[{json.dumps(cfg['markers'])}]).length")
+        assert n > 0
+        # Both ends, marked apart, each marker labelled with its subjects.
+        assert page.locator(".sa-atlas-busy, .sa-atlas-both").count() > 1
+        assert page.locator(".leaflet-tooltip.sa-atlas-label").count() > 0
+        _no_wider_than_the_screen(page)
+        rank = int(page.evaluate(f"Object.keys(window[{json.dumps(cfg['markers'])}])[0]"))
+        _click_marker(page, cfg, rank)
+        popup = page.wait_for_selector(".leaflet-popup-content .sa-popup", timeout=10_000)
+        text = popup.inner_text()
+        assert f"Spot #{rank}" in text and "subjects" in text.lower()
+        links = page.eval_on_selector_all(".leaflet-popup-content .sa-subjects a",
+                                          "as => as.map(a => a.getAttribute('href'))")
+        assert links and all(link.startswith("/search?q=") for link in links)
+        assert page.locator(".leaflet-popup-content .sa-carousel img").count() > 0
+        assert _comes_within(page, ".leaflet-popup-content-wrapper", ".sa-atlas-map")
+        page.screenshot(path=str(CARDS / f"atlas-home-{width}.png"))
+        # A subject leads to its search.
+        page.click(".leaflet-popup-content .sa-subjects a")
+        page.wait_for_selector(".sa-spot, .sa-message")
+        assert "/search?q=" in page.url
+
+
+@pytest.mark.parametrize("width, height", SIZES)
+def test_what_else_is_here_from_a_results_map_lists_spots(atlas_server, width, height):
+    with _chromium_page(atlas_server, width, height, phone=width < 800) as (page, _):
+        page.goto(atlas_server + "/search?q=cn+tower")
+        page.wait_for_selector(".leaflet-marker-icon")
+        cfg = json.loads(page.text_content("#sa-map-config"))
+        # A click on the map where there is no marker: near the tower's base.
+        page.evaluate("([m, lat, lon]) => { const map = window[m]; map.closePopup();"
+                      " map.setView([lat, lon], 15, {animate: false}); }",
+                      [cfg["map"], TOWER[0] + 0.003, TOWER[1] + 0.003])
+        page.wait_for_function(_MAP_AT_REST, arg=cfg["map"], timeout=10_000)
+        point = page.evaluate(
+            "(m) => { const map = window[m], box = map.getContainer().getBoundingClientRect();"
+            " const p = map.latLngToContainerPoint(map.getCenter());"
+            " return {x: box.left + p.x, y: box.top + p.y}; }", cfg["map"])
+        page.mouse.click(point["x"], point["y"])
+        link = page.wait_for_selector(".sa-here-link", timeout=10_000)
+        assert link.inner_text() == "What else is here?"
+        href = link.get_attribute("href")
+        assert href.startswith("/near?lat=")
+        link.click()
+        page.wait_for_selector(".sa-near-page")
+        assert page.locator(".sa-spot").count() > 0
+        page.wait_for_selector(".leaflet-marker-icon.sa-atlas-icon")
+        _no_wider_than_the_screen(page)
+
+
+@pytest.mark.parametrize("width, height", SIZES)
+def test_use_my_location_loads_the_spots_around_it(atlas_server, width, height):
+    with _chromium_page(atlas_server, width, height, phone=width < 800,
+                        permissions=["geolocation"],
+                        geolocation={"latitude": TOWER[0], "longitude": TOWER[1]}) as (page, _):
+        page.goto(atlas_server + "/")
+        button = page.locator(".sa-atlas .sa-locate")
+        assert button.is_visible()
+        button.click()
+        page.wait_for_url("**/near?**", timeout=10_000)
+        page.wait_for_selector(".sa-spot")
+        assert f"lat={TOWER[0]:.5f}" in page.url and f"lon={TOWER[1]:.5f}" in page.url
+        assert page.locator(".sa-spot .sa-where").count() == page.locator(".sa-spot").count()
+        _no_wider_than_the_screen(page)
+        page.screenshot(path=str(CARDS / f"near-{width}.png"))
+        # From the near page itself too.
+        page.locator(".sa-near-form input[name=radius_m]").fill("300")
+        page.locator(".sa-near-form .sa-locate").click()
+        page.wait_for_url("**radius_m=300**", timeout=10_000)
+        page.wait_for_selector(".sa-near-page")

@@ -231,6 +231,8 @@ def test_the_home_page_maps_both_ends_of_the_atlas(near_client, atlas):
         for label in labels:
             assert f'href="/search?q={urllib.parse.quote_plus(label)}"' in m["popup"]
         assert "sa-glance" in m["popup"] and "sa-carousel" in m["popup"]
+        # Nothing is placed from the atlas's anchor, a spot the map may not show.
+        assert "sa-fact-where" not in m["popup"]
     assert "sa-legend" in html and "among the most photographed" in html
     assert 'action="/near"' in html and "near.js" in html
     assert "No atlas" not in html

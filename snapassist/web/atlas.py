@@ -120,9 +120,18 @@ def subject_links(h, limit=None):
 def marker(h, kind, demo):
     """What :class:`~.map.AtlasMarkers` draws of spot ``h``: position, label, card."""
     labels = subject_labels(h, N_LABEL_SUBJECTS)
+    # An atlas has an anchor (its most photographed spot) but a card saying
+    # "2.6 km E of #56" of a spot the map may not show tells nothing.
+    h = without_anchor(h)
     return {"rank": h.rank, "lat": h.latitude, "lon": h.longitude, "kind": kind,
             "label": ", ".join(labels), "title": f"Spot #{h.rank}",
             "popup": str(popup_html(h, demo=demo, subjects=subject_links(h)))}
+
+
+def without_anchor(h):
+    """A copy of spot ``h`` without its place from the atlas's anchor."""
+    return dataclasses.replace(h, bearing_deg=None, distance_m=None, side=None,
+                               anchor_rank=None)
 
 
 def spots_view(spots, pad_deg=0.002):

@@ -173,7 +173,7 @@ def popup_html(spot, demo=False, anchor=None, subjects=None):
     parts = [f'<div class="sa-popup"><h3>Spot #{e(h.rank)}</h3>'
              f'<p class="sa-meta">{h.latitude:.5f}, {h.longitude:.5f}</p>']
     if subjects:
-        links = " ".join(f'<a href="{e(url)}">{e(label)}</a>' for label, url in subjects)
+        links = " · ".join(f'<a href="{e(url)}">{e(label)}</a>' for label, url in subjects)
         parts.append(f'<p class="sa-subjects"><span class="sa-label">Subjects</span> '
                      f'{links}</p>')
     parts += [facts_html(glance_facts(h, anchor), "sa-glance"),

@@ -91,7 +91,12 @@ window.SnapAssistMap = (function () {
   // among the best scored, "busy": among the most photographed, "both"),
   // labelled with its top subjects, its card as popup. Returns rank -> marker.
   function atlasMarkers(map, spots) {
-    var markers = {};
+    var markers = {}, size = map.getSize();
+    // A card taller or wider than the map would open partly out of sight:
+    // it scrolls inside instead (as on the results page).
+    var maxWidth = Math.max(180, Math.min(320, size.x - 100));
+    var fit = {maxWidth: maxWidth, minWidth: Math.min(240, maxWidth),
+               maxHeight: Math.max(200, size.y - 70), autoPanPaddingTopLeft: L.point(46, 8)};
     spots.forEach(function (s) {
       var icon = L.divIcon({
         className: "sa-atlas-icon sa-atlas-" + s.kind, iconSize: [24, 24],
@@ -100,7 +105,7 @@ window.SnapAssistMap = (function () {
       });
       var marker = L.marker([s.lat, s.lon], {icon: icon, title: s.title,
                                              zIndexOffset: s.kind === "busy" ? 0 : 500})
-        .bindPopup(s.popup, {maxWidth: 320, minWidth: 240})
+        .bindPopup(s.popup, fit)
         .addTo(map);
       if (s.label) {
         // As text, never HTML: the label is made of photographers' tags.
