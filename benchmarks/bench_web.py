@@ -38,6 +38,16 @@ searching) is asked ``/healthz`` at the same moments: its times are what
 the machine itself (its cores shared with the load and with any other job)
 makes a request wait. The clients' process runs at nice 10.
 
+Part 3, the city's atlas (``--no-near`` to skip, ``--near-only`` for it
+alone; the tables need ``snapassist precompute`` first): ``/api/near``
+around six points of the city, with a 20 km radius and with filters, its
+first request in a fresh fork of the loaded app (cold: as a preloading
+gunicorn's worker; the median of three forks) and ten more (warm; the
+median, and the slowest); then the home page (the atlas's
+map) and the ``/near`` page, cold in three fresh forks, again, and their
+size. Targets: ``/api/near`` under 50 ms cold and warm, the home page
+under 1 s cold and under 1 MB.
+
 Targets: every cold search answers within 1 s, every page under 2 MB; under
 load, in both runs: 0 errors, 0 worker timeouts, p99 under 1 s and
 ``/healthz`` p99 under 100 ms.
@@ -47,6 +57,7 @@ load, in both runs: 0 errors, 0 worker timeouts, p99 under 1 s and
     python benchmarks/bench_web.py --quick           # 5 subjects, 15 s of load
     python benchmarks/bench_web.py --browser         # also time drawing pages in headless Chromium
     python benchmarks/bench_web.py --load-only --no-hits   # only the mix
+    python benchmarks/bench_web.py --folder /tmp/d1m --near-only   # only the atlas's part
 
 Without ``--folder`` the tables are built once with ``build_demo_tables``
 into ``--cache-dir`` (default: SnapAssist's cache folder). Only loopback
@@ -67,6 +78,8 @@ import threading
 import time
 import urllib.parse
 from pathlib import Path
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -92,6 +105,107 @@ SECOND_PHOTOS, SECOND_SEED = 200_000, 11
 #: A miss of the mix matches at least this many photos (and at most the live budget).
 MISS_MIN_PHOTOS = 100
 LIGHTS = ("golden", "blue", "day", "night")
+
+
+# --- part 3: the city's atlas: /api/near and the home page --------------------
+
+#: Points of the demo city to search around (all with atlas spots nearby).
+NEAR_POINTS = ((43.6426, -79.3871), (43.6527, -79.3834), (43.6465, -79.4637),
+               (43.6503, -79.3596), (43.7057, -79.2353), (43.6156, -79.3789))
+NEAR_TARGET_S = 0.050
+HOME_TARGET_S, HOME_MAX_BYTES = 1.0, 1_000_000
+#: Warm requests timed per point.
+NEAR_REPEATS = 10
+
+
+def _near_path(point, **extra):
+    query = {"lat": point[0], "lon": point[1], **extra}
+    return "/api/near?" + urllib.parse.urlencode(query)
+
+
+def _first_requests_in_child(app, paths, pipe):
+    """In a fresh fork of the loaded app: time each path's first request, in order."""
+    client = app.test_client()
+    out = []
+    for path in paths:
+        start = time.perf_counter()
+        answer = client.get(path, headers={"Accept-Encoding": "gzip"})
+        out.append((path, time.perf_counter() - start, answer.status_code,
+                    len(answer.get_data()), answer.headers.get("Content-Encoding")))
+    pipe.send(out)
+
+
+def _in_fresh_child(app, paths):
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_first_requests_in_child, args=(app, paths, send), daemon=True)
+    child.start()
+    send.close()
+    try:
+        return receive.recv() if receive.poll(120) else []
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+
+
+def run_near(folder):
+    """Part 3: ``/api/near`` cold and warm, and the home page, on tables loaded as preloaded.
+
+    "Cold" is a process's first request of the kind after start: the tables
+    and the atlas are loaded (as a preloading gunicorn loads them before
+    forking its workers), nothing else is. Each cold sample is a fresh fork.
+    """
+    start = time.perf_counter()
+    app = create_app({"SNAPASSIST_TABLES_FOLDER": str(folder)}, load_tables=True)
+    holder = app.extensions["snapassist_tables"]
+    atlas = holder.atlas()
+    print(f"\nthe atlas: tables and atlas loaded in {time.perf_counter() - start:.1f} s; "
+          + (f"{len(atlas.spots):,} atlas spots" if atlas else "NO ATLAS"))
+    if atlas is None:
+        print(f"  run 'snapassist precompute {folder}' first")
+        return ["no atlas"]
+    failures = []
+    print(f"{'request':<44}{'cold ms':>9}{'warm ms (median, max)':>24}{'bytes':>10}{'spots':>7}")
+    rows = [(_near_path(p), f"/api/near {p[0]:.4f},{p[1]:.4f}") for p in NEAR_POINTS]
+    rows += [(_near_path(NEAR_POINTS[0], radius_m=20000), "/api/near radius 20 km"),
+             (_near_path(NEAR_POINTS[0], tonight=1, months="6,7"), "/api/near tonight, Jun-Jul"),
+             (_near_path(NEAR_POINTS[0], sort="photographers"), "/api/near by photographers")]
+    client = app.test_client()
+    for path, name in rows:
+        firsts = [_in_fresh_child(app, [path]) for _ in range(3)]
+        firsts = [first[0] for first in firsts if first]
+        cold = float(np.median([first[1] for first in firsts])) if firsts else None
+        status, size = (firsts[0][2], firsts[0][3]) if firsts else (0, 0)
+        warm = []
+        for _ in range(NEAR_REPEATS):
+            t0 = time.perf_counter()
+            answer = client.get(path)
+            warm.append(time.perf_counter() - t0)
+        found = answer.get_json(silent=True) or {}
+        # Warm, the median: on a shared machine the slowest of ten is another job's.
+        ok = (cold is not None and cold < NEAR_TARGET_S and np.median(warm) < NEAR_TARGET_S
+              and status == 200)
+        failures += [] if ok else [name]
+        print(f"{name:<44}{'-' if cold is None else f'{cold * 1000:.1f}':>9}"
+              f"{f'{np.median(warm) * 1000:.1f}, {max(warm) * 1000:.1f}':>24}{size:>10,}"
+              f"{found.get('n_spots', '-'):>7}  {'ok' if ok else 'MISSED'}")
+    for path, name in (("/", "home page"), ("/near?lat=43.6426&lon=-79.3871", "/near page")):
+        samples = [_in_fresh_child(app, [path, path]) for _ in range(3)]
+        cold = [s[0][1] for s in samples if s]
+        again = [s[1][1] for s in samples if s]
+        sent = (f"sent {samples[0][0][3]:,} bytes" + (" gzipped" if samples[0][0][4] else "")
+                if samples[0] else "")
+        plain = len(client.get(path).get_data())
+        target = HOME_TARGET_S if path == "/" else 2 * HOME_TARGET_S
+        ok = cold and max(cold) < target and plain < HOME_MAX_BYTES
+        failures += [] if ok else [name]
+        print(f"{name:<44}{max(cold) * 1000:>9.0f}{f'{np.median(again) * 1000:.1f}':>24}"
+              f"{plain:>10,}{'':>7}  {'ok' if ok else 'MISSED'} ({sent})")
+    print(f"targets: /api/near < {NEAR_TARGET_S * 1000:.0f} ms cold (median of 3 fresh forks) "
+          f"and warm (median of {NEAR_REPEATS}); home page < {HOME_TARGET_S:.0f} s cold (the "
+          f"slowest of 3 fresh forks), < {HOME_MAX_BYTES / 1e6:.0f} MB")
+    return failures
 
 
 # --- part 1: one search at a time --------------------------------------------
@@ -319,6 +433,10 @@ def main(argv=None):
                         help="also time drawing each page in headless Chromium")
     parser.add_argument("--no-hits", action="store_true", help="skip the load run of hits")
     parser.add_argument("--no-mix", action="store_true", help="skip the load run of the mix")
+    parser.add_argument("--no-near", action="store_true",
+                        help="skip the atlas's part (/api/near and the home page)")
+    parser.add_argument("--near-only", action="store_true",
+                        help="only the atlas's part (needs 'snapassist precompute' first)")
     parser.add_argument("--second", help="the mix's second city (processed tables; default: "
                         f"the demo at {SECOND_PHOTOS:,} photos, seed {SECOND_SEED}, built once)")
     parser.add_argument("--miss-share", type=float, default=0.4,
@@ -347,8 +465,15 @@ def main(argv=None):
     print(f"tables: {folder}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
     app, failures = None, []
+    if args.near_only:
+        failures = run_near(folder)
+        print(f"\n{'all targets met' if not failures else 'MISSED: ' + ', '.join(failures)}")
+        return 1 if failures else 0
+    if not args.load_only and not args.no_near:
+        failures += [f"near: {f}" for f in run_near(folder)]
     if not args.load_only:
-        app, failures = run_single_searches(folder, subjects, args.cap)
+        app, searched = run_single_searches(folder, subjects, args.cap)
+        failures += searched
     if args.browser and app is not None:
         drawable = [q for q in subjects if q not in failures]
         for query, seconds in browser_draw_times(app, drawable).items():

@@ -135,6 +135,7 @@ def create_app(test_config=None, load_tables=False):
             _check_folder(city.holder.folder)
     elif load_tables:
         app.extensions["snapassist_tables"].get()
+        near.prepare(app.extensions["snapassist_tables"])
     return app
 
 

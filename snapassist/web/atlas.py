@@ -13,14 +13,16 @@ Frauenkirche ranks 113th of 116) come last; on the map they stand beside
 the best scored ones, marked apart.
 """
 import dataclasses
+import datetime as dt
 import threading
+import weakref
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from flask import current_app, url_for
 
-from .. import config
+from .. import config, geo
 from ..spots import near
 from .assets import asset_url
 from .card import N_LABEL_SUBJECTS, subject_labels
@@ -38,6 +40,8 @@ KINDS = {"top": "among the best scored", "busy": "among the most photographed",
          "both": "both"}
 
 _LOCK = threading.Lock()
+#: Each tables holder's view, for as long as the holder lives.
+_VIEWS = weakref.WeakKeyDictionary()
 
 
 @dataclasses.dataclass
@@ -61,11 +65,14 @@ class AtlasView:
     def __init__(self, atlas):
         self.atlas = atlas
         self.spots = sorted(atlas.spots, key=lambda s: s.rank)
-        cells = pd.DataFrame({"lat": np.round(np.asarray(atlas.latitudes) / CELL_DEG),
-                              "lon": np.round(np.asarray(atlas.longitudes) / CELL_DEG)}
-                             ).drop_duplicates()
-        self.outline = _Outline(self.spots, cells["lat"].to_numpy() * CELL_DEG,
-                                cells["lon"].to_numpy() * CELL_DEG)
+        # One key per cell (latitude and longitude cell numbers, both
+        # non-negative after the shift), then the cells' centres.
+        lat = np.rint((np.asarray(atlas.latitudes, dtype=np.float64) + 90) / CELL_DEG)
+        lon = np.rint((np.asarray(atlas.longitudes, dtype=np.float64) + 180) / CELL_DEG)
+        span = int(360 / CELL_DEG) + 2
+        cells = pd.unique(lat.astype(np.int64) * span + lon.astype(np.int64))
+        self.outline = _Outline(self.spots, (cells // span) * CELL_DEG - 90,
+                                (cells % span) * CELL_DEG - 180)
         self.home = None
 
     def near(self, lat, lon, radius_m, months=(), lights=(), tonight=False):
@@ -101,14 +108,28 @@ def atlas_view(holder, load=True):
     atlas = holder.atlas()
     if atlas is None:
         return None
-    views = current_app.extensions.setdefault("snapassist_atlas_views", {})
-    found = views.get(id(holder))
+    found = _VIEWS.get(holder)
     if found is None or found.atlas is not atlas:
         with _LOCK:
-            found = views.get(id(holder))
+            found = _VIEWS.get(holder)
             if found is None or found.atlas is not atlas:
-                found = views[id(holder)] = AtlasView(atlas)
+                found = _VIEWS[holder] = AtlasView(atlas)
     return found
+
+
+def prepare(holder):
+    """Make the first search by place of a process as fast as the next ones.
+
+    Called where the tables are loaded ahead of requests (a preloading
+    server, before it forks its workers): prepares the atlas's
+    :class:`AtlasView` and imports what the sun's times need, so that no
+    worker's first ``/api/near`` does either (30-60 ms at a million photos).
+    """
+    view = atlas_view(holder)
+    if view is not None and view.spots:
+        geo.sun_times(view.spots[0].latitude, view.spots[0].longitude, dt.date(2000, 6, 21),
+                      dt.timezone.utc)
+    return view
 
 
 def subject_links(h, limit=None):
