@@ -1,6 +1,7 @@
 """The city's atlas on the web: its home page map, and the search by place (/near, /api/near)."""
 import base64
 import concurrent.futures
+import gzip
 import hashlib
 import json
 import os
@@ -178,6 +179,15 @@ def test_the_near_page_lists_and_maps_the_spots(near_client, atlas):
     assert f'name="lat" inputmode="decimal" value="{TOWER[0]}"' in html
     assert "SnapAssistMap.whatElseHere(" in html and "near.js" in html
     _check_policy(page)
+    # Sent gzipped to a client that accepts it, with the same policy.
+    packed = near_client.get("/near", query_string={"lat": TOWER[0], "lon": TOWER[1],
+                                                    "radius_m": 600},
+                             headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    unpacked = gzip.decompress(packed.get_data()).decode()
+    assert re.findall(r'class="sa-spot" data-rank="(\d+)"', unpacked) == [str(r) for r in listed]
+    # Its policy is made from the page itself (each map has new names).
+    _check_policy(unpacked, packed.headers["Content-Security-Policy"])
 
 
 def test_the_near_page_without_a_point_is_a_form(near_client):
@@ -195,10 +205,15 @@ def _markers(html):
     return json.loads(found.group(1))
 
 
-def _check_policy(response):
-    """Every inline script of the page is allowed by its hash, and nothing else is."""
-    html = response.get_data(as_text=True)
-    policy = response.headers["Content-Security-Policy"]
+def _check_policy(response, policy=None):
+    """Every inline script of the page is allowed by its hash, and nothing else is.
+
+    ``response`` is a response, or a page's text with its ``policy``.
+    """
+    if policy is None:
+        html, policy = response.get_data(as_text=True), response.headers["Content-Security-Policy"]
+    else:
+        html = response
     for match in re.finditer(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", html, re.S):
         if "src=" in match.group("attrs") or "type=" in match.group("attrs"):
             continue
