@@ -45,7 +45,8 @@ for _blueprint in (bp, api_bp):
 #: At most this many spots are listed (the nearest count says how many were found).
 MAX_SPOTS = 50
 #: What the spots' JSON leaves out: every photo's id (tens of thousands at a
-#: busy atlas spot), and the fields of a search's anchor, which an atlas has not.
+#: busy atlas spot), and what places a spot from the atlas's anchor (its most
+#: photographed spot, far from the point), or gives a search's sun.
 _LEFT_OUT = ("photo_ids", "bearing_deg", "distance_m", "side", "anchor_rank", "sun",
              "sun_behind_at_sunset")
 #: Metres in a degree of latitude (a mean Earth).
