@@ -591,6 +591,9 @@ def test_use_my_location_loads_the_spots_around_it(atlas_server, width, height):
         assert f"lat={TOWER[0]:.5f}" in page.url and f"lon={TOWER[1]:.5f}" in page.url
         assert page.locator(".sa-spot .sa-where").count() == page.locator(".sa-spot").count()
         _no_wider_than_the_screen(page)
+        cfg = json.loads(page.text_content("#sa-map-config"))
+        page.wait_for_function(_MAP_AT_REST, arg=cfg["map"], timeout=10_000)
+        page.wait_for_timeout(300)
         page.screenshot(path=str(CARDS / f"near-{width}.png"))
         # From the near page itself too.
         page.locator(".sa-near-form input[name=radius_m]").fill("300")
