@@ -71,7 +71,8 @@ def _render_results(database, result, options):
                                message=answers.too_broad_message(result),
                                n_photos=result.n_photos,
                                suggestions=answers.suggestions(result, options),
-                               demo=database.is_demo, options=options.to_dict()), 200
+                               demo=database.is_demo, views=database.has_views,
+                               options=options.to_dict()), 200
     demo = database.is_demo
     cards = [spot_card(h, result.anchor_rank, demo) for h in result.spots]
     # A precomputed broad answer draws every spot's photos but only a sample
@@ -85,7 +86,8 @@ def _render_results(database, result, options):
                            styles=[asset_url("leaflet.css", "leaflet"), asset_url("map.css")])
     return render_template("results.html", query=result.query, result=result, spots=cards,
                            map=map_parts, plot=build_reachability_plot(result),
-                           sampled=sampled, demo=demo, options=options.to_dict()), 200
+                           sampled=sampled, demo=demo, views=database.has_views,
+                           no_views_note=answers.NO_VIEWS_NOTE, options=options.to_dict()), 200
 
 
 def spot_card(h, anchor=None, demo=False):
