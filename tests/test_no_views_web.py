@@ -57,6 +57,13 @@ def test_the_results_page_says_so_and_offers_no_admired_order(client):
     assert "a photo · score" not in page          # the card's views fact, left out
 
 
+@pytest.mark.parametrize("path", ["/", "/about"])
+def test_the_home_and_about_pages_say_so_before_any_search(client, path):
+    text = client.get(path).get_data(as_text=True)
+    assert "These photos have no view counts" in text
+    assert "liked most" not in text and "admired but that few" not in text
+
+
 @pytest.mark.parametrize("path", ["/api/search", "/search"])
 def test_the_admired_order_is_refused_with_the_reason(client, path):
     response = client.get(f"{path}?q=frauenkirche&sort=admired")
@@ -72,3 +79,5 @@ def test_tables_with_views_say_nothing_of_it(app):
     assert body["views"] is True and "note" not in body
     page = app.test_client().get("/search?q=cn+tower").get_data(as_text=True)
     assert "no view counts" not in page and 'value="admired"' in page
+    for path in ("/", "/about"):
+        assert "no view counts" not in app.test_client().get(path).get_data(as_text=True)

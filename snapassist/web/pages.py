@@ -22,8 +22,12 @@ bp.url_defaults(give_city)
 @bp.app_context_processor
 def _page_globals():
     """What every page may show: the ranking's formula, the city's name, subjects to try."""
+    holder = current_holder()
     return {"score_text": SCORE_TEXT, "city": city_name(), "examples": answers.examples(),
-            "asset_url": asset_url}
+            "asset_url": asset_url, "no_views_note": answers.NO_VIEWS_NOTE,
+            # Recorded by imports of data sets without view counts (read
+            # without loading the tables): a page then says so.
+            "views": holder is None or holder.place.get("views") is not False}
 
 
 def city_name():
@@ -87,7 +91,7 @@ def _render_results(database, result, options):
     return render_template("results.html", query=result.query, result=result, spots=cards,
                            map=map_parts, plot=build_reachability_plot(result),
                            sampled=sampled, demo=demo, views=database.has_views,
-                           no_views_note=answers.NO_VIEWS_NOTE, options=options.to_dict()), 200
+                           options=options.to_dict()), 200
 
 
 def spot_card(h, anchor=None, demo=False):
