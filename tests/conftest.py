@@ -1,5 +1,7 @@
 """Fixtures shared across the suite."""
 import logging
+import os
+from pathlib import Path
 
 import pytest
 
@@ -77,3 +79,27 @@ def app(database, app_config):
 def client(app):
     """A test client of ``app``."""
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    """The address of a Dask LocalCluster of 2 single-thread worker processes.
+
+    Its workers import this checkout and its tests (functions of a test
+    module are sent to them by name), through ``PYTHONPATH``, restored after.
+    """
+    from dask.distributed import LocalCluster
+
+    repo = Path(__file__).resolve().parents[1]
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(repo), str(repo / "tests"),
+                                                             old]))
+    try:
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                          host="127.0.0.1", dashboard_address=":0") as local:
+            yield local.scheduler_address
+    finally:
+        if old is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = old

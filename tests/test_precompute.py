@@ -34,24 +34,6 @@ MIN_PHOTOS = 400
 MIN_PHOTOS_MANY = 100
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    """A Dask LocalCluster of 2 worker processes that import this checkout."""
-    from dask.distributed import LocalCluster
-
-    old = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), old]))
-    try:
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                          host="127.0.0.1", dashboard_address=":0") as local:
-            yield local.scheduler_address
-    finally:
-        if old is None:
-            del os.environ["PYTHONPATH"]
-        else:
-            os.environ["PYTHONPATH"] = old
-
-
 def copy_tables(source, target):
     """A copy that keeps the files' times, hence the tables' fingerprint."""
     shutil.copytree(source, target)

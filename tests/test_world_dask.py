@@ -1,7 +1,6 @@
 """The YFCC100M import on Dask: the same tables with one or two workers, and resuming there."""
 import hashlib
 import json
-import os
 import struct
 import uuid
 from pathlib import Path
@@ -18,28 +17,8 @@ from snapassist.io import read_table_attrs
 from snapassist.search import SEARCH_FILE
 from snapassist.search._store import MAGIC
 
-REPO = Path(__file__).resolve().parents[1]
 PART_BYTES = 4000
 SLUGS = ("dresden-de", "toronto-ca")
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    """A Dask LocalCluster of 2 worker processes that import this checkout and its tests."""
-    from dask.distributed import LocalCluster
-
-    old = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), str(REPO / "tests"),
-                                                             old]))
-    try:
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                          host="127.0.0.1", dashboard_address=":0") as local:
-            yield local.scheduler_address
-    finally:
-        if old is None:
-            del os.environ["PYTHONPATH"]
-        else:
-            os.environ["PYTHONPATH"] = old
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,15 @@ from .security import page_policy
 from .slots import forked_app, search_processes, search_slot
 
 
+#: The answer to ``sort=admired`` on tables without view counts.
+NO_VIEWS_ADMIRED = ("sort=admired needs view counts, and these photos have none (the "
+                    "YFCC100M gives no views): sort by score or by photographers.")
+#: What the pages and the API say of tables without view counts.
+NO_VIEWS_NOTE = ("These photos have no view counts (the YFCC100M gives none): spots are "
+                 "ranked by the number of photographers, and nothing is said of admired "
+                 "photos.")
+
+
 def settings():
     """The method's :class:`~snapassist.settings.Settings` of this app."""
     return current_app.config["SNAPASSIST_SETTINGS"]
@@ -85,6 +94,8 @@ class _Search:
         self.holder = current_holder()
         self.database = self.holder.get()
         self.options = parse_options(request.args, city_zone(self.database.timezone))
+        if self.options.sort == "admired" and not self.database.has_views:
+            raise QueryError(NO_VIEWS_ADMIRED)
         method = settings()
         # Everything that changes an answer: what was asked (normalised, so
         # "CN Tower" and "cn  tower" share one), the city, the filters, the

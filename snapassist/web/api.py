@@ -35,17 +35,20 @@ def _render(database, result, options):
     if isinstance(result, TooBroad):
         body = {"error": answers.too_broad_message(result), "status": 400, "too_broad": True,
                 "query": result.query, "demo": database.is_demo,
-                "n_photos": result.n_photos,
+                "views": database.has_views, "n_photos": result.n_photos,
                 "suggestions": answers.suggestions(result, options),
                 "options": options.to_dict()}
     else:
         spots = [h.to_dict() for h in result.spots]
         body = {"query": result.query, "demo": database.is_demo,
-                "n_photos": result.n_photos, "options": options.to_dict(),
+                "views": database.has_views, "n_photos": result.n_photos,
+                "options": options.to_dict(),
                 # "spots" is the name everywhere; "clusters", the same list,
                 # is kept for clients written before it.
                 "spots": spots, "clusters": spots,
                 "no_spot": result.no_spot, "anchor_rank": result.anchor_rank}
+    if not database.has_views:
+        body["note"] = answers.NO_VIEWS_NOTE
     return current_app.json.dumps(body), 400 if isinstance(result, TooBroad) else 200
 
 

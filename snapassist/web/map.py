@@ -201,8 +201,11 @@ def popup_html(spot, demo=False, anchor=None, subjects=None):
             img = (f'<a href="{e(photo["page_url"])}" target="_blank" '
                    f'rel="noopener noreferrer">{img or e(title)}</a>')
         lines = [("Photo", f"{i} of {n}"), ("Title", title),
-                 ("By", photo["ownername"] or photo["owner"]),
-                 ("Views", f"{photo['views']:,}")] + settings_lines(photo)
+                 ("By", photo["ownername"] or photo["owner"])]
+        # Tables without view counts (YFCC100M) give every photo 0: say nothing.
+        if spot.mean_views is not None:
+            lines.append(("Views", f"{photo['views']:,}"))
+        lines += settings_lines(photo)
         dl = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in lines)
         parts.append(f'<div class="sa-slide">{img}<dl>{dl}</dl></div>')
     parts.append("</div></div>")

@@ -28,8 +28,12 @@ bp.url_defaults(give_city)
 @bp.app_context_processor
 def _page_globals():
     """What every page may show: the ranking's formula, the city's name, subjects to try."""
+    holder = current_holder()
     return {"score_text": SCORE_TEXT, "city": city_name(), "examples": answers.examples(),
-            "asset_url": asset_url}
+            "asset_url": asset_url, "no_views_note": answers.NO_VIEWS_NOTE,
+            # Recorded by imports of data sets without view counts (read
+            # without loading the tables): a page then says so.
+            "views": holder is None or holder.place.get("views") is not False}
 
 
 def city_name():
@@ -87,7 +91,8 @@ def _render_results(database, result, options):
                                message=answers.too_broad_message(result),
                                n_photos=result.n_photos,
                                suggestions=answers.suggestions(result, options),
-                               demo=database.is_demo, options=options.to_dict()), 200
+                               demo=database.is_demo, views=database.has_views,
+                               options=options.to_dict()), 200
     demo = database.is_demo
     cards = [spot_card(h, result.anchor_rank, demo) for h in result.spots]
     # A precomputed broad answer draws every spot's photos but only a sample
@@ -102,7 +107,8 @@ def _render_results(database, result, options):
                            near_url=url_for("near.page"))
     return render_template("results.html", query=result.query, result=result, spots=cards,
                            map=map_parts, plot=build_reachability_plot(result),
-                           sampled=sampled, demo=demo, options=options.to_dict()), 200
+                           sampled=sampled, demo=demo, views=database.has_views,
+                           options=options.to_dict()), 200
 
 
 def spot_card(h, anchor=None, demo=False):
