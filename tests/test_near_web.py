@@ -326,3 +326,16 @@ def test_the_atlas_outline_keeps_the_outside_rule_within_a_cell(atlas):
         exact = haversine_m(a, b, atlas.latitudes, atlas.longitudes).min()
         coarse = haversine_m(a, b, view.outline.latitudes, view.outline.longitudes).min()
         assert abs(exact - coarse) <= half_cell_m + 1
+
+
+def test_tables_without_views_refuse_the_admired_order_and_say_so(atlas_folder, monkeypatch):
+    app = create_app({"TESTING": True, "SNAPASSIST_TABLES_FOLDER": atlas_folder})
+    database = app.extensions["snapassist_tables"].get()
+    monkeypatch.setattr(database, "_has_views", False)      # as a YFCC100M import records
+    client = app.test_client()
+    args = {"lat": TOWER[0], "lon": TOWER[1]}
+    body = client.get("/api/near", query_string=args).get_json()
+    assert body["views"] is False and "no view counts" in body["note"]
+    refused = client.get("/api/near", query_string={**args, "sort": "admired"})
+    assert refused.status_code == 400
+    assert re.search(r"sort=admired needs view counts", refused.get_json()["error"])

@@ -72,10 +72,16 @@ class NoAtlas(NotFound):
 
 
 class _Asked:
-    """What a request asks: the point, the radius, the filters; checked."""
+    """What a request asks: the point, the radius, the filters; checked.
 
-    def __init__(self, args, zone):
+    ``views``: whether the tables have view counts (without them there is
+    no "most admired" order).
+    """
+
+    def __init__(self, args, zone, views=True):
         self.options = parse_options(args, zone)
+        if self.options.sort == "admired" and not views:
+            raise QueryError(answers.NO_VIEWS_ADMIRED)
         self.lat, self.lon = single_value(args, "lat"), single_value(args, "lon")
         if self.lat is None or self.lon is None:
             raise QueryError("lat and lon are needed: the point to look around "
@@ -137,14 +143,16 @@ def spot_json(nearby):
 def api():
     """The atlas spots around a point as JSON (see the module's docstring)."""
     _, database, view, zone = _ask()
-    asked = _Asked(request.args, zone)
+    asked = _Asked(request.args, zone, database.has_views)
     found, sun = lookup(view, asked, zone, answers.settings())
-    body = {"demo": database.is_demo,
+    body = {"demo": database.is_demo, "views": database.has_views,
             "point": {"latitude": float(asked.lat), "longitude": float(asked.lon)},
             "radius_m": float(asked.radius_m),
             "options": {**asked.options.to_dict(), "tonight": asked.tonight},
             "n_spots": len(found), "atlas_spots": len(view.spots), "sun": sun,
             "spots": [spot_json(n) for n in found[:MAX_SPOTS]]}
+    if not database.has_views:
+        body["note"] = answers.NO_VIEWS_NOTE
     # Compact, unsorted: 200 KB for 50 spots, encoded in half the time.
     return current_app.response_class(json.dumps(body, separators=(",", ":")),
                                       mimetype="application/json")
@@ -165,7 +173,7 @@ def page():
     if not (form["lat"].strip() or form["lon"].strip()):
         return render_template("near.html", **context), 200
     try:
-        asked = _Asked(request.args, zone)
+        asked = _Asked(request.args, zone, database.has_views)
         found, sun = lookup(view, asked, zone, answers.settings())
     except QueryError as exc:
         context["message"] = str(exc)
