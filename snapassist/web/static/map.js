@@ -111,7 +111,9 @@ window.SnapAssistMap = (function () {
         // As text, never HTML: the label is made of photographers' tags.
         var label = document.createElement("span");
         label.textContent = s.label;
-        marker.bindTooltip(label, {permanent: true, direction: "right", offset: [12, 0],
+        // Clear of the badge, which widens with the rank's digits.
+        marker.bindTooltip(label, {permanent: true, direction: "right",
+                                   offset: [6 + 7 * String(s.rank).length, 0],
                                    className: "sa-atlas-label"});
       }
       markers[s.rank] = marker;
