@@ -35,7 +35,7 @@ from ._partition import (CityJob, Part, PartPlan, add_problems, read_part, read_
 from ._source import Source, compression_of, head_lines, open_source, plan_parts
 from .cities import world_cities
 from ._workdir import ImportParts
-from .importer import _move_into
+from .importer import install_tables
 from .readers import Problems
 from .yfcc import SNIFF_LINES, Reading, detect_layout
 
@@ -346,7 +346,7 @@ def _move(folder, jobs, out_folder, by_city):
         if info.get("skipped") or f"moved:{job.key}" in folder.done:
             continue
         if not by_city:
-            _move_into(Path(job.folder), out_folder)
+            install_tables(Path(job.folder), out_folder)
             continue
         target = out_folder / job.key
         if target.exists():
