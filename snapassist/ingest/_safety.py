@@ -26,7 +26,7 @@ import struct
 from pathlib import Path
 
 from ..errors import DiskFullError, FolderBusyError, WriteError
-from ._staging import FULL_ERRNOS
+from ..io import FULL_ERRNOS
 
 log = logging.getLogger(__name__)
 

@@ -33,6 +33,7 @@ from .. import config, geo
 from ..search import SEARCH_FILE, example_subjects, join_exif, searched_columns
 from ..search._build import SearchFileBuilder
 from ..search._store import fingerprint_files
+from ..io import FULL_ERRNOS
 from ..errors import DiskFullError, ValidationError, WriteError
 from ..geo import Area
 from ..schema import PROCESSED_MASTER, is_text_dtype
@@ -151,10 +152,6 @@ class Staging:
         zone = timezone_at((lat + 0.5) * CELL_DEG, (lon + 0.5) * CELL_DEG)
         return {"city": city or None, "area": {"bbox": [float(v) for v in self.bbox]},
                 "timezone": zone}
-
-
-#: Errors of a write that ran out of room rather than failed otherwise.
-FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
 def write_work_file(path, frame):
