@@ -19,6 +19,7 @@ without an error, found only when read back (``TypeError: 'NoneType'
 object is not subscriptable``); it also took about 18 MB per chunk
 whatever the chunk's size.
 """
+import contextlib
 import errno
 import json
 import os
@@ -175,7 +176,7 @@ def write_work_file(path, frame):
     except OSError as exc:
         Path(path).unlink(missing_ok=True)
         kind = DiskFullError if exc.errno in FULL_ERRNOS else WriteError
-        raise kind(f"{exc.strerror or exc} while writing the work file {Path(path).name}",
+        raise kind(f"{exc.strerror or exc} while writing the work file {str(path)!r}",
                    path=str(path)) from exc
 
 
@@ -199,29 +200,38 @@ def write_tables(staging, folder, metadata, progress=None):
     step = max(1, APPEND_BYTES // max(1, sum(widths.values())))
     master = folder / config.MASTER_TABLE_PROCESSED
     builder, done = None, 0
-    with pd.HDFStore(master, mode="w", **COMPRESSION) as out:
-        for chunk in staging.chunks():
-            if zone:
-                # Local times taken are read in the city's zone.
-                add_light(chunk, zone)
-            chunk.index = pd.RangeIndex(done, done + len(chunk))
-            for start in range(0, len(chunk), step):
-                out.append(config.HDF_KEY, chunk.iloc[start:start + step], format="table",
-                           min_itemsize=widths, index=False)
-            searched = join_exif(chunk.reset_index(drop=True))
-            if builder is None:
-                columns = list(searched.columns)
-                work = folder / "search-build"
-                work.mkdir()
-                builder = SearchFileBuilder(work, searched_columns(columns))
-            builder.add(searched)
-            done += len(chunk)
-            if progress:
-                progress(done)
-        tags, counts, machine = builder.tag_counts()
-        metadata["examples"] = example_subjects(tags, counts, machine, config.N_EXAMPLES,
-                                                [metadata["city"]] if metadata["city"] else [])
-        out.get_storer(config.HDF_KEY).attrs.snapassist = json.dumps(metadata)
+    try:
+        with pd.HDFStore(master, mode="w", **COMPRESSION) as out:
+            for chunk in staging.chunks():
+                if zone:
+                    # Local times taken are read in the city's zone.
+                    add_light(chunk, zone)
+                chunk.index = pd.RangeIndex(done, done + len(chunk))
+                for start in range(0, len(chunk), step):
+                    out.append(config.HDF_KEY, chunk.iloc[start:start + step], format="table",
+                               min_itemsize=widths, index=False)
+                searched = join_exif(chunk.reset_index(drop=True))
+                if builder is None:
+                    columns = list(searched.columns)
+                    work = folder / "search-build"
+                    work.mkdir()
+                    builder = SearchFileBuilder(work, searched_columns(columns))
+                builder.add(searched)
+                done += len(chunk)
+                if progress:
+                    progress(done)
+            tags, counts, machine = builder.tag_counts()
+            cities = [metadata["city"]] if metadata["city"] else []
+            metadata["examples"] = example_subjects(tags, counts, machine, config.N_EXAMPLES,
+                                                    cities)
+            out.get_storer(config.HDF_KEY).attrs.snapassist = json.dumps(metadata)
+    except BaseException:
+        # The builder's work files are open: close them (a full disk may
+        # refuse their last bytes too) before the error goes up.
+        if builder is not None:
+            with contextlib.suppress(OSError):
+                builder.remove()
+        raise
     meta = {"fingerprint": fingerprint_files([master, None]), "has_exif": False,
             "columns": columns}
     builder.write(folder / SEARCH_FILE, meta)
