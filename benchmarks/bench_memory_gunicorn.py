@@ -2,8 +2,8 @@
 
 Starts gunicorn with the documented configuration (``-c
 python:snapassist.web.gunicorn_conf``, 2 workers) over the demo tables,
-sends ``--queries`` distinct, uncached searches (the demo's tags, then pairs
-of them, with month and light filters in turn: no phrase repeats) from a few client
+sends ``--queries`` distinct, uncached searches (the demo's tags, then each
+with one of the commonest tags: no phrase repeats) from a few client
 threads, and every ``--every`` queries records the resident memory (RSS,
 and the proportional set size PSS, which splits the pages shared since the
 fork) of each worker and of its search processes. Prints a small table: the
@@ -34,32 +34,31 @@ from snapassist.demo import ensure_demo_tables
 from snapassist.io import read_table
 
 REPO = Path(__file__).resolve().parents[1]
-MONTHS = [""] + [str(m) for m in range(1, 13)]
-LIGHTS = ["", "golden", "blue", "day", "night"]
+#: Photos a tag needs to be searched (with the commonest tags, in pairs).
+MIN_TAG_PHOTOS = 150
 
 
 def distinct_queries(folder, n):
-    """``n`` distinct phrases (so none is answered from a cache): the tags, then pairs of them.
+    """``n`` distinct phrases (so none is answered from a cache) that most often cluster.
 
-    Each phrase gets a month and a light filter in turn, as users set them.
+    The tags of at least ``MIN_TAG_PHOTOS`` photos, then each paired with
+    one of the commonest tags (which most photos carry, so the pair matches
+    about as many photos as the tag alone).
     """
     tags = Counter()
     for text in read_table(folder / config.MASTER_TABLE_PROCESSED)["tags"].dropna():
         tags.update(text.split())
-    words = [tag for tag, count in tags.most_common() if count >= 30]
-    phrases = itertools.chain(words, (f"{a} {b}" for a, b in itertools.combinations(words, 2)))
-    filters = itertools.cycle(itertools.product(LIGHTS, MONTHS))
-    queries = []
-    for phrase, (light, month) in zip(itertools.islice(phrases, n), filters):
-        args = {"q": phrase}
-        if month:
-            args["months"] = month
-        if light:
-            args["light"] = light
-        queries.append(urllib.parse.urlencode(args))
-    if len(queries) < n:
-        raise SystemExit(f"only {len(queries)} distinct queries from {len(words)} tags")
-    return queries
+    words = [tag for tag, count in tags.most_common() if count >= MIN_TAG_PHOTOS]
+    phrases, seen = [], set()
+    for anchor in [None, *words]:
+        for word in words:
+            pair = frozenset((anchor, word)) if anchor else frozenset((word,))
+            if anchor != word and pair not in seen:
+                seen.add(pair)
+                phrases.append(f"{anchor} {word}" if anchor else word)
+        if len(phrases) >= n:
+            return [urllib.parse.urlencode({"q": phrase}) for phrase in phrases[:n]]
+    raise SystemExit(f"only {len(phrases)} distinct queries from {len(words)} tags")
 
 
 def measure(master):
