@@ -16,7 +16,6 @@ loaded size (after the first searches), then the sizes over time. Linux only.
 The target (issue 21): flat after warm-up, within twice the loaded size.
 """
 import argparse
-import itertools
 import os
 import signal
 import subprocess

@@ -158,56 +158,48 @@ def import_yfcc(path, out_folder, columns=None, cities=False, city=None, area=No
                  "part_bytes": part_bytes, "version": 1}
     folder = ImportParts(out_folder, signature)
     _check_out_folder(out_folder, cities, overwrite, folder.moved())
-    needed, tables = estimate_space(path)
+    needed, _ = estimate_space(path)
     notify(f"this import needs at most about {megabytes(needed):,} MB of free space beside "
            f"OUTFOLDER while it runs (less when few photos are kept)")
     if check_free_space:
         check_space(out_folder.parent, needed)
     with folder_lock(out_folder), writing(f"the work files in {folder.dir.name}", needed):
         _check_out_folder(out_folder, cities, overwrite, folder.moved())
-        return _import_parts(path, out_folder, cities, overwrite, progress, notify, read_fn,
-                             workers, scheduler, kind, layout, reading, split, chosen,
-                             min_photos, area, folder)
-
-
-def _import_parts(path, out_folder, cities, overwrite, progress, notify, read_fn, workers,
-                  scheduler, kind, layout, reading, split, chosen, min_photos, area, folder):
-    """:func:`import_yfcc` under OUTFOLDER's lock: read the parts, write the cities, move."""
-    folder.open(notify)
-    try:
-        if kind == "bz2" and folder.index() is None:
-            notify("indexing the bzip2 blocks (one pass over the file)")
-        source = open_source(path, folder.index(), threads=os.cpu_count() or 1)
-        folder.save_index(source.index)
-        plan = PartPlan(source, reading, str(folder.dir), split,
-                        world_cities().cities.index(chosen) if chosen else None, area)
-        result = WorldImportResult(layout, out_folder)
-        runner = (LocalRunner() if workers is None and scheduler is None
-                  else DaskRunner(workers, scheduler, config.PRECOMPUTE_CONNECT_TIMEOUT_S))
-        clock = time.perf_counter()
-        with runner:
-            parts = _read_parts(runner, plan, folder, read_fn or read_part, progress, result)
-            result.seconds["reading"] = time.perf_counter() - clock
+        folder.open(notify)
+        try:
+            if kind == "bz2" and folder.index() is None:
+                notify("indexing the bzip2 blocks (one pass over the file)")
+            source = open_source(path, folder.index(), threads=os.cpu_count() or 1)
+            folder.save_index(source.index)
+            plan = PartPlan(source, reading, str(folder.dir), split,
+                            world_cities().cities.index(chosen) if chosen else None, area)
+            result = WorldImportResult(layout, out_folder)
+            runner = (LocalRunner() if workers is None and scheduler is None
+                      else DaskRunner(workers, scheduler, config.PRECOMPUTE_CONNECT_TIMEOUT_S))
+            clock = time.perf_counter()
+            with runner:
+                parts = _read_parts(runner, plan, folder, read_fn or read_part, progress, result)
+                result.seconds["reading"] = time.perf_counter() - clock
+                if result.failed:
+                    return result
+                clock = time.perf_counter()
+                jobs = _city_jobs(plan, folder, parts, chosen,
+                                  min_photos if split == "cities" else 1, path, layout, result)
+                _write_cities(runner, plan, folder, jobs, progress, result)
+                result.seconds["writing"] = time.perf_counter() - clock
+                result.worker_peak_bytes = runner.peak_memory()
             if result.failed:
                 return result
             clock = time.perf_counter()
-            jobs = _city_jobs(plan, folder, parts, chosen,
-                              min_photos if split == "cities" else 1, path, layout, result)
-            _write_cities(runner, plan, folder, jobs, progress, result)
-            result.seconds["writing"] = time.perf_counter() - clock
-            result.worker_peak_bytes = runner.peak_memory()
-        if result.failed:
+            # Under the lock, just before the move: tables that appeared meanwhile
+            # (copied in by hand) are not replaced unasked.
+            _check_out_folder(out_folder, cities, overwrite, folder.moved())
+            _move(folder, jobs, out_folder, cities)
+            folder.remove()
+            result.seconds["moving"] = time.perf_counter() - clock
             return result
-        clock = time.perf_counter()
-        # Under the lock, just before the move: tables that appeared meanwhile
-        # (copied in by hand) are not replaced unasked.
-        _check_out_folder(out_folder, cities, overwrite, folder.moved())
-        _move(folder, jobs, out_folder, cities)
-        folder.remove()
-        result.seconds["moving"] = time.perf_counter() - clock
-        return result
-    finally:
-        folder.unlock()
+        finally:
+            folder.unlock()
 
 
 def _check_numbers(min_photos, workers, part_bytes):
