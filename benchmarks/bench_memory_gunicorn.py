@@ -10,7 +10,7 @@ fork) of each worker and of its search processes. Prints a small table: the
 loaded size (after the first searches), then the sizes over time. Linux only.
 
     python benchmarks/bench_memory_gunicorn.py                  # 5,000 queries
-    python benchmarks/bench_memory_gunicorn.py --queries 1000
+    python benchmarks/bench_memory_gunicorn.py --queries 1000 --photos 300000
     MALLOC_ARENA_MAX= python benchmarks/bench_memory_gunicorn.py --arenas 0   # no cap
 
 The target (issue 21): flat after warm-up, within twice the loaded size.
@@ -75,13 +75,15 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tables", type=Path, help="folder of processed tables "
                         "(default: the demo tables, built once into SnapAssist's cache)")
+    parser.add_argument("--photos", type=int, default=config.DEMO_N_PHOTOS,
+                        help="demo size (default %(default)s)")
     parser.add_argument("--queries", type=int, default=5000)
     parser.add_argument("--every", type=int, default=500, help="queries between readings")
     parser.add_argument("--clients", type=int, default=4, help="client threads")
     parser.add_argument("--arenas", help="SNAPASSIST_MALLOC_ARENAS for gunicorn "
                         "(0: glibc's default; default: the configuration's)")
     args = parser.parse_args(argv)
-    folder = args.tables or ensure_demo_tables(config.get_cache_dir())
+    folder = args.tables or ensure_demo_tables(config.get_cache_dir(), n_photos=args.photos)
     queries = distinct_queries(folder, args.queries)
     port = free_port()
     env = {**os.environ, config.ENV_TABLES_FOLDER: str(folder), "SNAPASSIST_WORKERS": "2",

@@ -142,7 +142,7 @@ def _nearly_full(what):
 
 def lock_path(out_folder):
     """The lock file of ``out_folder``: hidden, beside it (inside, it would move with a swap)."""
-    out_folder = Path(out_folder)
+    out_folder = Path(os.path.abspath(out_folder))      # "." has no name of its own
     return out_folder.with_name(f".{out_folder.name}.lock")
 
 
