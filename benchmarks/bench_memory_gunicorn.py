@@ -11,7 +11,8 @@ loaded size (after the first searches), then the sizes over time. Linux only.
 
     python benchmarks/bench_memory_gunicorn.py                  # 5,000 queries
     python benchmarks/bench_memory_gunicorn.py --queries 1000 --photos 300000
-    MALLOC_ARENA_MAX= python benchmarks/bench_memory_gunicorn.py --arenas 0   # no cap
+    python benchmarks/bench_memory_gunicorn.py --arenas 0       # glibc's arenas
+    python benchmarks/bench_memory_gunicorn.py --in-process 16  # 16 threads, no gunicorn
 
 The target (issue 21): flat after warm-up, within twice the loaded size.
 """
@@ -71,6 +72,48 @@ def measure(master):
     return rows
 
 
+_IN_PROCESS = """
+import os, sys, threading
+from snapassist.web.gunicorn_conf import limit_malloc_arenas
+limit_malloc_arenas({arenas})
+from snapassist.web import create_app
+client = create_app().test_client()
+queries = {queries!r}
+def rss():
+    return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+client.get("/search?q=toronto")
+print(f"loaded {{rss():.0f}}", flush=True)
+lock, sent = threading.Lock(), iter(queries)
+def work():
+    while True:
+        with lock:
+            query = next(sent, None)
+        if query is None:
+            return
+        client.get("/search?" + query)
+for step in range(0, len(queries), {every}):
+    sent = iter(queries[step:step + {every}])
+    threads = [threading.Thread(target=work) for _ in range({threads})]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    print(f"{{step + len(queries[step:step + {every}])}} {{rss():.0f}}", flush=True)
+"""
+
+
+def in_process(folder, queries, threads, arenas, every):
+    """The searches in one process's threads (the app without gunicorn): its RSS over time."""
+    env = {**os.environ, config.ENV_TABLES_FOLDER: str(folder),
+           "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    code = _IN_PROCESS.format(arenas=arenas, queries=queries, threads=threads, every=every)
+    run = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO, text=True,
+                         capture_output=True)
+    if run.returncode:
+        raise SystemExit(run.stderr[-2000:])
+    return run.stdout.split("\n")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tables", type=Path, help="folder of processed tables "
@@ -82,9 +125,18 @@ def main(argv=None):
     parser.add_argument("--clients", type=int, default=4, help="client threads")
     parser.add_argument("--arenas", help="SNAPASSIST_MALLOC_ARENAS for gunicorn "
                         "(0: glibc's default; default: the configuration's)")
+    parser.add_argument("--in-process", type=int, metavar="THREADS",
+                        help="instead: search in THREADS threads of one process, without "
+                             "gunicorn, with and without the arena cap")
     args = parser.parse_args(argv)
     folder = args.tables or ensure_demo_tables(config.get_cache_dir(), n_photos=args.photos)
     queries = distinct_queries(folder, args.queries)
+    if args.in_process:
+        for arenas in ("0", args.arenas or "2"):
+            lines = in_process(folder, queries, args.in_process, arenas, args.every)
+            print(f"{args.in_process} threads in one process, SNAPASSIST_MALLOC_ARENAS="
+                  f"{arenas}: RSS MB after N queries: " + "; ".join(filter(None, lines)))
+        return
     port = free_port()
     env = {**os.environ, config.ENV_TABLES_FOLDER: str(folder), "SNAPASSIST_WORKERS": "2",
            "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
