@@ -60,3 +60,28 @@ class FlickrFinalError(FlickrError):
 
 class FlickrRetriesExhaustedError(FlickrError):
     """A transient failure that kept happening after every allowed retry."""
+
+
+class WriteError(SnapAssistError):
+    """A file could not be written whole (an import's work file, a table, a search file).
+
+    ``path`` names what was being written; ``needed_bytes`` is the space
+    the whole job was estimated to need, when it is known.
+    """
+
+    def __init__(self, message, path=None, needed_bytes=None):
+        super().__init__(message)
+        self.path = path
+        self.needed_bytes = needed_bytes
+
+
+class DiskFullError(WriteError):
+    """The disk (or the user's quota, or the file size limit) ran out while writing."""
+
+
+class FolderBusyError(SnapAssistError):
+    """Another process holds the lock on a folder this one must write (another import)."""
+
+    def __init__(self, message, path=None):
+        super().__init__(message)
+        self.path = path

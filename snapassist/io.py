@@ -11,6 +11,7 @@ process's umask; with the usual umask 022, readable by the group and
 others, writable by its owner), so that a web server running as another
 user of the group can read the tables whichever command wrote them.
 """
+import errno
 import json
 import os
 import shutil
@@ -21,7 +22,10 @@ from pathlib import Path
 import pandas as pd
 
 from . import config
-from .errors import TableError
+from .errors import DiskFullError, TableError
+
+#: Errors of a write that ran out of room (disk, quota, file size limit).
+FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
 def write_atomically(path, write):
@@ -29,8 +33,10 @@ def write_atomically(path, write):
 
     Raises
     ------
+    DiskFullError
+        If the disk, the quota or the file size limit ran out (named).
     TableError
-        If the file cannot be written (the message names ``path``).
+        If the file cannot be written otherwise (the message names ``path``).
     """
     path = Path(path)
     try:
@@ -45,6 +51,9 @@ def write_atomically(path, write):
         os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except OSError as exc:
+        if exc.errno in FULL_ERRNOS:
+            raise DiskFullError(f"{exc.strerror} while writing {str(path)!r}",
+                                path=str(path)) from exc
         raise TableError(f"cannot write {str(path)!r}: {exc}", path=str(path)) from exc
     finally:
         if tmp.exists():

@@ -402,7 +402,7 @@ def test_kill_9_during_an_import_writes_nothing_and_the_rerun_cleans_up(tmp_path
     child = subprocess.Popen(command, cwd=REPO)
     try:
         deadline = time.monotonic() + 120
-        while not list(tmp_path.glob(".out.import-*/staging.h5")):
+        while not list(tmp_path.glob(".out.import-*/staging/chunk*")):
             assert child.poll() is None and time.monotonic() < deadline, "never started"
             time.sleep(0.01)
     finally:

@@ -47,8 +47,14 @@ def build_import_parser(prog="snapassist import"):
                "every worker sees). The parts done are kept in OUTFOLDER.parts: a "
                "killed or failed import, run again with the same arguments, redoes "
                "only what it had not finished. "
+               "Safety: one import at a time writes OUTFOLDER (a second one is refused "
+               "with exit status 2); the import says how much free space it needs beside "
+               "OUTFOLDER and refuses to start without it (--ignore-space to try anyway); "
+               "the new tables take the old ones' place in one step, and a full disk "
+               "leaves OUTFOLDER as it was. "
                "Exit status: 0 done, 1 some parts or cities failed (named; run again), "
-               "2 bad input (a missing file or column, a bad option).")
+               "2 bad input (a missing file or column, a bad option), another import "
+               "holding OUTFOLDER, or a full disk.")
     parser.add_argument("--format", required=True, choices=sorted([*FORMATS, "yfcc100m"]),
                         help="the input's format")
     parser.add_argument("input", metavar="INPUT", help="the file to import (.gz is fine; "
@@ -66,6 +72,9 @@ def build_import_parser(prog="snapassist import"):
     parser.add_argument("--overwrite", action="store_true",
                         help="replace the tables OUTFOLDER already holds (with --cities: "
                              "the cities this import writes)")
+    parser.add_argument("--ignore-space", action="store_true",
+                        help="start even when the disk seems to lack the free space the "
+                             "import estimates it needs")
     world = parser.add_argument_group("yfcc100m only")
     world.add_argument("--cities", action="store_true",
                        help="one sub-folder of tables per city (see below)")
@@ -107,13 +116,15 @@ def import_(argv=None, prog="snapassist import"):
     try:
         columns = parse_column_options(args.column)
         area = area_from_args(args)
-        with _Bars(args.quiet) as bars:
+        with _Bars(args.quiet) as bars, _quiet_hdf5():
             if args.format == "yfcc100m":
                 return _import_yfcc(args, columns, area, bars, prog)
             size = Path(args.input).stat().st_size if Path(args.input).is_file() else None
             result = import_photos(
                 args.input, args.out_folder, args.format, columns, city=args.city, area=area,
-                overwrite=args.overwrite,
+                overwrite=args.overwrite, check_free_space=not args.ignore_space,
+                notify=lambda message: args.quiet or print(f"{args.input}: {message}",
+                                                           file=sys.stderr),
                 progress=lambda done: bars.show("reading", done, size, "B"),
                 on_write=lambda done, total: bars.show("writing", done, total, " photos"))
     except SnapAssistError as exc:
@@ -124,6 +135,21 @@ def import_(argv=None, prog="snapassist import"):
               f"{result.folder} (time zone {result.metadata['timezone']})", file=sys.stderr)
         _print_problems(result.problems, args.verbose)
     return 0
+
+
+class _quiet_hdf5:
+    """HDF5's own error stack off stderr: a failed write is told in one line instead."""
+
+    def __enter__(self):
+        import tables
+
+        tables.silence_hdf5_messages(True)
+        return self
+
+    def __exit__(self, *exc):
+        import tables
+
+        tables.silence_hdf5_messages(False)
 
 
 class _Bars:
@@ -163,6 +189,7 @@ def _import_yfcc(args, columns, area, bars, prog):
         args.input, args.out_folder, columns, cities=args.cities, city=args.city, area=area,
         min_photos=args.min_photos or MIN_PHOTOS, workers=args.workers,
         scheduler=args.scheduler, overwrite=args.overwrite, notify=notify,
+        check_free_space=not args.ignore_space,
         progress=lambda stage, done, total: bars.show(stage, done, total, units[stage]))
     if result.failed:
         for name, reason in sorted(result.failed.items()):

@@ -4,11 +4,14 @@ The only module of :mod:`snapassist.ingest` that imports dask (and it does
 so only when a cluster is asked for). Both runners run the same task
 functions on the same arguments and hand each result to the caller as it
 comes; a task that fails is reported by name and the others go on, so a
-rerun has only the failed ones left to do.
+rerun has only the failed ones left to do. A full disk
+(:class:`~snapassist.errors.DiskFullError`) stops them all instead.
 """
 import logging
 import re
 import uuid
+
+from ..errors import DiskFullError
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,8 @@ class LocalRunner:
         for job in jobs:
             try:
                 result = fn(shared, job)
+            except DiskFullError:
+                raise           # every other task would fail alike: stop at once
             except Exception as exc:  # noqa: BLE001 - one task must not stop the others
                 failed[name(job)] = f"{type(exc).__name__}: {exc}"
                 log.error("%s failed: %s", name(job), failed[name(job)])
@@ -141,6 +146,8 @@ class DaskRunner:
             job = job_of.pop(future.key)
             if future.status == "error":
                 exc = future.exception()
+                if isinstance(exc, DiskFullError):
+                    raise exc   # every other task would fail alike
                 failed[name(job)] = f"{type(exc).__name__}: {exc}"
                 log.error("%s failed: %s", name(job), failed[name(job)])
             else:

@@ -251,7 +251,7 @@ def write_city(plan, job):
     (work / "tables").mkdir(parents=True)
     problems = Problems()
     try:
-        with Staging(work / "staging.h5", problems, None, job.key, preprocessed=True) as staging:
+        with Staging(work / "staging", problems, None, job.key, preprocessed=True) as staging:
             batch, n = [], 0
             for path, offset, length, first_line in job.pieces:
                 piece = read_piece(path, offset, length)

@@ -2,17 +2,30 @@
 
 Pass 1 (:class:`Staging`) turns each cleaned chunk into processed rows (the
 same preprocessing as scraped tables, repeated ids and photos outside the
-area left out) and keeps them in a work file, while it learns what only the
+area left out) and keeps them in work files, one a chunk, while it learns what only the
 whole file tells: where the photos are (hence the city's time zone) and how
 wide each text column gets. Pass 2 (:func:`write_tables`) reads the chunks
 back, adds each photo's light in the city's zone, and appends them to the
 processed master table (HDF5 table format, each text column as wide as its
 longest value) and to the search file being built
 (:class:`snapassist.search._build.SearchFileBuilder`).
+
+The work files are pickles written with Python's own file objects, which
+raise on every failed write and on a failed flush at close, and each is
+checked to hold every byte written: a chunk that cannot be written whole
+stops the import (:class:`~snapassist.errors.WriteError`). An HDF5 work
+file did not: with the disk full, HDF5 could leave a chunk's node broken
+without an error, found only when read back (``TypeError: 'NoneType'
+object is not subscriptable``); it also took about 18 MB per chunk
+whatever the chunk's size.
 """
+import contextlib
+import errno
 import json
-import warnings
+import os
+import pickle
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,7 +34,8 @@ from .. import config, geo
 from ..search import SEARCH_FILE, example_subjects, join_exif, searched_columns
 from ..search._build import SearchFileBuilder
 from ..search._store import fingerprint_files
-from ..errors import ValidationError
+from ..io import FULL_ERRNOS
+from ..errors import DiskFullError, ValidationError, WriteError
 from ..geo import Area
 from ..schema import PROCESSED_MASTER, is_text_dtype
 from .preprocess import add_light, preprocess_table, timezone_at
@@ -72,10 +86,10 @@ class _ChunkFinisher:
 
 
 class Staging:
-    """Pass 1: processed chunks in the work file ``path``, and what they tell of the place.
+    """Pass 1: processed chunks in the work folder ``path``, and what they tell of the place.
 
     Call it with each cleaned chunk, in file order; use it as a context
-    manager (the work file is closed on exit). With ``preprocessed``, the
+    manager (the chunks' files are removed on exit). With ``preprocessed``, the
     chunks are processed rows already (the parallel import's partitions, see
     :mod:`snapassist.ingest.world`): only repeated ids and the area are
     handled here.
@@ -88,23 +102,22 @@ class Staging:
         self.widths = {}
         self.bbox = [np.inf, np.inf, -np.inf, -np.inf]
         self.cells = Counter()
-        self.store = pd.HDFStore(path, mode="w")
+        self.folder = Path(path)
+        self.folder.mkdir(parents=True, exist_ok=True)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        self.store.close()
+        for key in self.keys:
+            (self.folder / key).unlink(missing_ok=True)
 
     def __call__(self, cleaned):
         frame = self.finish(cleaned)
         if not len(frame):
             return
-        key = f"chunk{len(self.keys):06d}"
-        with warnings.catch_warnings():
-            # PyTables warns about object columns being pickled; ours are text.
-            warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
-            self.store.put(key, frame, format="fixed", track_times=False)
+        key = f"chunk{len(self.keys):06d}.pickle"
+        write_work_file(self.folder / key, frame)
         self.keys.append(key)
         self.n_photos += len(frame)
         for name in frame.columns:
@@ -123,7 +136,8 @@ class Staging:
     def chunks(self):
         """The processed chunks, in file order."""
         for key in self.keys:
-            yield self.store.get(key)
+            with open(self.folder / key, "rb") as handle:
+                yield pickle.load(handle)
 
     def place(self, city=None):
         """``{"city", "area", "timezone"}``: the box holding the photos; the zone of the busiest cell.
@@ -139,6 +153,31 @@ class Staging:
         zone = timezone_at((lat + 0.5) * CELL_DEG, (lon + 0.5) * CELL_DEG)
         return {"city": city or None, "area": {"bbox": [float(v) for v in self.bbox]},
                 "timezone": zone}
+
+
+def write_work_file(path, frame):
+    """Pickle ``frame`` to ``path`` and check that the file holds every byte written.
+
+    Raises
+    ------
+    DiskFullError
+        The disk, the quota or the file size limit ran out.
+    WriteError
+        Any other failed write (the message names ``path``).
+    """
+    try:
+        with open(path, "wb") as out:
+            pickle.dump(frame, out, protocol=pickle.HIGHEST_PROTOCOL)
+            out.flush()
+            written, size = out.tell(), os.fstat(out.fileno()).st_size
+        if size != written:
+            # A file system that accepted the write but kept less of it.
+            raise OSError(errno.EIO, f"{size:,} of {written:,} bytes written")
+    except OSError as exc:
+        Path(path).unlink(missing_ok=True)
+        kind = DiskFullError if exc.errno in FULL_ERRNOS else WriteError
+        raise kind(f"{exc.strerror or exc} while writing the work file {str(path)!r}",
+                   path=str(path)) from exc
 
 
 def _utf8_length(text):
@@ -161,29 +200,38 @@ def write_tables(staging, folder, metadata, progress=None):
     step = max(1, APPEND_BYTES // max(1, sum(widths.values())))
     master = folder / config.MASTER_TABLE_PROCESSED
     builder, done = None, 0
-    with pd.HDFStore(master, mode="w", **COMPRESSION) as out:
-        for chunk in staging.chunks():
-            if zone:
-                # Local times taken are read in the city's zone.
-                add_light(chunk, zone)
-            chunk.index = pd.RangeIndex(done, done + len(chunk))
-            for start in range(0, len(chunk), step):
-                out.append(config.HDF_KEY, chunk.iloc[start:start + step], format="table",
-                           min_itemsize=widths, index=False)
-            searched = join_exif(chunk.reset_index(drop=True))
-            if builder is None:
-                columns = list(searched.columns)
-                work = folder / "search-build"
-                work.mkdir()
-                builder = SearchFileBuilder(work, searched_columns(columns))
-            builder.add(searched)
-            done += len(chunk)
-            if progress:
-                progress(done)
-        tags, counts, machine = builder.tag_counts()
-        metadata["examples"] = example_subjects(tags, counts, machine, config.N_EXAMPLES,
-                                                [metadata["city"]] if metadata["city"] else [])
-        out.get_storer(config.HDF_KEY).attrs.snapassist = json.dumps(metadata)
+    try:
+        with pd.HDFStore(master, mode="w", **COMPRESSION) as out:
+            for chunk in staging.chunks():
+                if zone:
+                    # Local times taken are read in the city's zone.
+                    add_light(chunk, zone)
+                chunk.index = pd.RangeIndex(done, done + len(chunk))
+                for start in range(0, len(chunk), step):
+                    out.append(config.HDF_KEY, chunk.iloc[start:start + step], format="table",
+                               min_itemsize=widths, index=False)
+                searched = join_exif(chunk.reset_index(drop=True))
+                if builder is None:
+                    columns = list(searched.columns)
+                    work = folder / "search-build"
+                    work.mkdir()
+                    builder = SearchFileBuilder(work, searched_columns(columns))
+                builder.add(searched)
+                done += len(chunk)
+                if progress:
+                    progress(done)
+            tags, counts, machine = builder.tag_counts()
+            cities = [metadata["city"]] if metadata["city"] else []
+            metadata["examples"] = example_subjects(tags, counts, machine, config.N_EXAMPLES,
+                                                    cities)
+            out.get_storer(config.HDF_KEY).attrs.snapassist = json.dumps(metadata)
+    except BaseException:
+        # The builder's work files are open: close them (a full disk may
+        # refuse their last bytes too) before the error goes up.
+        if builder is not None:
+            with contextlib.suppress(OSError):
+                builder.remove()
+        raise
     meta = {"fingerprint": fingerprint_files([master, None]), "has_exif": False,
             "columns": columns}
     builder.write(folder / SEARCH_FILE, meta)

@@ -21,8 +21,12 @@ file's size, plus what grows far slower than the photos (8 bytes a photo to
 recognise repeated ids, the distinct tags). Text longer than
 ``MAX_TEXT_CHARS`` is cut there (LBSN's ``post_body`` may be a whole
 description) and a photo keeps its first ``MAX_TAGS`` tags. The tables and
-their search file are written to a hidden folder renamed into place, so
-nothing appears in the output folder unless the import succeeds.
+their search file are written to a hidden folder beside the output folder,
+which then takes the output folder's place in one step, so nothing appears
+in it unless the import succeeds and a reader never sees old and new tables
+mixed (see :mod:`snapassist.ingest._safety`, which also holds the lock that
+lets one import at a time write a folder, and the estimate of the space
+needed, checked before anything is written).
 """
 import contextlib
 import functools
@@ -44,6 +48,7 @@ from ..search import SEARCH_FILE, normalize_text
 from ..errors import ValidationError
 from ..io import write_text_atomic
 from ..schema import RAW_MASTER, REQUIRED_COLUMNS
+from ._safety import check_space, estimate_space, folder_lock, megabytes, replace_folder, writing
 from ._staging import Staging, write_tables
 from .preprocess import GRANULARITY_DAY
 from .readers import READERS, Problems, open_text, sniff
@@ -109,13 +114,16 @@ class ImportResult:
 
 
 def import_photos(path, out_folder, fmt, columns=None, city=None, area=None,
-                  overwrite=False, progress=None, chunk_rows=CHUNK_ROWS, on_write=None):
+                  overwrite=False, progress=None, chunk_rows=CHUNK_ROWS, on_write=None,
+                  notify=None, check_free_space=True):
     """Import the photo file ``path`` into processed tables in ``out_folder``.
 
     Two passes, each holding one chunk of photos in memory (see
     :mod:`snapassist.ingest._staging`); the work files and the tables are
-    written in a hidden folder beside ``out_folder`` and renamed into it
-    once complete.
+    written in a hidden folder beside ``out_folder``, which then takes its
+    place in one step (:func:`._safety.replace_folder`: the files of
+    ``out_folder`` that are not tables stay). The whole import holds the
+    lock of ``out_folder`` (:func:`._safety.folder_lock`).
 
     Parameters
     ----------
@@ -130,24 +138,35 @@ def import_photos(path, out_folder, fmt, columns=None, city=None, area=None,
         Called with the number of input bytes read so far (pass 1).
     on_write : callable, optional
         Called with ``(photos written, photos to write)`` (pass 2).
+    notify : callable, optional
+        Called with a sentence for the user (the space the import needs).
+    check_free_space : bool
+        Refuse to start when the disk has clearly less free than the
+        estimate (:func:`._safety.estimate_space`).
 
     Raises
     ------
     ValidationError
         Unknown format, missing input, an output folder that holds tables
-        (without ``overwrite``), or a file that lacks columns the format needs
-        (raised before anything is written).
+        (without ``overwrite``; checked again just before the swap), or a
+        file that lacks columns the format needs (raised before anything is
+        written).
+    FolderBusyError
+        Another import holds ``out_folder``.
+    DiskFullError
+        Too little free space at the start, or the disk filled up while
+        writing (the message says what was being written and the space
+        needed); ``out_folder`` is then as it was.
+    WriteError
+        Another failed write, named.
     """
     if fmt not in FORMATS:
         raise ValidationError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     spec = FORMATS[fmt]
     mapping = {**spec.columns, **(columns or {})}
     out_folder = Path(out_folder).expanduser()
-    if (out_folder / config.MASTER_TABLE_PROCESSED).exists() and not overwrite:
-        raise ValidationError(f"OUTFOLDER {str(out_folder)!r} already holds tables; pass "
-                              "--overwrite to replace them or choose another folder")
-    if out_folder.exists() and not out_folder.is_dir():
-        raise ValidationError(f"OUTFOLDER {str(out_folder)!r} exists and is not a folder")
+    notify = notify or (lambda message: log.info("%s", message))
+    _check_out_folder(out_folder, overwrite)
     text, raw = open_text(path)
     problems = Problems()
     with raw, text:
@@ -160,18 +179,42 @@ def import_photos(path, out_folder, fmt, columns=None, city=None, area=None,
         if first is None:
             raise ValidationError("the input holds no photo records")
         _check_columns(first[1].keys(), mapping, spec)
-        with _work_folder(out_folder) as work, \
-                Staging(work / "staging.h5", problems, area, str(path)) as staging:
-            n_read = _read_chunks(itertools.chain([first], records), mapping, spec, problems,
-                                  raw, progress, chunk_rows, staging)
-            metadata = staging.place(city)
-            metadata["source"] = {"format": fmt, "file": Path(path).name}
-            write_tables(staging, work, metadata, on_write and (
-                lambda done: on_write(done, staging.n_photos)))
-            write_text_atomic(work / "SOURCE.txt", f"Imported from {Path(path).name} "
-                                                   f"({fmt} format).\n")
-            _move_into(work, out_folder)
+        needed, tables = estimate_space(path)
+        notify(f"this import needs about {megabytes(needed):,} MB of free space beside "
+               f"OUTFOLDER while it runs, about {megabytes(tables):,} MB for the tables")
+        if check_free_space:
+            check_space(out_folder.parent, needed)
+        with folder_lock(out_folder):
+            _check_out_folder(out_folder, overwrite)
+            with _work_folder(out_folder) as work:
+                tables_folder = work / "tables"
+                with writing(f"the work files in {work.name}", needed), \
+                        Staging(work / "staging", problems, area, str(path)) as staging:
+                    n_read = _read_chunks(itertools.chain([first], records), mapping, spec,
+                                          problems, raw, progress, chunk_rows, staging)
+                    metadata = staging.place(city)
+                    metadata["source"] = {"format": fmt, "file": Path(path).name}
+                    with writing(f"the new tables in {work.name}", needed):
+                        tables_folder.mkdir()
+                        write_tables(staging, tables_folder, metadata, on_write and (
+                            lambda done: on_write(done, staging.n_photos)))
+                        shutil.rmtree(tables_folder / "search-build", ignore_errors=True)
+                        write_text_atomic(tables_folder / "SOURCE.txt",
+                                          f"Imported from {Path(path).name} ({fmt} format).\n")
+                # Under the lock, just before the swap: tables that appeared
+                # meanwhile (copied in by hand) are not replaced unasked.
+                _check_out_folder(out_folder, overwrite)
+                with writing(f"OUTFOLDER {str(out_folder)!r}", needed):
+                    install_tables(tables_folder, out_folder)
     return ImportResult(n_read, staging.n_photos, problems, out_folder, metadata)
+
+
+def _check_out_folder(out_folder, overwrite):
+    if out_folder.exists() and not out_folder.is_dir():
+        raise ValidationError(f"OUTFOLDER {str(out_folder)!r} exists and is not a folder")
+    if config.has_tables(out_folder) and not overwrite:
+        raise ValidationError(f"OUTFOLDER {str(out_folder)!r} already holds tables; pass "
+                              "--overwrite to replace them or choose another folder")
 
 
 def _read_chunks(records, mapping, spec, problems, raw, progress, chunk_rows, finish):
@@ -311,14 +354,18 @@ def _alive(pid_file):
     return True
 
 
-def _move_into(work, out_folder):
-    """Rename the finished tables from ``work`` into ``out_folder``.
+#: The files an import writes or makes stale: the rest of OUTFOLDER is kept.
+#: A popular table left by the data set these tables replace would lend its
+#: camera settings to the wrong photos.
+REPLACED = frozenset({"SOURCE.txt", SEARCH_FILE, config.MASTER_TABLE_PROCESSED,
+                      config.POPULAR_TABLE_PROCESSED})
 
-    Other files already in ``out_folder`` are left alone.
+
+def install_tables(tables_folder, out_folder):
+    """Put the finished tables of ``tables_folder`` in ``out_folder``'s place, in one step.
+
+    The other files of ``out_folder`` (an operator's notes, stored answers)
+    are carried over first; the old tables are deleted only once the new
+    ones are in place. ``tables_folder`` is gone afterwards.
     """
-    out_folder.mkdir(exist_ok=True)
-    for name in ("SOURCE.txt", SEARCH_FILE, config.MASTER_TABLE_PROCESSED):
-        os.replace(work / name, out_folder / name)
-    # A popular table left by the data set these tables replace would
-    # lend its camera settings to the wrong photos.
-    (out_folder / config.POPULAR_TABLE_PROCESSED).unlink(missing_ok=True)
+    replace_folder(tables_folder, out_folder, keep_from_old=lambda name: name not in REPLACED)

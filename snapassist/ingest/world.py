@@ -19,7 +19,6 @@ when written, and the parts folder is removed at the end.
 """
 import logging
 import os
-import shutil
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -30,12 +29,13 @@ import numpy as np
 from .. import config
 from ..errors import ValidationError
 from ._parallel import DaskRunner, LocalRunner
+from ._safety import check_space, estimate_space, folder_lock, megabytes, replace_folder, writing
 from ._partition import (CityJob, Part, PartPlan, add_problems, read_part, read_part_index,
                          write_city)
 from ._source import Source, compression_of, head_lines, open_source, plan_parts
 from .cities import world_cities
 from ._workdir import ImportParts
-from .importer import _move_into
+from .importer import install_tables
 from .readers import Problems
 from .yfcc import SNIFF_LINES, Reading, detect_layout
 
@@ -83,7 +83,8 @@ class WorldImportResult:
 
 def import_yfcc(path, out_folder, columns=None, cities=False, city=None, area=None,
                 min_photos=MIN_PHOTOS, workers=None, scheduler=None, overwrite=False,
-                progress=None, notify=None, part_bytes=PART_BYTES, read_fn=None):
+                progress=None, notify=None, part_bytes=PART_BYTES, read_fn=None,
+                check_free_space=True):
     """Import a YFCC100M file into tables: one folder, or one sub-folder per city.
 
     Parameters
@@ -112,6 +113,9 @@ def import_yfcc(path, out_folder, columns=None, cities=False, city=None, area=No
         Bytes of text per part (the tables do not depend on it).
     read_fn : callable, optional
         Used instead of :func:`._partition.read_part` (tests make parts fail).
+    check_free_space : bool
+        Refuse to start when the disk has clearly less free than the
+        estimate (:func:`._safety.estimate_space`).
 
     Raises
     ------
@@ -122,6 +126,11 @@ def import_yfcc(path, out_folder, columns=None, cities=False, city=None, area=No
         ``min_photos``) to write: the parts read are then kept for a rerun.
     ConfigError
         An unreachable Dask scheduler.
+    FolderBusyError
+        Another import holds OUTFOLDER (see :func:`._safety.folder_lock`).
+    DiskFullError
+        Too little free space at the start, or the disk filled up (the parts
+        done are kept for a rerun; OUTFOLDER's tables are as they were).
     """
     notify = notify or (lambda message: log.info("%s", message))
     out_folder = Path(out_folder).expanduser()
@@ -149,38 +158,48 @@ def import_yfcc(path, out_folder, columns=None, cities=False, city=None, area=No
                  "part_bytes": part_bytes, "version": 1}
     folder = ImportParts(out_folder, signature)
     _check_out_folder(out_folder, cities, overwrite, folder.moved())
-    folder.open(notify)
-    try:
-        if kind == "bz2" and folder.index() is None:
-            notify("indexing the bzip2 blocks (one pass over the file)")
-        source = open_source(path, folder.index(), threads=os.cpu_count() or 1)
-        folder.save_index(source.index)
-        plan = PartPlan(source, reading, str(folder.dir), split,
-                        world_cities().cities.index(chosen) if chosen else None, area)
-        result = WorldImportResult(layout, out_folder)
-        runner = (LocalRunner() if workers is None and scheduler is None
-                  else DaskRunner(workers, scheduler, config.PRECOMPUTE_CONNECT_TIMEOUT_S))
-        clock = time.perf_counter()
-        with runner:
-            parts = _read_parts(runner, plan, folder, read_fn or read_part, progress, result)
-            result.seconds["reading"] = time.perf_counter() - clock
+    needed, _ = estimate_space(path)
+    notify(f"this import needs at most about {megabytes(needed):,} MB of free space beside "
+           f"OUTFOLDER while it runs (less when few photos are kept)")
+    if check_free_space:
+        check_space(out_folder.parent, needed)
+    with folder_lock(out_folder), writing(f"the work files in {folder.dir.name}", needed):
+        _check_out_folder(out_folder, cities, overwrite, folder.moved())
+        folder.open(notify)
+        try:
+            if kind == "bz2" and folder.index() is None:
+                notify("indexing the bzip2 blocks (one pass over the file)")
+            source = open_source(path, folder.index(), threads=os.cpu_count() or 1)
+            folder.save_index(source.index)
+            plan = PartPlan(source, reading, str(folder.dir), split,
+                            world_cities().cities.index(chosen) if chosen else None, area)
+            result = WorldImportResult(layout, out_folder)
+            runner = (LocalRunner() if workers is None and scheduler is None
+                      else DaskRunner(workers, scheduler, config.PRECOMPUTE_CONNECT_TIMEOUT_S))
+            clock = time.perf_counter()
+            with runner:
+                parts = _read_parts(runner, plan, folder, read_fn or read_part, progress, result)
+                result.seconds["reading"] = time.perf_counter() - clock
+                if result.failed:
+                    return result
+                clock = time.perf_counter()
+                jobs = _city_jobs(plan, folder, parts, chosen,
+                                  min_photos if split == "cities" else 1, path, layout, result)
+                _write_cities(runner, plan, folder, jobs, progress, result)
+                result.seconds["writing"] = time.perf_counter() - clock
+                result.worker_peak_bytes = runner.peak_memory()
             if result.failed:
                 return result
             clock = time.perf_counter()
-            jobs = _city_jobs(plan, folder, parts, chosen,
-                              min_photos if split == "cities" else 1, path, layout, result)
-            _write_cities(runner, plan, folder, jobs, progress, result)
-            result.seconds["writing"] = time.perf_counter() - clock
-            result.worker_peak_bytes = runner.peak_memory()
-        if result.failed:
+            # Under the lock, just before the move: tables that appeared meanwhile
+            # (copied in by hand) are not replaced unasked.
+            _check_out_folder(out_folder, cities, overwrite, folder.moved())
+            _move(folder, jobs, out_folder, cities)
+            folder.remove()
+            result.seconds["moving"] = time.perf_counter() - clock
             return result
-        clock = time.perf_counter()
-        _move(folder, jobs, out_folder, cities)
-        folder.remove()
-        result.seconds["moving"] = time.perf_counter() - clock
-        return result
-    finally:
-        folder.unlock()
+        finally:
+            folder.unlock()
 
 
 def _check_numbers(min_photos, workers, part_bytes):
@@ -346,14 +365,8 @@ def _move(folder, jobs, out_folder, by_city):
         if info.get("skipped") or f"moved:{job.key}" in folder.done:
             continue
         if not by_city:
-            _move_into(Path(job.folder), out_folder)
+            install_tables(Path(job.folder), out_folder)
             continue
-        target = out_folder / job.key
-        if target.exists():
-            old = out_folder / f".{job.key}.replaced-{os.getpid()}"
-            os.replace(target, old)
-            os.replace(job.folder, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(job.folder, target)
+        # Each city's folder takes the old one's place in one step.
+        replace_folder(job.folder, out_folder / job.key)
         folder.record(f"moved:{job.key}", True)
