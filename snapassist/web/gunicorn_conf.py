@@ -27,6 +27,9 @@ What it sets, and why:
 - each worker hands the GIL over every millisecond
   (``SNAPASSIST_SWITCH_INTERVAL_MS``, Python's default is 5): a cheap request
   waits for the GIL at each read and write, behind threads drawing pages.
+- the ``snapassist`` logger writes through gunicorn's error log
+  (``--error-logfile``, its format: time, pid, level) at INFO, in the
+  master and in every worker (:func:`post_fork`).
 - ``preload_app = True``: the master loads the photo tables once, before
   forking, and the workers share them copy-on-write (see :func:`on_starting`,
   which also puts them out of the garbage collector's sight).
@@ -137,6 +140,13 @@ def build_settings(environ=None):
     }
 
 
+def post_fork(server, worker):
+    """Keep the app's log in gunicorn's error log in this worker (its handlers, its file)."""
+    from . import log_to_gunicorn
+
+    log_to_gunicorn()
+
+
 def on_starting(server):
     """Load the tables in the master when the app was preloaded.
 
@@ -145,6 +155,9 @@ def on_starting(server):
     each worker to load its own copy on its first search. Running before the
     master binds its port means a server that answers has its tables.
     """
+    from . import log_to_gunicorn
+
+    log_to_gunicorn()
     if not server.cfg.preload_app:
         return
     app = server.app.wsgi()         # the app gunicorn already preloaded
