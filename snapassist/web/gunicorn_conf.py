@@ -46,10 +46,11 @@ deployment reads them.
 """
 import gc
 import importlib
+import logging
 import os
 import sys
 
-from ..errors import ConfigError
+from ..errors import ConfigError, SnapAssistError
 
 #: Threads per worker: above the concurrent connections a worker is expected
 #: to hold (50 clients over 2 workers in the benchmark), so none waits for one.
@@ -163,7 +164,12 @@ def on_starting(server):
     app = server.app.wsgi()         # the app gunicorn already preloaded
     holder = getattr(app, "extensions", {}).get("snapassist_tables")
     if holder is not None and not holder.loaded:
-        holder.get()
+        try:
+            holder.get()
+        except SnapAssistError as exc:
+            # One line in the error log saying what to fix, not a traceback.
+            logging.getLogger("snapassist.web").critical("cannot start: %s", exc)
+            raise SystemExit(3) from None
     _import_search_libraries()
     # The tables live as long as the processes: out of the collector's sight,
     # its full passes (which hold the GIL, so stall /healthz too) are shorter,
