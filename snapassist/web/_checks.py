@@ -66,7 +66,14 @@ def inspect_tables(folder):
     master = folder / config.MASTER_TABLE_PROCESSED
     try:
         with pd.HDFStore(master, mode="r") as store:
-            storer = store.get_storer(config.HDF_KEY)
+            try:
+                storer = store.get_storer(config.HDF_KEY)
+            except KeyError:
+                # Tables written by other tools: their only key, as read_table takes it.
+                keys = store.keys()
+                if len(keys) != 1:
+                    raise
+                storer = store.get_storer(keys[0])
             rows = getattr(storer, "nrows", None)       # table format
             if rows is None:                              # fixed: the length of the index
                 rows = storer.group.axis1.shape[0]

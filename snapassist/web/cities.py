@@ -121,8 +121,8 @@ class City:
 
 
 def _fold(text):
-    """``text`` lower-cased without accents: "Zürich" and "zurich" match."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
+    """``text`` lower-cased without accents, ``-`` and ``_`` as blanks: "Zürich" matches "zurich"."""
+    decomposed = unicodedata.normalize("NFKD", str(text)).replace("-", " ").replace("_", " ")
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
@@ -211,8 +211,17 @@ class Cities:
         try:
             return self._cities[slug]
         except KeyError:
-            raise UnknownCity(slug, [c.slug for c in self.matching(slug)]
-                              or list(self._cities)) from None
+            raise UnknownCity(slug, self._likely(slug)) from None
+
+    def _likely(self, slug):
+        """The addresses most like ``slug``: those matching its longest start that matches any."""
+        typed = str(slug)[:64]
+        while len(typed) >= 2:
+            found = self.matching(typed, limit=MAX_NAMED + 1)
+            if found:
+                return [c.slug for c in found]
+            typed = typed[:-1]
+        return list(self._cities)[:MAX_NAMED + 1]
 
     @property
     def n_loaded(self):
@@ -270,12 +279,16 @@ class Cities:
         return self
 
     def matching(self, typed, limit=MAX_MATCHES):
-        """Cities whose name or address contains ``typed``: those starting so first, then the busiest."""
-        words = _fold(typed).split()
-        if not words:
+        """Cities whose name or address contains ``typed``: those starting so first, then the busiest.
+
+        Case, accents and the address's ``-`` and ``_`` do not count: "zurich"
+        finds Zürich, "leipzig-de" and "leipzig de" find Leipzig.
+        """
+        wanted = " ".join(_fold(typed).split())
+        if not wanted:
             return []
-        found = [c for c in self if all(w in c.key for w in words)]
-        found.sort(key=lambda c: (not any(part.startswith(words[0]) for part in c.key.split()),
+        found = [c for c in self if wanted in c.key]
+        found.sort(key=lambda c: (not (c.key.startswith(wanted) or f" {wanted}" in c.key),
                                   -(c.n_photos or 0), c.name))
         return found[:limit]
 
