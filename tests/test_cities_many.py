@@ -139,3 +139,27 @@ def test_an_unknown_city_names_a_few_likely_ones_not_all(client):
     needed = client.get("/api/search?q=x").get_json()
     assert len(needed["search_paths"]) == cities_module.MAX_NAMED
     assert "20 more, listed on the home page" in needed["error"]
+
+
+@pytest.mark.slow
+def test_the_search_box_suggests_cities_as_you_type_in_chromium(world):
+    from test_browser import _chromium_page, _serve
+
+    served = _serve(create_app({"SNAPASSIST_TABLES_FOLDER": world}))
+    base = next(served)
+    try:
+        with _chromium_page(base, 1000, 800) as (page, outside):
+            page.goto(base + "/")
+            page.fill("input[name=city]", "dre")
+            page.wait_for_function(
+                "() => document.querySelectorAll('#sa-city-names option').length > 0")
+            options = page.eval_on_selector_all("#sa-city-names option", "os => os.map(o => o.value)")
+            assert options == ["Dresden"]
+            # The form without the script: a plain GET listing the matches.
+            page.press("input[name=city]", "Enter")
+            page.wait_for_url("**/?city=dre")
+            assert page.locator("a[data-city]").evaluate_all(
+                "links => links.map(a => a.dataset.city)") == ["dresden-de"]
+        assert outside == {}
+    finally:
+        next(served, None)

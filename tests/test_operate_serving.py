@@ -1,7 +1,9 @@
 """Safe to operate, serving side: tables replaced or broken under a running app (issue 21)."""
+import faulthandler
 import gc
 import logging
 import os
+import re
 import shutil
 import signal
 import sys
@@ -105,6 +107,7 @@ def test_a_dead_search_process_is_a_503_at_once_and_the_pool_goes_on(tables):
 
 
 def _die():
+    faulthandler.disable()          # pytest's: it would print this process's stack
     os.kill(os.getpid(), signal.SIGBUS)
 
 
@@ -256,3 +259,18 @@ def test_the_cities_loaded_comes_from_the_environment(two_cities, monkeypatch):
     monkeypatch.setenv("SNAPASSIST_CITIES_LOADED", "many")
     with pytest.raises(ConfigError, match="got 'many'"):
         serve(two_cities)
+
+
+# --- logs ----------------------------------------------------------------------
+
+def test_outside_gunicorn_the_log_goes_to_stderr_in_gunicorns_format(tables, capsys):
+    from snapassist.web import log_to_gunicorn, log_to_stderr
+
+    assert log_to_gunicorn() is False or "gunicorn" in sys.modules
+    log_to_stderr()
+    serve(tables).get(SEARCH)
+    err = capsys.readouterr().err
+    line = next(line for line in err.splitlines() if "loaded" in line)
+    assert re.fullmatch(rf"\[\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{{4}}\] \[{os.getpid()}\] "
+                        r"\[INFO\] snapassist\.web\.tables: Toronto: loaded \d+ photos in "
+                        r"[\d.]+ s from .* \(search file\) \(synthetic demo\)", line), line

@@ -211,16 +211,18 @@ def log_to_stderr(level=logging.INFO):
     _send_log_to([handler], level)
 
 
-def log_to_gunicorn(level=logging.INFO):
+def log_to_gunicorn():
     """Send the ``snapassist`` logger through gunicorn's error log (``--error-logfile``).
 
-    Its own handlers, so its file, its reopening on ``USR1`` and its format;
-    does nothing outside gunicorn. Returns whether it did.
+    Its own handlers, so its file, its reopening on ``USR1``, its format and
+    its level (``--log-level``, INFO by default); does nothing outside
+    gunicorn. Returns whether it did.
     """
-    handlers = logging.getLogger("gunicorn.error").handlers if "gunicorn" in sys.modules else []
+    errors = logging.getLogger("gunicorn.error")
+    handlers = errors.handlers if "gunicorn" in sys.modules else []
     if not handlers:
         return False
-    _send_log_to(list(handlers), level)
+    _send_log_to(list(handlers), errors.level or logging.INFO)
     return True
 
 

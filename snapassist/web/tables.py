@@ -36,7 +36,7 @@ class TablesHolder:
     Thread-safe: concurrent first requests wait for one load.
     """
 
-    def __init__(self, database=None, folder=None, settings=None, label="the photo tables"):
+    def __init__(self, database=None, folder=None, settings=None, label=None):
         self._database = database
         self._folder = folder
         self._settings = settings
@@ -44,11 +44,16 @@ class TablesHolder:
         self._loaded_from = None
         self._place = None
         self._lock = threading.Lock()
-        self.label = label
+        self._label = label
         # What was loaded ({name: identity}), and why the tables cannot be
         # used with the files as they were then ((reason, identities)).
         self._identities = None
         self._failed = None
+
+    @property
+    def label(self):
+        """How messages and the log name these tables: the label given, else the city recorded."""
+        return self._label or self.city or "the photo tables"
 
     @property
     def folder(self):
