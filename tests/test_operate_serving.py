@@ -245,6 +245,11 @@ def test_a_process_keeps_at_most_its_share_of_cities_loaded(tmp_path, demo_folde
     # And b comes back when asked, pushing out the least recent (a).
     assert spots(client.get("/api/b/search?q=cn+tower&months=6"))
     assert [c.slug for c in cities if c.holder.loaded] == ["b", "c"]
+    # Gunicorn's preload loads as many as a process keeps, not every city.
+    preloaded = serve(root, SNAPASSIST_CITIES_LOADED=2).application.extensions["snapassist_cities"]
+    preloaded.get()
+    assert preloaded.n_loaded == 2 and preloaded.loaded
+    assert [c.slug for c in preloaded if c.holder.loaded] == ["a", "b"]    # same photos: by name
 
 
 @pytest.mark.parametrize("value", [0, -1, "8", 2.5, True])

@@ -264,11 +264,11 @@ class Cities:
         return city.holder
 
     def get(self):
-        """Load cities now, as many as a process keeps (gunicorn's preload), in name order.
+        """Load cities now, as many as a process keeps (gunicorn's preload): the busiest first.
 
         A city that cannot be loaded is left unavailable, not fatal.
         """
-        for city in self:
+        for city in sorted(self, key=lambda c: (-(c.n_photos or 0), c.slug)):
             if self.n_loaded >= self.max_loaded:
                 break
             if city.problem is None:
