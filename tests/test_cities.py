@@ -70,7 +70,7 @@ def test_the_home_page_lists_the_cities_with_their_photos(client, cities_folder)
     with client.get("/static/style.css") as static:
         assert static.status_code == 200
     assert client.get("/dresden").status_code == 308          # to /dresden/
-    assert client.get("/healthz").get_json()["cities"] == {"count": 2, "loaded": 0,
+    assert client.get("/healthz").get_json()["cities"] == {"count": 2, "loaded": 0, "changed": 0,
                                                             "unusable": 0}
 
 

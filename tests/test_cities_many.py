@@ -124,7 +124,8 @@ def test_names_are_escaped(client):
 
 def test_healthz_counts_rather_than_lists(client):
     body = client.get("/healthz").get_json()
-    assert body["cities"] == {"count": 40, "loaded": 0, "unusable": 0}
+    assert body["cities"] == {"count": 40, "loaded": 0, "changed": 0,
+                             "unusable": 0}
     assert body["unusable"] == {} and body["status"] == "ok"
     assert len(json.dumps(body)) < 200
 

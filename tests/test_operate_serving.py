@@ -74,6 +74,13 @@ def test_a_table_replaced_by_rename_is_served_and_a_broken_one_is_a_503(tables, 
     os.replace(tables / "new.hdf5", tables / config.MASTER_TABLE_PROCESSED)
     assert sorted(spots(client.get(SEARCH + "&sort=photographers"))) == sorted(before)
     assert holder.get() is not first
+    # Changed files are reported until the next use loads them again.
+    assert client.get("/healthz").get_json()["changed"] is False
+    os.utime(tables / config.MASTER_TABLE_PROCESSED, ns=(0, 0))
+    assert client.get("/healthz").get_json() == {"status": "ok", "tables_loaded": True,
+                                                 "changed": True}
+    spots(client.get(SEARCH + "&sort=admired"))
+    assert client.get("/healthz").get_json()["changed"] is False
     # A broken one (truncated in place): 503 naming the file, and /healthz says so.
     with open(tables / config.MASTER_TABLE_PROCESSED, "r+b") as handle:
         handle.truncate(4096)
@@ -145,7 +152,8 @@ def test_a_broken_city_is_skipped_and_every_other_serves(two_cities, caplog):
     assert spots(client.get("/api/good/search?q=cn+tower"))
     health = client.get("/healthz")
     assert health.status_code == 200 and health.get_json()["status"] == "degraded"
-    assert health.get_json()["cities"] == {"count": 2, "loaded": 1, "unusable": 1}
+    assert health.get_json()["cities"] == {"count": 2, "loaded": 1, "changed": 0,
+                                              "unusable": 1}
     assert list(health.get_json()["unusable"]) == ["broken"]
     assert client.get("/healthz?strict").status_code == 503
 

@@ -229,6 +229,11 @@ class Cities:
         return sum(city.holder.loaded for city in self._loaded_first())
 
     @property
+    def n_changed(self):
+        """How many loaded cities' files changed since loaded (each reloads on its next use)."""
+        return sum(city.holder.changed for city in self._loaded_first())
+
+    @property
     def loaded(self):
         """Whether as many cities are loaded as this process keeps (all, when fewer)."""
         return self.n_loaded >= min(len(self), self.max_loaded)

@@ -19,10 +19,12 @@ def healthz():
     ``status`` is ``"ok"``, ``"degraded"`` (some cities unusable) or
     ``"unusable"`` (nothing can be served). ``tables_loaded``: whether the
     tables are in memory (with several cities, as many as a process keeps).
+    ``changed``: whether (how many of) the loaded tables' files changed since
+    they were loaded; they are loaded again on their next use.
     One folder of tables: ``problem`` says why they cannot be served.
-    Several cities: ``cities`` is ``{"count", "loaded", "unusable"}`` (this
-    process's loaded cities) and ``unusable`` maps each unusable city's
-    address to its problem. Under gunicorn, ``searches`` says how this
+    Several cities: ``cities`` is ``{"count", "loaded", "changed", "unusable"}``
+    (``loaded`` and ``changed`` count this process's loaded cities) and
+    ``unusable`` maps each unusable city's address to its problem. Under gunicorn, ``searches`` says how this
     worker's search slots are used (``{"slots", "busy", "waiting"}``).
     The status code is 503 when nothing can be served, or with ``?strict``
     when anything cannot; else 200.
@@ -32,7 +34,8 @@ def healthz():
     if cities is None:
         holder = current_app.extensions["snapassist_tables"]
         problem = holder.problem
-        body = {"status": "ok" if problem is None else "unusable", "tables_loaded": holder.loaded}
+        body = {"status": "ok" if problem is None else "unusable", "tables_loaded": holder.loaded,
+                "changed": holder.changed}
         if problem is not None:
             body["problem"] = problem
         bad = problem is not None
@@ -42,7 +45,7 @@ def healthz():
         body = {"status": "unusable" if everything else "degraded" if unusable else "ok",
                 "tables_loaded": cities.loaded,
                 "cities": {"count": len(cities), "loaded": cities.n_loaded,
-                           "unusable": len(unusable)},
+                           "changed": cities.n_changed, "unusable": len(unusable)},
                 "unusable": unusable}
         bad = everything or (strict and unusable)
     slots = search_slots(current_app)

@@ -173,6 +173,11 @@ class TablesHolder:
             return self._failed[0]
         return None
 
+    @property
+    def changed(self):
+        """Whether loaded tables' files changed since they were loaded (reloaded on next use)."""
+        return self._database is not None and self._changed()
+
     def _current(self):
         folder = self._loaded_from or self._folder
         return None if folder is None else file_identities(folder)
