@@ -260,6 +260,27 @@ def test_a_process_keeps_at_most_its_share_of_cities_loaded(tmp_path, demo_folde
     assert [c.slug for c in preloaded if c.holder.loaded] == ["a", "b"]    # same photos: by name
 
 
+def test_searches_at_once_in_many_cities_stay_within_the_bound(tmp_path, demo_folder):
+    from concurrent.futures import ThreadPoolExecutor
+
+    root = tmp_path / "cities"
+    slugs = ["a", "b", "c", "d"]
+    for slug in slugs:
+        copy_tables(demo_folder, root / slug)
+    app = create_app({"TESTING": True, "SNAPASSIST_TABLES_FOLDER": root,
+                      "SNAPASSIST_CITIES_LOADED": 2})
+    cities = app.extensions["snapassist_cities"]
+
+    def search(k):
+        with app.test_client() as client:
+            return client.get(f"/api/{slugs[k % 4]}/search?q=cn+tower&months={k % 12 + 1}")
+
+    with ThreadPoolExecutor(6) as pool:
+        statuses = [r.status_code for r in pool.map(search, range(24))]
+    assert statuses == [200] * 24
+    assert sum(c.holder.loaded for c in cities) == cities.n_loaded <= 2
+
+
 @pytest.mark.parametrize("value", [0, -1, "8", 2.5, True])
 def test_the_cities_loaded_must_be_a_whole_number(two_cities, value):
     with pytest.raises(ConfigError, match="SNAPASSIST_CITIES_LOADED must be a whole number"):

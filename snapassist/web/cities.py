@@ -26,6 +26,7 @@ of those pages (the Flask documentation's ``lang_code`` pattern), so the
 templates need not know. This module imports neither: :func:`create_app`
 wires them.
 """
+import functools
 import logging
 import re
 import threading
@@ -179,13 +180,14 @@ class Cities:
         self.folder = Path(folder)
         self.max_loaded = max_loaded
         self._cities = {}
-        self._recent = OrderedDict()        # slugs in use, least recent first
+        self._recent = OrderedDict()        # the slugs of loaded cities, least recently used first
         self._lock = threading.Lock()
         for slug, path in city_folders(self.folder):
             info = inspect_tables(path)
             place = info.place
             name = str(place.get("city") or slug)
             holder = TablesHolder(folder=path, settings=settings, label=name)
+            holder.on_load = functools.partial(self._loaded, slug)
             country = str(place.get("country_name") or place.get("country") or "")
             self._cities[slug] = City(slug, name, info.n_photos, holder, country)
             if info.problem is not None:
@@ -214,40 +216,39 @@ class Cities:
             raise UnknownCity(slug, self._likely(slug)) from None
 
     def _likely(self, slug):
-        """The addresses most like ``slug``: those matching its longest start that matches any."""
-        typed = str(slug)[:64]
-        while len(typed) >= 2:
-            found = self.matching(typed, limit=MAX_NAMED + 1)
+        """The addresses most like ``slug``: matching it, else its first word, else its start.
+
+        At most three passes over the cities: a 404 stays cheap however many there are.
+        """
+        typed = _fold(str(slug)[:64])
+        words = typed.split()
+        for attempt in (typed, words[0] if words else "", typed[:3]):
+            found = self.matching(attempt, limit=MAX_NAMED + 1) if len(attempt) >= 2 else []
             if found:
                 return [c.slug for c in found]
-            typed = typed[:-1]
         return list(self._cities)[:MAX_NAMED + 1]
 
     @property
     def n_loaded(self):
         """How many cities this process holds loaded."""
-        return sum(city.holder.loaded for city in self._loaded_first())
+        return sum(city.holder.loaded for city in self._in_use())
 
     @property
     def n_changed(self):
         """How many loaded cities' files changed since loaded (each reloads on its next use)."""
-        return sum(city.holder.changed for city in self._loaded_first())
+        return sum(city.holder.changed for city in self._in_use())
 
     @property
     def loaded(self):
         """Whether as many cities are loaded as this process keeps (all, when fewer)."""
         return self.n_loaded >= min(len(self), self.max_loaded)
 
-    def _loaded_first(self):
-        # Only cities used since start can be loaded: no walk over thousands.
+    def _in_use(self):
+        # Only these can be loaded: no walk over thousands of cities.
         return [self._cities[slug] for slug in list(self._recent)]
 
     def use(self, slug):
         """The :class:`TablesHolder` of city ``slug``, now the most recently used.
-
-        Keeps the process within ``max_loaded`` cities: the loaded ones used
-        least recently are unloaded (searches running in them finish with
-        the tables they hold; the memory goes with them).
 
         Raises
         ------
@@ -256,17 +257,26 @@ class Cities:
         """
         city = self[slug]
         with self._lock:
+            if slug in self._recent:
+                self._recent.move_to_end(slug)
+        return city.holder
+
+    def _loaded(self, slug):
+        """City ``slug`` was just loaded: keep the process within ``max_loaded`` cities.
+
+        The loaded cities used least recently are unloaded (searches running
+        in them finish with the tables they hold; the memory goes with them).
+        Called by the city's holder, under its lock; takes no other holder's.
+        """
+        with self._lock:
             self._recent.pop(slug, None)
             self._recent[slug] = None
-            loaded = [s for s in self._recent if s != slug and self._cities[s].holder.loaded]
-            for old in loaded[:max(0, len(loaded) + 1 - self.max_loaded)]:
-                self._cities[old].holder.unload()
-                log.info("%s: unloaded (the %d cities used most recently stay loaded)",
-                         self._cities[old].name, self.max_loaded)
-            for old in [s for s in self._recent if s != slug
-                        and not self._cities[s].holder.loaded]:
-                del self._recent[old]
-        return city.holder
+            while len(self._recent) > self.max_loaded:
+                old, _ = self._recent.popitem(last=False)
+                if self._cities[old].holder.loaded:
+                    self._cities[old].holder.unload()
+                    log.info("%s: unloaded (the %d cities used most recently stay loaded)",
+                             self._cities[old].name, self.max_loaded)
 
     def get(self):
         """Load cities now, as many as a process keeps (gunicorn's preload): the busiest first.

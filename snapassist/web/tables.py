@@ -49,6 +49,9 @@ class TablesHolder:
         # used with the files as they were then ((reason, identities)).
         self._identities = None
         self._failed = None
+        #: Called (without arguments) each time the tables are loaded: the
+        #: cities' LRU hears of it here (see :class:`.cities.Cities`).
+        self.on_load = None
 
     @property
     def label(self):
@@ -145,6 +148,8 @@ class TablesHolder:
                 self.unload()
             if self._database is None:
                 self._database = self._load_or_fail()
+                if self.on_load is not None:
+                    self.on_load()
             return self._database
 
     def unload(self):
