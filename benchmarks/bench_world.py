@@ -16,15 +16,24 @@ Then an extrapolation to 100 million lines on 32 workers, with its limits:
 the read bandwidth of the input and of the parts, and the largest city's
 write task.
 
+Then the serving half (``benchmarks/_serve_cities.py``): the app's start-up
+over 1,000 tiny city folders, and 50 cities served by one gunicorn with the
+documented configuration: the first search in a city not yet loaded, and
+each process's memory after every city was searched.
+
 Run ``python benchmarks/bench_world.py`` (5 and 10 million lines, 50
 cities: about half an hour on 2 cores) or ``--quick`` (200,000 and 400,000
 lines, 50 cities). ``--keep DIR`` keeps the generated file there for a rerun.
+``--serve-only`` runs only the serving half (about 3 minutes; ``--serve-tables
+DIR`` serves the cities of an import instead of 50 copies of a demo city of
+``--serve-photos`` photos), ``--no-serve`` only the import half.
 """
 import argparse
 import bz2
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -180,7 +189,47 @@ def main():
     parser.add_argument("--keep", metavar="DIR", help="keep (and reuse) the generated file here")
     parser.add_argument("--no-big", action="store_true",
                         help="only the 1- and 2-worker imports of --lines (no driver check)")
+    parser.add_argument("--serve-only", action="store_true", help="only the serving half")
+    parser.add_argument("--no-serve", action="store_true", help="only the import half")
+    parser.add_argument("--serve-tables", metavar="DIR", type=Path,
+                        help="serve these cities (one sub-folder each) instead of demo copies")
+    parser.add_argument("--serve-cities", type=int, default=50, help="demo cities to serve")
+    parser.add_argument("--serve-photos", type=int, default=20_000, help="photos per demo city")
+    parser.add_argument("--cities-loaded", type=int, default=8,
+                        help="SNAPASSIST_CITIES_LOADED for the served app")
+    parser.add_argument("--startup-cities", type=int, default=1000,
+                        help="tiny city folders for the start-up measure")
     args = parser.parse_args()
+    if not args.serve_only:
+        import_half(args)
+    if not args.no_serve:
+        serve_half(args)
+
+
+def serve_half(args):
+    """Start-up over many tiny cities, then 50 cities from one gunicorn (``_serve_cities``)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import _serve_cities as serving
+
+    with tempfile.TemporaryDirectory(prefix="bench-world-serve-") as work:
+        work = Path(work)
+        build, page, status = serving.measure_startup(work / "tiny", args.startup_cities)
+        print(f"app start-up over {args.startup_cities:,} tiny city folders: {build:.2f} s "
+              f"(best of 3, warm file cache); /?city=city+12 in {page * 1000:.0f} ms "
+              f"(status {status})", flush=True)
+        shutil.rmtree(work / "tiny")
+        if args.serve_tables is not None:
+            root = args.serve_tables
+        else:
+            began = time.perf_counter()
+            root = serving.demo_cities(work / "cities", args.serve_cities, args.serve_photos)
+            print(f"{args.serve_cities} demo cities of {args.serve_photos:,} photos written in "
+                  f"{time.perf_counter() - began:.0f} s", flush=True)
+        serving.serve_cities(root, workers=2, loaded=args.cities_loaded)
+
+
+def import_half(args):
+    """The import of the generated file with 1 and 2 workers, and the extrapolation."""
     if args.quick:
         args.lines, args.big_lines = 200_000, 400_000
     work = Path(args.keep or tempfile.mkdtemp(prefix="bench-world-"))

@@ -112,7 +112,9 @@ def test_gunicorn_refuses_a_missing_folder(tmp_path):
         stop(proc)
     log = (tmp_path / "gunicorn.log").read_text()
     assert code != 0
-    assert "ConfigError" in log and str(missing) in log
+    # One line saying what to fix, not a traceback.
+    assert "cannot start: " in log and str(missing) in log
+    assert "Traceback" not in log
 
 
 # --- the README's deployment: gunicorn -c python:snapassist.web.gunicorn_conf ---
@@ -279,8 +281,7 @@ def test_one_worker_runs_no_more_searches_than_its_slots_across_cities(demo_fold
 
 @pytest.mark.slow
 def test_gunicorn_config_loads_the_tables_before_listening(tmp_path):
-    # An HDF5 signature passes the cheap start-up check; only loading finds
-    # the file unreadable, and with the config's preload that is at start-up.
+    # An HDF5 signature is not enough: the start-up check opens the table.
     folder = tmp_path / "bad-tables"
     folder.mkdir()
     (folder / config.MASTER_TABLE_PROCESSED).write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 600)
@@ -293,8 +294,10 @@ def test_gunicorn_config_loads_the_tables_before_listening(tmp_path):
         stop(proc)
     log = log_path.read_text()
     assert code != 0
-    assert "TableError" in log and str(folder / config.MASTER_TABLE_PROCESSED) in log
-    assert "Booting worker" not in log
+    lines = [line for line in log.splitlines() if "cannot start" in line]
+    assert len(lines) == 1 and "[CRITICAL]" in lines[0] and str(folder) in lines[0]
+    assert "master_table_processed.hdf5 cannot be read" in lines[0]
+    assert "Traceback" not in log and "Booting worker" not in log
 
 
 @pytest.mark.slow

@@ -1,6 +1,7 @@
 """The Flask app through its test client, on a small hand-built table."""
 import math
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -218,16 +219,31 @@ def test_non_hdf5_table_fails_at_creation(tmp_path):
         create_app({"SNAPASSIST_TABLES_FOLDER": tmp_path})
 
 
-def test_broken_table_is_a_503_not_a_500(tmp_path):
-    # Passes the cheap start-up check (HDF5 signature), fails when loaded.
-    (tmp_path / config.MASTER_TABLE_PROCESSED).write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)
+def test_broken_table_is_a_503_not_a_500(tmp_path, demo_folder):
+    # Fine at start-up, then replaced by a broken one: a 503 naming the file, not its path.
+    shutil.copy(demo_folder / config.MASTER_TABLE_PROCESSED, tmp_path)
     app = create_app({"TESTING": True, "SNAPASSIST_TABLES_FOLDER": tmp_path})
     client = app.test_client()
     assert client.get("/healthz").get_json()["tables_loaded"] is False
+    broken = tmp_path / "new.hdf5"
+    broken.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)
+    broken.replace(tmp_path / config.MASTER_TABLE_PROCESSED)
     page = client.get("/search?q=cn")
     assert page.status_code == 503
     assert config.MASTER_TABLE_PROCESSED in page.get_data(as_text=True)
-    assert client.get("/api/search?q=cn").status_code == 503
+    assert str(tmp_path) not in page.get_data(as_text=True)
+    api = client.get("/api/search?q=cn")
+    assert api.status_code == 503 and str(tmp_path) not in api.get_data(as_text=True)
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.get_json()["status"] == "unusable"
+
+
+def test_broken_table_refuses_to_start_in_one_line(tmp_path):
+    # Passes the HDF5 signature check, but holds no table.
+    (tmp_path / config.MASTER_TABLE_PROCESSED).write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)
+    with pytest.raises(ConfigError, match=r"cannot be served: master_table_processed.hdf5 "
+                                          r"cannot be read \(truncated"):
+        create_app({"TESTING": True, "SNAPASSIST_TABLES_FOLDER": tmp_path})
 
 
 def test_importing_the_package_builds_nothing():

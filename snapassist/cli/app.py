@@ -27,8 +27,10 @@ def serve(argv=None, prog="snapassist serve"):
     """``snapassist serve``: load the tables, then run Flask's server; returns the exit status."""
     args = _serve_parser(prog).parse_args(argv)
     setup_logging(verbose=1)
-    from ..web import create_app
+    from ..web import create_app, log_to_stderr
 
+    # The format of gunicorn's error log (time, pid, level), as in production.
+    log_to_stderr()
     try:
         # Load now so that a bad tables folder fails here, not on the first search.
         app = create_app(load_tables=True)

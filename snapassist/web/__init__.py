@@ -12,7 +12,11 @@ comes from a gunicorn config file instead of the command line, say
 ``'snapassist.web:create_app(load_tables=True)'`` to get the same. With
 several cities (see :mod:`.cities`) ``create_app(load_tables=True)`` checks
 each city's table and loads each on its first search; a preloading gunicorn
-loads them all in the master.
+loads as many as a process keeps (``SNAPASSIST_CITIES_LOADED``) in the master.
+
+The ``snapassist`` logger writes where operators look: through gunicorn's
+error log under gunicorn (:func:`log_to_gunicorn`), else to stderr in the
+same format (:func:`log_to_stderr`), one line per city loaded.
 """
 import dataclasses
 import logging
@@ -23,10 +27,11 @@ from pathlib import Path
 from flask import Flask
 
 from .. import config
-from ..errors import ConfigError
+from ..errors import ConfigError, SnapAssistError
 from ..settings import Settings
 from .cache import AnswerCache
-from .cities import Cities, is_cities_folder
+from ._checks import inspect_tables
+from .cities import DEFAULT_MAX_LOADED, Cities, is_cities_folder
 from .tables import TablesHolder
 from .tiles import TileServer
 
@@ -57,7 +62,10 @@ def create_app(test_config=None, load_tables=False):
         ``SNAPASSIST_TILES`` the map's :class:`~snapassist.web.tiles.TileServer`
         (default: from the environment, else OpenStreetMap);
         ``SNAPASSIST_MAX_QUERY_BYTES`` the longest query string served (a
-        414 beyond) and ``MAX_CONTENT_LENGTH`` the largest request body (413).
+        414 beyond) and ``MAX_CONTENT_LENGTH`` the largest request body (413);
+        ``SNAPASSIST_CITIES_LOADED`` how many cities a process keeps loaded
+        at most (default: the environment variable of that name, else
+        :data:`~snapassist.web.cities.DEFAULT_MAX_LOADED`).
     load_tables : bool
         Load the tables now instead of on the first search. With several
         cities, check each city's master table now and still load each on
@@ -67,7 +75,8 @@ def create_app(test_config=None, load_tables=False):
     ------
     ConfigError
         If the configured tables folder is missing or holds no readable
-        master table.
+        master table (a several-cities folder starts without its broken
+        cities instead, each answering 503).
     """
     # The views (and folium with them) are imported here, not with the package:
     # gunicorn's config module imports this package before any app exists.
@@ -81,6 +90,7 @@ def create_app(test_config=None, load_tables=False):
                             SNAPASSIST_CACHE_MAX_ENTRIES=config.CACHE_MAX_ENTRIES,
                             SNAPASSIST_CACHE_MAX_BYTES=config.CACHE_MAX_BYTES,
                             SNAPASSIST_MAX_QUERY_BYTES=security.MAX_QUERY_BYTES,
+                            SNAPASSIST_CITIES_LOADED=None,
                             MAX_CONTENT_LENGTH=security.MAX_CONTENT_LENGTH)
     if test_config:
         app.config.update(test_config)
@@ -112,7 +122,8 @@ def create_app(test_config=None, load_tables=False):
     if several:
         # One sub-folder of tables per city: each city's pages under /<city>/,
         # its API under /api/<city>/, the list of cities at /.
-        cities = Cities(_configured(folder), settings)
+        cities = Cities(_configured(folder), settings,
+                        max_loaded=_cities_loaded(app.config["SNAPASSIST_CITIES_LOADED"]))
         app.extensions["snapassist_cities"] = cities
         # For what loads "the tables" of an app (gunicorn's preload): every city's.
         app.extensions["snapassist_tables"] = cities
@@ -130,13 +141,24 @@ def create_app(test_config=None, load_tables=False):
         app.register_blueprint(api.bp, url_prefix="/api")
         app.register_blueprint(near.api_bp, url_prefix="/api")
     register_error_handlers(app)
-    if load_tables and several:
-        for city in cities:
-            _check_folder(city.holder.folder)
-    elif load_tables:
+    if load_tables and not several:
         app.extensions["snapassist_tables"].get()
         near.prepare(app.extensions["snapassist_tables"])
     return app
+
+
+def _cities_loaded(value):
+    """The LRU's size: ``value`` if given, else ``SNAPASSIST_CITIES_LOADED``, else the default."""
+    if value is not None:
+        return value
+    text = os.environ.get("SNAPASSIST_CITIES_LOADED", "").strip()
+    if not text:
+        return DEFAULT_MAX_LOADED
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"SNAPASSIST_CITIES_LOADED must be a whole number of at least 1, "
+                          f"got {text!r}") from None
 
 
 def _configured(folder):
@@ -163,6 +185,12 @@ def _check_folder(folder):
     if not any(head[o:o + len(_HDF5_SIGNATURE)] == _HDF5_SIGNATURE
                for o in _HDF5_SIGNATURE_OFFSETS):
         raise ConfigError(f"{what}: {str(master)!r} is not an HDF5 file")
+    info = inspect_tables(folder)
+    if info.problem is not None:
+        raise ConfigError(f"{what} cannot be served: {info.problem}")
+    if info.search_problem is not None:
+        log.warning("%s: %s; the tables will be read whole and indexed at load", what,
+                    info.search_problem)
     return folder
 
 
@@ -172,15 +200,65 @@ _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _HDF5_SIGNATURE_OFFSETS = (0, 512, 1024, 2048)
 
 
+#: The format of gunicorn's error log (time, worker pid, level), for the app's
+#: lines wherever they go, plus the logger's name.
+LOG_FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s"
+LOG_DATE_FORMAT = "[%Y-%m-%d %H:%M:%S %z]"
+#: Gunicorn's exit status for a worker that cannot boot: its master then
+#: stops instead of starting the worker again and again.
+_BOOT_ERROR = 3
+
+
+def log_to_stderr(level=logging.INFO):
+    """Send the ``snapassist`` logger to stderr in gunicorn's format (``snapassist serve``)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT, LOG_DATE_FORMAT))
+    _send_log_to([handler], level)
+
+
+def log_to_gunicorn():
+    """Send the ``snapassist`` logger through gunicorn's error log (``--error-logfile``).
+
+    Its own handlers, so its file, its reopening on ``USR1``, its format and
+    its level (``--log-level``, INFO by default); does nothing outside
+    gunicorn. Returns whether it did.
+    """
+    errors = logging.getLogger("gunicorn.error")
+    handlers = errors.handlers if "gunicorn" in sys.modules else []
+    if not handlers:
+        return False
+    _send_log_to(list(handlers), errors.level or logging.INFO)
+    return True
+
+
+def _send_log_to(handlers, level):
+    logger = logging.getLogger("snapassist")
+    logger.handlers[:] = handlers
+    logger.setLevel(level)
+    # Once, not again through the root logger's handlers (if anyone set some).
+    logger.propagate = False
+
+
 def __getattr__(name):
     # PEP 562: `app` is built on first access (gunicorn's getattr), not at import.
     global _app
     if name == "app":
         if _app is None:
+            # Gunicorn asks for the app once its error log is set up, in the
+            # master (preload) or in each worker: from now on the app logs there.
+            log_to_gunicorn()
             preload = _gunicorn_preloads()
-            _app = create_app(load_tables=preload)
-            if preload:     # several cities: every one, shared by the workers
-                _app.extensions["snapassist_tables"].get()
+            try:
+                _app = create_app(load_tables=preload)
+                if preload:     # several cities: as many as a process keeps, shared
+                    _app.extensions["snapassist_tables"].get()
+            except SnapAssistError as exc:
+                # One line saying what to fix, not a traceback, and an exit
+                # status that stops gunicorn rather than restarting workers.
+                log.critical("cannot start: %s", exc)
+                if not logging.getLogger("snapassist").handlers:
+                    print(f"snapassist: cannot start: {exc}", file=sys.stderr)
+                raise SystemExit(_BOOT_ERROR) from None
         return _app
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

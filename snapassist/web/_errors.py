@@ -24,7 +24,8 @@ from .. import config
 from ..errors import NotEnoughPhotosError, QueryError, SnapAssistError
 from . import _answers as answers
 from . import api
-from .cities import CityNeeded, UnknownCity
+from ._checks import without_paths
+from .cities import CityNeeded, UnknownCity, home_page
 from .options import echo_phrase
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,8 @@ def _user_error(exc):
 
 def _server_error(exc):
     log.error("cannot serve %s: %s", request.path, exc)
-    message = f"The photo tables cannot be used: {exc}"
+    # The log has the paths; a visitor is told what is wrong, not where the server keeps it.
+    message = f"The photo tables cannot be used: {without_paths(exc)}"
     if is_api():
         return jsonify({"error": message, "status": 503}), 503
     return _page(message, 503, demo=False)
@@ -121,5 +123,4 @@ def _page(message, status, demo):
 
 
 def _cities_page(message, status):
-    cities = list(current_app.extensions["snapassist_cities"])
-    return render_template("cities.html", cities=cities, message=message), status
+    return home_page(message, status)

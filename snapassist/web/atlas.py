@@ -15,7 +15,6 @@ the best scored ones, marked apart.
 import dataclasses
 import datetime as dt
 import threading
-import weakref
 from pathlib import Path
 
 import numpy as np
@@ -40,8 +39,6 @@ KINDS = {"top": "among the best scored", "busy": "among the most photographed",
          "both": "both"}
 
 _LOCK = threading.Lock()
-#: Each tables holder's view, for as long as the holder lives.
-_VIEWS = weakref.WeakKeyDictionary()
 
 
 @dataclasses.dataclass
@@ -108,12 +105,13 @@ def atlas_view(holder, load=True):
     atlas = holder.atlas()
     if atlas is None:
         return None
-    found = _VIEWS.get(holder)
+    # Kept with the tables (dropped when they are unloaded or reloaded).
+    found = holder.derived.get("atlas_view")
     if found is None or found.atlas is not atlas:
         with _LOCK:
-            found = _VIEWS.get(holder)
+            found = holder.derived.get("atlas_view")
             if found is None or found.atlas is not atlas:
-                found = _VIEWS[holder] = AtlasView(atlas)
+                found = holder.derived["atlas_view"] = AtlasView(atlas)
     return found
 
 

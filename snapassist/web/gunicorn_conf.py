@@ -35,6 +35,9 @@ What it sets, and why:
   worker grew with every distinct search (272 MB to 600+ MB in 2,500).
   ``MALLOC_ARENA_MAX`` in the environment would only work if set before
   Python starts: gunicorn's ``raw_env`` comes too late.
+- the ``snapassist`` logger writes through gunicorn's error log
+  (``--error-logfile``, its format: time, pid, level) at INFO, in the
+  master and in every worker (:func:`post_fork`).
 - ``preload_app = True``: the master loads the photo tables once, before
   forking, and the workers share them copy-on-write (see :func:`on_starting`,
   which also puts them out of the garbage collector's sight).
@@ -53,10 +56,11 @@ deployment reads them.
 import ctypes
 import gc
 import importlib
+import logging
 import os
 import sys
 
-from ..errors import ConfigError
+from ..errors import ConfigError, SnapAssistError
 
 #: Threads per worker: above the concurrent connections a worker is expected
 #: to hold (50 clients over 2 workers in the benchmark), so none waits for one.
@@ -180,6 +184,13 @@ def limit_malloc_arenas(n):
     return mallopt(_M_ARENA_MAX, int(n)) == 1
 
 
+def post_fork(server, worker):
+    """Keep the app's log in gunicorn's error log in this worker (its handlers, its file)."""
+    from . import log_to_gunicorn
+
+    log_to_gunicorn()
+
+
 def on_starting(server):
     """Load the tables in the master when the app was preloaded.
 
@@ -190,12 +201,20 @@ def on_starting(server):
     """
     # In the master, before any worker forks or starts its threads.
     limit_malloc_arenas(malloc_arenas)
+    from . import log_to_gunicorn
+
+    log_to_gunicorn()
     if not server.cfg.preload_app:
         return
     app = server.app.wsgi()         # the app gunicorn already preloaded
     holder = getattr(app, "extensions", {}).get("snapassist_tables")
     if holder is not None and not holder.loaded:
-        holder.get()
+        try:
+            holder.get()
+        except SnapAssistError as exc:
+            # One line in the error log saying what to fix, not a traceback.
+            logging.getLogger("snapassist.web").critical("cannot start: %s", exc)
+            raise SystemExit(3) from None
     _import_search_libraries()
     # The tables live as long as the processes: out of the collector's sight,
     # its full passes (which hold the GIL, so stall /healthz too) are shorter,

@@ -21,10 +21,19 @@ busy machine, and then every request of the worker waits for it:
 
 Without a limit (neither function called, as in tests and the development
 server) every search runs at once, in the request's thread.
+
+A search process that dies (a table file truncated in place under its
+memory map is a SIGBUS) is replaced by the pool; the request it was
+serving gets a 503 at once (:class:`SearchProcessLost`) rather than
+waiting for :data:`SEARCH_TIMEOUT_S`. Each process writes on a board
+shared with its worker which search it is running, so the worker can tell.
 """
+import itertools
 import multiprocessing
+import os
 import signal
 import threading
+import time
 from contextlib import contextmanager
 
 from flask import current_app, g
@@ -37,6 +46,14 @@ _EXTENSION = "snapassist_search_slots"
 SEARCH_TIMEOUT_S = 300
 #: The app a search process serves (set in the worker just before forking).
 _FORKED_APP = None
+#: How often a waiting request looks whether its search process still lives.
+_POLL_S = 0.2
+#: Places on the board: one per search process started (pids then searches);
+#: a place is used again after this many processes have been started.
+_BOARD_PLACES = 256
+#: This search process's board and place on it (set when it starts).
+_BOARD = None
+_PLACE = None
 
 
 class SearchSlots:
@@ -80,6 +97,10 @@ class SearchTimeout(SnapAssistError):
     """A search process gave no answer in time (the request is a 503)."""
 
 
+class SearchProcessLost(SnapAssistError):
+    """The search process serving a request died (the request is a 503; try again)."""
+
+
 class SearchProcesses:
     """``n`` processes forked from this one, each drawing one search at a time.
 
@@ -99,22 +120,45 @@ class SearchProcesses:
         global _FORKED_APP
         _FORKED_APP = app
         self.n = n
+        context = multiprocessing.get_context("fork")
+        # [next place, pid of each place..., search of each place...]
+        self._board = context.Array("q", 1 + 2 * _BOARD_PLACES)
+        self._ids = itertools.count(1)
         # Forked now, before the worker starts its threads: a fork copies
         # only the thread that forks, and any lock another one held.
-        self._pool = multiprocessing.get_context("fork").Pool(n, initializer=_process_starts)
+        self._pool = context.Pool(n, initializer=_process_starts, initargs=(self._board,))
         self._lock = threading.Lock()
         self._in_flight = 0
 
     def run(self, func, *args):
         with self._lock:
             self._in_flight += 1
+            search = next(self._ids)
         try:
-            return self._pool.apply_async(func, args).get(SEARCH_TIMEOUT_S)
-        except multiprocessing.TimeoutError:
-            raise SearchTimeout(f"no answer from a search process in {SEARCH_TIMEOUT_S} s") from None
+            result = self._pool.apply_async(_run_search, (search, func, args))
+            deadline = time.monotonic() + SEARCH_TIMEOUT_S
+            while True:
+                try:
+                    return result.get(_POLL_S)
+                except multiprocessing.TimeoutError:
+                    if self._lost(search):
+                        raise SearchProcessLost("the search process stopped (were the tables "
+                                                "changed while in use?); try again") from None
+                    if time.monotonic() > deadline:
+                        raise SearchTimeout(f"no answer from a search process in "
+                                            f"{SEARCH_TIMEOUT_S} s") from None
         finally:
             with self._lock:
                 self._in_flight -= 1
+
+    def _lost(self, search):
+        """Whether ``search`` was started by a process that is gone."""
+        with self._board.get_lock():
+            board = self._board[:]
+        for place in range(_BOARD_PLACES):
+            if board[1 + _BOARD_PLACES + place] == search:
+                return not _alive(board[1 + place])
+        return False
 
     def to_dict(self):
         """``{"slots", "busy", "waiting"}``, for ``/healthz``."""
@@ -128,7 +172,34 @@ class SearchProcesses:
         self._pool.join()
 
 
-def _process_starts():
+def _alive(pid):
+    # The pool reaps its dead processes within a tenth of a second.
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _run_search(search, func, args):
+    """In a search process: ``func(*args)``, with ``search`` on the board while it runs."""
+    _BOARD[1 + _BOARD_PLACES + _PLACE] = search
+    try:
+        return func(*args)
+    finally:
+        _BOARD[1 + _BOARD_PLACES + _PLACE] = 0
+
+
+def _process_starts(board):
+    global _BOARD, _PLACE
+    with board.get_lock():
+        _PLACE = board[0] % _BOARD_PLACES
+        board[0] += 1
+        board[1 + _PLACE] = os.getpid()
+        board[1 + _BOARD_PLACES + _PLACE] = 0
+    _BOARD = board
     # The worker's signal handlers (gunicorn's) make no sense here: a search
     # process stops when told to, and leaves Ctrl-C to the worker.
     for name in ("SIGTERM", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGABRT",

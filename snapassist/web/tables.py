@@ -1,12 +1,31 @@
-"""The photo tables of one web process, opened on first use."""
+"""The photo tables of one web process, opened on first use, reloaded when replaced.
+
+Operators replace tables by renaming new files into place; a file changed
+in place under a process that has it memory-mapped (the search file) would
+kill the process that reads it (SIGBUS). So before each use the holder
+compares its files with what it loaded (:func:`._checks.file_identities`,
+a few ``stat`` calls): changed files are loaded again, and tables that
+cannot be loaded make the city unavailable (:class:`TablesUnavailable`,
+a 503) until its files change again.
+"""
 import logging
 import threading
 import time
 from pathlib import Path
 
 from .. import config
+from ..errors import SnapAssistError
+from ._checks import changed_files, file_identities, inspect_tables, without_paths
 
 log = logging.getLogger(__name__)
+
+
+class TablesUnavailable(SnapAssistError):
+    """A city's (or the app's) tables cannot be served right now (503).
+
+    The message is shown to visitors: it names the problem and the files by
+    their names, never a path on the server.
+    """
 
 
 class TablesHolder:
@@ -17,7 +36,7 @@ class TablesHolder:
     Thread-safe: concurrent first requests wait for one load.
     """
 
-    def __init__(self, database=None, folder=None, settings=None):
+    def __init__(self, database=None, folder=None, settings=None, label=None):
         self._database = database
         self._folder = folder
         self._settings = settings
@@ -25,7 +44,23 @@ class TablesHolder:
         self._loaded_from = None
         self._place = None
         self._atlas = None
+        #: What pages derive from the loaded tables (the atlas's view, ...),
+        #: dropped with them when they are unloaded or reloaded.
+        self.derived = {}
         self._lock = threading.Lock()
+        self._label = label
+        # What was loaded ({name: identity}), and why the tables cannot be
+        # used with the files as they were then ((reason, identities)).
+        self._identities = None
+        self._failed = None
+        #: Called (without arguments) each time the tables are loaded: the
+        #: cities' LRU hears of it here (see :class:`.cities.Cities`).
+        self.on_load = None
+
+    @property
+    def label(self):
+        """How messages and the log name these tables: the label given, else the city recorded."""
+        return self._label or self.city or "the photo tables"
 
     @property
     def folder(self):
@@ -100,12 +135,84 @@ class TablesHolder:
             return None
 
     def get(self):
-        """The database, loading it on the first call."""
-        if self._database is None:
-            with self._lock:
-                if self._database is None:
-                    self._database = self._load()
-        return self._database
+        """The database, loading it on the first call and again when its files change.
+
+        Raises
+        ------
+        TablesUnavailable
+            If the tables cannot be loaded (damaged, missing) as they are now.
+        """
+        database = self._database
+        if database is not None and not self._changed():
+            return database
+        with self._lock:
+            if self._database is not None and self._changed():
+                log.warning("%s: %s changed since loaded: loading again", self.label,
+                            ", ".join(changed_files(self._identities, self._current())))
+                self.unload()
+            if self._database is None:
+                self._database = self._load_or_fail()
+                if self.on_load is not None:
+                    self.on_load()
+            return self._database
+
+    def unload(self):
+        """Forget the loaded tables: memory and the search file's mapping go with the last user."""
+        self._database = self._stored = self._atlas = None
+        self.derived = {}
+        self._identities = None
+        self._place = None
+
+    def mark_unusable(self, reason):
+        """Record at start-up that the tables cannot be served as they are (``reason``)."""
+        self._failed = (reason, self._current())
+        log.error("%s cannot be served: %s", self.label, reason)
+
+    @property
+    def problem(self):
+        """Why the tables cannot be served now, or ``None``; loads nothing (for ``/healthz``).
+
+        Loaded tables whose files changed since are checked again cheaply
+        (:func:`._checks.inspect_tables`): they are reloaded on their next use.
+        """
+        if self._database is not None:
+            if self._identities is None or not self._changed():
+                return None
+            return inspect_tables(self._loaded_from).problem
+        if self._failed is not None and self._failed[1] == self._current():
+            return self._failed[0]
+        return None
+
+    @property
+    def changed(self):
+        """Whether loaded tables' files changed since they were loaded (reloaded on next use)."""
+        return self._database is not None and self._changed()
+
+    def _current(self):
+        folder = self._loaded_from or self._folder
+        return None if folder is None else file_identities(folder)
+
+    def _changed(self):
+        # Tables given as a database (tests) or not loaded from a folder are never watched.
+        return self._identities is not None and self._current() != self._identities
+
+    def _load_or_fail(self):
+        if self._failed is not None:
+            reason, identities = self._failed
+            if identities == self._current():
+                raise TablesUnavailable(f"{self.label} cannot be used: {reason}")
+        identities = self._current()
+        try:
+            database = self._load()
+        except Exception as exc:  # noqa: BLE001 - whatever the damage, this city is a 503, not a 500
+            reason = without_paths(exc)
+            log.error("%s cannot be loaded: %s", self.label, exc)
+            self._failed = (reason, identities)
+            raise TablesUnavailable(f"{self.label} cannot be used: {reason}") from exc
+        self._failed = None
+        # Taken before loading: a file replaced during the load is loaded again next time.
+        self._identities = identities if identities is not None else self._current()
+        return database
 
     @property
     def n_stored_answers(self):
@@ -143,14 +250,16 @@ class TablesHolder:
         start = time.perf_counter()
         database = FlickrPhotosDatabase.from_folder(folder)
         self._loaded_from, self._place = folder, None
-        log.info("loaded %d photos from %s in %.1f s%s", database.n_photos, folder,
-                 time.perf_counter() - start, " (synthetic demo)" if database.is_demo else "")
         from ..precompute import StoredAnswers
 
         # Opened with the tables, so a stale file is reported once, at start.
         self._stored = StoredAnswers.open(folder, database, settings=self._settings)
-        if len(self._stored):
-            log.info("%d precomputed answers from %s", len(self._stored), self._stored.path)
+        mapped = getattr(database, "fingerprint", None) is not None
+        log.info("%s: loaded %d photos in %.2f s from %s (%s)%s%s", self.label, database.n_photos,
+                 time.perf_counter() - start, folder,
+                 "search file" if mapped else "no search file: index built at load",
+                 f", {len(self._stored)} precomputed answers" if len(self._stored) else "",
+                 " (synthetic demo)" if database.is_demo else "")
         # Read once here, so a preloading server's workers share it.
         self._atlas = self._stored.atlas()
         return database
