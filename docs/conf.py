@@ -21,7 +21,7 @@ extensions = [
     "snapassist_docs",
 ]
 
-exclude_patterns = ["_build", "drafts"]
+exclude_patterns = ["_build"]
 templates_path = []
 html_static_path = ["_static"]
 # Most literal blocks are shell commands and outputs: no colours guessed.
