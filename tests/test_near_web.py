@@ -19,7 +19,7 @@ from snapassist.precompute._atlas import atlas_of_folder
 from snapassist.precompute._files import write_answers
 from snapassist.search import FlickrPhotosDatabase
 from snapassist.spots._near import MIN_ADMIRED_LIGHT_SHARE, MIN_PHOTOS_IN_MONTHS, MIN_TWILIGHT_SHARE
-from snapassist.web import create_app
+from snapassist.web import create_app, preload_tables
 from snapassist.web.atlas import N_HOME_SPOTS
 from snapassist.web.near import MAX_SPOTS
 from snapassist.web.slots import limit_searches, search_slots
@@ -310,6 +310,29 @@ def test_several_cities_have_their_own_near_search(atlas_folder, tmp_path):
     missing = client.get("/api/near", query_string=args)
     assert missing.status_code == 404 and missing.get_json()["cities"] == ["toronto"]
     assert client.get("/api/paris/near", query_string=args).status_code == 404
+
+
+def test_preloading_prepares_every_loaded_citys_atlas_and_unloading_drops_it(atlas_folder,
+                                                                            tmp_path):
+    # What a preloading gunicorn does before it forks: the views are ready,
+    # so no worker builds one on its first /near.
+    single = create_app({"TESTING": True, "SNAPASSIST_TABLES_FOLDER": atlas_folder})
+    preload_tables(single)
+    assert "atlas_view" in single.extensions["snapassist_tables"].derived
+    cities = tmp_path / "cities"
+    for slug in ("toronto", "york"):
+        _link_tables(atlas_folder, cities / slug)
+    app = create_app({"TESTING": True, "SNAPASSIST_TABLES_FOLDER": cities,
+                      "SNAPASSIST_CITIES_LOADED": 1})
+    preload_tables(app)
+    loaded = [city for city in app.extensions["snapassist_cities"] if city.holder.loaded]
+    assert len(loaded) == 1 and "atlas_view" in loaded[0].holder.derived
+    # The LRU unloads that city for the other one: its atlas view goes with it.
+    other = "york" if loaded[0].slug == "toronto" else "toronto"
+    client = app.test_client()
+    assert client.get(f"/api/{other}/near", query_string={"lat": TOWER[0],
+                                                          "lon": TOWER[1]}).status_code == 200
+    assert not loaded[0].holder.loaded and loaded[0].holder.derived == {}
 
 
 def test_the_atlas_outline_keeps_the_outside_rule_within_a_cell(atlas):

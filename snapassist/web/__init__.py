@@ -142,9 +142,31 @@ def create_app(test_config=None, load_tables=False):
         app.register_blueprint(near.api_bp, url_prefix="/api")
     register_error_handlers(app)
     if load_tables and not several:
-        app.extensions["snapassist_tables"].get()
-        near.prepare(app.extensions["snapassist_tables"])
+        preload_tables(app)
     return app
+
+
+def preload_tables(app):
+    """Load ``app``'s tables now, ahead of requests, and make their atlases ready.
+
+    One folder: its tables. Several cities: as many as a process keeps, the
+    busiest first. Each loaded city's atlas view is prepared too, so that no
+    worker forked afterwards builds it on its first ``/near``.
+
+    Raises
+    ------
+    SnapAssistError
+        If a single folder's tables cannot be loaded (a broken city among
+        several is only logged: it answers 503).
+    """
+    from . import near
+
+    tables = app.extensions["snapassist_tables"]
+    tables.get()
+    holders = [city.holder for city in tables] if isinstance(tables, Cities) else [tables]
+    for holder in holders:
+        if holder.loaded:
+            near.prepare(holder)
 
 
 def _cities_loaded(value):
@@ -249,9 +271,9 @@ def __getattr__(name):
             log_to_gunicorn()
             preload = _gunicorn_preloads()
             try:
-                _app = create_app(load_tables=preload)
-                if preload:     # several cities: as many as a process keeps, shared
-                    _app.extensions["snapassist_tables"].get()
+                _app = create_app()
+                if preload:     # shared by the workers, copy-on-write
+                    preload_tables(_app)
             except SnapAssistError as exc:
                 # One line saying what to fix, not a traceback, and an exit
                 # status that stops gunicorn rather than restarting workers.

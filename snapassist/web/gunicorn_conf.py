@@ -209,8 +209,10 @@ def on_starting(server):
     app = server.app.wsgi()         # the app gunicorn already preloaded
     holder = getattr(app, "extensions", {}).get("snapassist_tables")
     if holder is not None and not holder.loaded:
+        from . import preload_tables
+
         try:
-            holder.get()
+            preload_tables(app)
         except SnapAssistError as exc:
             # One line in the error log saying what to fix, not a traceback.
             logging.getLogger("snapassist.web").critical("cannot start: %s", exc)
