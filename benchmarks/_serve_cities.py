@@ -15,15 +15,14 @@ import json
 import os
 import re
 import shutil
-import signal
 import statistics
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+from bench_memory import children, gunicorn
 
 REPO = Path(__file__).resolve().parents[1]
 SEARCH_FILE = "master_table_processed.search"
@@ -88,11 +87,6 @@ def fetch(url, timeout=120):
         return None, b""
 
 
-def children(pid):
-    with open(f"/proc/{pid}/task/{pid}/children") as handle:
-        return [int(p) for p in handle.read().split()]
-
-
 def memory(pid):
     """``(RSS MB, PSS MB, cities whose search file is mapped)`` of process ``pid``."""
     values = {}
@@ -110,26 +104,15 @@ def memory(pid):
 def serve_cities(root, workers=2, loaded=8):
     """Serve every city of ``root`` from one gunicorn and measure; prints a report."""
     slugs = sorted(p.name for p in Path(root).iterdir() if (p / SEARCH_FILE).is_file())
-    with __import__("socket").socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "FLICKR_TABLES_FOLDER": str(root), "SNAPASSIST_CITIES_LOADED": str(loaded),
            "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     log = Path(root) / "gunicorn.log"
-    command = [sys.executable, "-m", "gunicorn", "-c", "python:snapassist.web.gunicorn_conf",
-               "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--no-control-socket",
-               "--error-logfile", str(log), "snapassist.web:app"]
     print(f"\n{len(slugs)} cities, gunicorn -c python:snapassist.web.gunicorn_conf --workers "
           f"{workers}, SNAPASSIST_CITIES_LOADED={loaded}", flush=True)
     began = time.perf_counter()
-    server = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    try:
-        while fetch(base + "/healthz", timeout=5)[0] != 200:
-            if server.poll() is not None:
-                sys.exit(f"gunicorn exited with status {server.returncode}: see {log}")
-            time.sleep(0.2)
+    with gunicorn(["-c", "python:snapassist.web.gunicorn_conf", "--workers", str(workers),
+                   "--no-control-socket", "--error-logfile", str(log), "snapassist.web:app"],
+                  env, log_hint=f": see {log}") as (server, base):
         print(f"serving after {time.perf_counter() - began:.1f} s (the master preloads "
               f"{loaded} cities)", flush=True)
         first, again, statuses = [], [], []
@@ -165,10 +148,3 @@ def serve_cities(root, workers=2, loaded=8):
         rss, pss, mapped = memory(server.pid)
         print(f"{'master':<16}{rss:>9,.0f}{pss:>9,.0f}{mapped:>15}")
         return health
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()

@@ -11,6 +11,7 @@ sharing them) and stops gunicorn. Linux only.
     python benchmarks/bench_memory.py --quick             # 60,000 demo photos
 """
 import argparse
+import contextlib
 import os
 import signal
 import socket
@@ -54,6 +55,32 @@ def children(pid):
         return [int(p) for p in handle.read().split()]
 
 
+@contextlib.contextmanager
+def gunicorn(args, env, log_hint=""):
+    """Run ``gunicorn --bind 127.0.0.1:PORT *args`` from the repository; stop it after.
+
+    Yields ``(server, base URL)`` once ``/healthz`` answers 200; exits with
+    gunicorn's status (and ``log_hint``) if it stops before that.
+    """
+    base = f"http://127.0.0.1:{free_port()}"
+    command = [sys.executable, "-m", "gunicorn", "--bind", base.rsplit("/", 1)[1], *args]
+    server = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        while get(base + "/healthz", timeout=5) != 200:
+            if server.poll() is not None:
+                sys.exit(f"gunicorn exited with status {server.returncode}{log_hint}")
+            time.sleep(0.2)
+        yield server, base
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
 def get(url, timeout=300):
     try:
         with urllib.request.urlopen(url, timeout=timeout) as answer:
@@ -75,22 +102,13 @@ def main(argv=None):
     args = parser.parse_args(argv)
     n_photos = config.DEMO_N_PHOTOS if args.quick else args.photos
     folder = args.tables or ensure_demo_tables(config.get_cache_dir(), n_photos=n_photos)
-    port = free_port()
     env = {**os.environ, config.ENV_TABLES_FOLDER: str(folder),
            "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(args.workers), "--timeout", "300",
-               *([] if args.no_preload else ["--preload"]), "snapassist.web:app"]
-    print(" ".join(command[2:]), f"(tables {folder})")
+    serve_args = ["--workers", str(args.workers), "--timeout", "300",
+             *([] if args.no_preload else ["--preload"]), "snapassist.web:app"]
+    print("gunicorn " + " ".join(serve_args), f"(tables {folder})")
     start = time.perf_counter()
-    server = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        while get(base + "/healthz", timeout=5) != 200:
-            if server.poll() is not None:
-                sys.exit(f"gunicorn exited with status {server.returncode}")
-            time.sleep(0.2)
+    with gunicorn(serve_args, env) as (server, base):
         print(f"serving after {time.perf_counter() - start:.1f} s")
         # More requests than workers, so each worker has likely searched.
         for round_ in range(args.workers):
@@ -109,13 +127,6 @@ def main(argv=None):
             total += values["Pss"]
             print(f"{role:<10}" + "".join(f"{values[f]:>17,.0f}" for f in FIELDS))
         print(f"\ntotal Pss of the {len(pids)} processes: {total:,.0f} MB")
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ The target (issue 21): flat after warm-up, within twice the loaded size.
 """
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -27,7 +26,7 @@ import urllib.parse
 from collections import Counter
 from pathlib import Path
 
-from bench_memory import children, free_port, get, smaps_rollup
+from bench_memory import children, get, gunicorn, smaps_rollup
 
 from snapassist import config
 from snapassist.demo import ensure_demo_tables
@@ -137,23 +136,15 @@ def main(argv=None):
             print(f"{args.in_process} threads in one process, SNAPASSIST_MALLOC_ARENAS="
                   f"{arenas}: RSS MB after N queries: " + "; ".join(filter(None, lines)))
         return
-    port = free_port()
     env = {**os.environ, config.ENV_TABLES_FOLDER: str(folder), "SNAPASSIST_WORKERS": "2",
            "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     if args.arenas is not None:
         env["SNAPASSIST_MALLOC_ARENAS"] = args.arenas
-    command = [sys.executable, "-m", "gunicorn", "-c", "python:snapassist.web.gunicorn_conf",
-               "--bind", f"127.0.0.1:{port}", "snapassist.web:app"]
-    print(" ".join(command[2:]), f"(2 workers, tables {folder}, "
+    print("gunicorn -c python:snapassist.web.gunicorn_conf snapassist.web:app",
+          f"(2 workers, tables {folder}, "
           f"SNAPASSIST_MALLOC_ARENAS={env.get('SNAPASSIST_MALLOC_ARENAS', 'default')})")
-    server = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        while get(base + "/healthz", timeout=5) != 200:
-            if server.poll() is not None:
-                sys.exit(f"gunicorn exited with status {server.returncode}")
-            time.sleep(0.2)
+    with gunicorn(["-c", "python:snapassist.web.gunicorn_conf", "snapassist.web:app"],
+                  env) as (server, base):
         time.sleep(2)                   # the workers fork their search processes
         statuses, lock, sent = Counter(), threading.Lock(), iter(enumerate(queries))
         readings = []
@@ -183,13 +174,6 @@ def main(argv=None):
                 thread.join()
             read(begin + len(batch), time.perf_counter() - start)
         _print(readings, statuses)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def _print(readings, statuses):
