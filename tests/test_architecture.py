@@ -14,15 +14,15 @@ LAYERS = {
     # The 2018 name of the tables, kept for scripts: a thin re-export of search.
     "database": 3,
     "clustering": 4, "geo": 4, "io": 4, "schema": 4, "config": 4, "settings": 4, "errors": 4,
-    "words": 4,
+    "words": 4, "dask_client": 4,
     "__init__": 4,
 }
 #: Third-party packages only one place may import: Dask runs the precompute
-#: and the import's tasks (its runner alone), nothing else.
+#: and the import's tasks (their one client, and the import's runner), nothing else.
 ONLY = {"flask": ("web",), "folium": ("web/map.py",), "branca": ("web/map.py",),
         "flickrapi": ("scrapers/client.py",),
-        "dask": ("precompute", "ingest/_parallel.py"),
-        "distributed": ("precompute", "ingest/_parallel.py")}
+        "dask": ("precompute", "ingest/_parallel.py", "dask_client.py"),
+        "distributed": ("precompute", "ingest/_parallel.py", "dask_client.py")}
 #: Neighbours in a layer that must not import each other: search finds a
 #: search's photos and hands them to spots, which never searches.
 NEVER = {("spots", "search"), ("spots", "database")}
@@ -124,7 +124,8 @@ def _allowed(rel, allowed):
 
 @pytest.mark.parametrize("rel, ok", [("precompute/_run.py", True), ("ingest/_parallel.py", True),
                                      ("ingest/world.py", False), ("ingest/_partition.py", False),
-                                     ("search/_tables.py", False), ("web/__init__.py", False)])
+                                     ("search/_tables.py", False), ("web/__init__.py", False),
+                                     ("dask_client.py", True), ("demo/world.py", False)])
 def test_dask_runs_only_the_precompute_and_the_import_runner(rel, ok):
     assert _allowed(rel, ONLY["dask"]) is ok
     assert _allowed(rel, ONLY["distributed"]) is ok

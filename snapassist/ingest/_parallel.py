@@ -11,6 +11,7 @@ import logging
 import re
 import uuid
 
+from ..dask_client import DaskClient
 from ..errors import DiskFullError
 
 log = logging.getLogger(__name__)
@@ -78,9 +79,7 @@ class DaskRunner:
     """
 
     def __init__(self, workers=None, scheduler=None, connect_timeout_s=10):
-        self.n_workers, self.scheduler = workers, scheduler
-        self.timeout = connect_timeout_s
-        self.cluster = self.client = None
+        self._dask = DaskClient(workers, scheduler, connect_timeout_s)
 
     @property
     def workers(self):
@@ -92,32 +91,10 @@ class DaskRunner:
         return self
 
     def __exit__(self, *exc):
-        if self.client is not None:
-            self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
-        self.client = self.cluster = None
+        self._dask.close()
 
     def _client(self):
-        if self.client is not None:
-            return self.client
-        from dask.distributed import Client, LocalCluster
-
-        from ..errors import ConfigError
-
-        if self.scheduler is not None:
-            try:
-                self.client = Client(self.scheduler, timeout=f"{self.timeout}s")
-            except (OSError, TimeoutError, ValueError) as exc:
-                raise ConfigError(f"cannot reach the Dask scheduler {self.scheduler!r} within "
-                                  f"{self.timeout} s: {exc}") from exc
-            return self.client
-        # One thread per process: parsing holds the GIL; a worker then holds
-        # one part at a time. Any free port for the dashboard.
-        self.cluster = LocalCluster(n_workers=self.n_workers, threads_per_worker=1,
-                                    processes=True, host="127.0.0.1", dashboard_address=":0")
-        self.client = Client(self.cluster)
-        return self.client
+        return self._dask.get()
 
     def run(self, fn, shared, jobs, on_done, name=str):
         """As :meth:`LocalRunner.run`, the jobs spread over the workers.

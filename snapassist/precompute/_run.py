@@ -31,7 +31,8 @@ from pathlib import Path
 
 
 from .. import config, search
-from ..errors import ConfigError, QueryError, TableError, ValidationError
+from ..dask_client import DaskClient
+from ..errors import QueryError, TableError, ValidationError
 from ..settings import Settings
 from ..search import FlickrPhotosDatabase, parse_query, singular
 from ..io import read_table_attrs
@@ -190,7 +191,7 @@ def precompute_folder(folder, min_photos=None, workers=None, scheduler=None, out
         workers = (os.cpu_count() or 1) if workers is None else workers
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise ValidationError(f"workers must be a whole number >= 1, got {workers!r}")
-    dask = _DaskClient(workers, scheduler)
+    dask = DaskClient(workers, scheduler)
     try:
         if scheduler is not None:
             dask.get()      # an unreachable scheduler fails before minutes of loading
@@ -232,47 +233,6 @@ def _precompute(folder, database, min_photos, output, progress, dask, answer_fn,
     if report.ok:
         parts.remove()
     return report
-
-
-class _DaskClient:
-    """A Dask client, made on first use, on a new LocalCluster or an existing scheduler."""
-
-    def __init__(self, workers, scheduler):
-        self.workers, self.scheduler = workers, scheduler
-        self.cluster = self.client = None
-
-    def get(self):
-        """The client (connecting or starting the cluster the first time)."""
-        if self.client is not None:
-            return self.client
-        from dask.distributed import Client, LocalCluster
-
-        if self.scheduler is not None:
-            try:
-                self.client = Client(self.scheduler,
-                                     timeout=f"{config.PRECOMPUTE_CONNECT_TIMEOUT_S}s")
-            except (OSError, TimeoutError, ValueError) as exc:
-                raise ConfigError(
-                    f"cannot reach the Dask scheduler {self.scheduler!r} within "
-                    f"{config.PRECOMPUTE_CONNECT_TIMEOUT_S} s: {exc}") from exc
-            return self.client
-        # One thread per process: OPTICS holds the GIL, and a worker's memory
-        # then holds one subject at a time.
-        self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                    processes=True, host="127.0.0.1",
-                                    # Any free port: with None, Dask still takes
-                                    # 8787 and warns when another run has it.
-                                    dashboard_address=":0")
-        self.client = Client(self.cluster)
-        return self.client
-
-    def close(self):
-        """Close the client, and the cluster if it was started here."""
-        if self.client is not None:
-            self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
-        self.client = self.cluster = None
 
 
 def _answer_task(photos, views_threshold, phrase, answer_fn):
