@@ -45,7 +45,7 @@ DOCS_REQUIRES = ["sphinx==9.0.4"]
 setup(
     name="snapassist",
     version="0.1.0",
-    description="Find where to stand to photograph something in Toronto, "
+    description="Find where to stand to photograph something in a city, "
                 "from geotagged Flickr photos clustered with OPTICS.",
     long_description=(HERE / "README.rst").read_text(encoding="utf-8"),
     long_description_content_type="text/x-rst",

@@ -1,4 +1,4 @@
-"""SnapAssist: find where to stand to photograph something in Toronto.
+"""SnapAssist: find where to stand to photograph something in a city.
 
 Importing the package does no work: tables, Flickr and the web app are only
 touched when their functions are called.

@@ -1,4 +1,4 @@
-"""The layout the README's Architecture section promises, checked on the code itself."""
+"""The layout docs/architecture.rst promises, checked on the code itself."""
 import ast
 from pathlib import Path
 
@@ -94,7 +94,7 @@ def _room_of(dotted):
 @pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_no_module_imports_upward(path):
     room = _room(path)
-    assert room in LAYERS, f"{room} has no layer: add it to LAYERS and the README"
+    assert room in LAYERS, f"{room} has no layer: add it to LAYERS and docs/architecture.rst"
     for target, line in _imported_rooms(path):
         assert target in LAYERS, f"{path.name}:{line} imports {target}, which has no layer"
         assert LAYERS[target] >= LAYERS[room], (

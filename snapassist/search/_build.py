@@ -3,14 +3,14 @@
 The photos arrive in table order, a chunk at a time (:meth:`SearchFileBuilder.add`).
 Each searched column and the tag index's row lists go to temporary files in
 a work folder; :meth:`SearchFileBuilder.write` then copies them into the
-search file (:mod:`snapassist.searchstore`) piece by piece. What stays in
+search file (``search/_store.py``) piece by piece. What stays in
 memory is one chunk, the distinct tags with their counts, and, for text
 columns whose values repeat (owners, cameras), their distinct values up to
 ``DISTINCT_CAP``; a text column with more distinct values is stored value by
 value instead.
 
 A table added as one chunk gives the same file as the same table added in
-many: the layouts are chosen by :class:`snapassist.searchstore.PackedText`'s
+many: the layouts are chosen by ``PackedText``'s
 rules over the whole column, and the tag codes follow the first appearance of
 each tag in table order either way.
 """
