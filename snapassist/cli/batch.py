@@ -4,12 +4,11 @@ import sys
 
 from .. import config
 from ..errors import SnapAssistError
-from .options import EXIT_INPUT, add_noise_options, setup_logging, whole_number
+from .options import EXIT_INPUT, add_dask_options, add_noise_options, setup_logging, whole_number
 
 
 def precompute(argv=None, prog="snapassist precompute"):
     """``snapassist precompute FOLDER``: store the common subjects' answers; returns the exit status."""
-    import os
 
     parser = argparse.ArgumentParser(
         prog=prog,
@@ -23,13 +22,7 @@ def precompute(argv=None, prog="snapassist precompute"):
     parser.add_argument("--min-photos", type=whole_number(0), default=None, metavar="N",
                         help="subjects with more matching photos than N (default: the live "
                              "search's budget, so every subject too broad to search live)")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=whole_number(1), default=None, metavar="N",
-                       help="worker processes of a local Dask cluster (default: the "
-                            f"machine's cores, {os.cpu_count()})")
-    where.add_argument("--scheduler", metavar="ADDRESS",
-                       help="use the existing Dask cluster of this scheduler "
-                            "(e.g. tcp://10.0.0.5:8786) instead of a local one")
+    add_dask_options(parser, "one per core")
     parser.add_argument("--output", metavar="PATH",
                         help=f"the answers file (default FOLDER/{config.PRECOMPUTED_ANSWERS})")
     add_noise_options(parser, "say what is done")

@@ -4,13 +4,12 @@ import sys
 
 from .. import config
 from ..errors import SnapAssistError
-from .options import (EXIT_INPUT, add_area_options, add_noise_options, area_from_args,
-                      setup_logging, whole_number)
+from .options import (EXIT_INPUT, add_area_options, add_dask_options, add_noise_options,
+                      area_from_args, setup_logging, whole_number)
 
 
 def build_import_parser(prog="snapassist import"):
     """Argument parser of ``snapassist import``."""
-    import os
 
     from ..ingest.importer import FORMATS
 
@@ -81,14 +80,7 @@ def build_import_parser(prog="snapassist import"):
     world.add_argument("--min-photos", type=whole_number(1), default=None, metavar="N",
                        help="with --cities: the photos a city needs to get its tables "
                             "(default 2,000)")
-    where = world.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=whole_number(1), default=None, metavar="N",
-                       help="run on a local Dask cluster of N worker processes (this "
-                            f"machine has {os.cpu_count()} cores; default: no cluster, "
-                            "one process)")
-    where.add_argument("--scheduler", metavar="ADDRESS",
-                       help="run on the existing Dask cluster of this scheduler "
-                            "(e.g. tcp://10.0.0.5:8786)")
+    add_dask_options(world, "no cluster, one process")
     add_area_options(parser, "Keep only the photos inside this area. Default: every photo "
                              "with a usable position.")
     add_noise_options(parser, "name the first rows of each kind of bad row")

@@ -6,6 +6,7 @@ exactly the same things.
 """
 import argparse
 import logging
+import os
 import sys
 
 from .. import config
@@ -76,6 +77,22 @@ def area_from_args(args):
     return Area.circle(d.lat if args.lat is None else args.lat,
                        d.lon if args.lon is None else args.lon,
                        d.radius_km if args.radius is None else args.radius)
+
+
+def add_dask_options(parser, default_text):
+    """Add ``--workers N`` or ``--scheduler ADDRESS``, one or the other.
+
+    ``default_text`` says what the run does without either (it ends the
+    ``--workers`` help).
+    """
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=whole_number(1), default=None, metavar="N",
+                       help=f"run on a local Dask cluster of N worker processes (this machine "
+                            f"has {os.cpu_count()} cores; default: {default_text})")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run on the existing Dask cluster of this scheduler "
+                            "(e.g. tcp://10.0.0.5:8786) instead of a local one")
+    return where
 
 
 def add_noise_options(parser, verbose_help="say what each step does (-vv: more)"):
