@@ -105,7 +105,12 @@ def test_gunicorn_serves_the_app(demo_folder, tmp_path, preload):
 @pytest.mark.slow
 def test_gunicorn_refuses_a_missing_folder(tmp_path):
     missing = tmp_path / "no-such-tables"
-    proc = start_gunicorn(missing, free_port(), tmp_path / "gunicorn.log")
+    # The documented configuration: the master loads the app and refuses
+    # before any worker forks. (Without preloading each worker refuses, and
+    # two workers failing together can make gunicorn itself print a
+    # traceback of its own halt.)
+    proc = start_gunicorn(missing, free_port(), tmp_path / "gunicorn.log",
+                          "-c", "python:snapassist.web.gunicorn_conf")
     try:
         code = proc.wait(timeout=60)
     finally:
